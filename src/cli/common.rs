@@ -1,0 +1,137 @@
+//! Options shared by every checking command, and the progress display.
+
+use clap::{Args, ValueEnum};
+use cspot::explore;
+use cspot::report::{Format, RenderOptions};
+use std::io::IsTerminal;
+use std::time::Duration;
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum FormatArg {
+    Human,
+    Json,
+    Junit,
+    Sarif,
+}
+
+/// `--format`, `--jobs`, bounds and `-q`, flattened into every checking command.
+#[derive(Args, Clone, Debug)]
+pub struct CheckOpts {
+    /// Output format of the report on stdout.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: FormatArg,
+    /// Worker threads (default: all cores). Verdicts and reports do not depend on it.
+    #[arg(long, short = 'j')]
+    pub jobs: Option<usize>,
+    /// Stop a check as inconclusive (exit 3) after storing this many states.
+    #[arg(long)]
+    pub max_states: Option<u64>,
+    /// Stop a check as inconclusive when its state store would pass this size (e.g. 512M, 4G).
+    #[arg(long, value_parser = parse_bytes)]
+    pub max_memory: Option<u64>,
+    /// Stop a check as inconclusive after this many seconds.
+    #[arg(long)]
+    pub timeout: Option<f64>,
+    /// No progress on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Leave wall-clock times out of the report, so that reruns are byte-identical.
+    #[arg(long)]
+    pub no_timings: bool,
+}
+
+impl CheckOpts {
+    pub fn format(&self) -> Format {
+        match self.format {
+            FormatArg::Human => Format::Human,
+            FormatArg::Json => Format::Json,
+            FormatArg::Junit => Format::Junit,
+            FormatArg::Sarif => Format::Sarif,
+        }
+    }
+
+    pub fn render(&self) -> RenderOptions {
+        let color = matches!(self.format, FormatArg::Human)
+            && std::io::stdout().is_terminal()
+            && std::env::var_os("NO_COLOR").is_none();
+        RenderOptions {
+            timings: !self.no_timings,
+            color,
+        }
+    }
+
+    pub fn explore(&self) -> explore::Options {
+        explore::Options {
+            jobs: self.jobs.unwrap_or(0),
+            max_states: self.max_states,
+            max_memory: self.max_memory,
+            timeout: self
+                .timeout
+                .filter(|t| *t > 0.0)
+                .map(Duration::from_secs_f64),
+        }
+    }
+
+    /// A progress callback for the engine: a live line on stderr when it is a terminal.
+    pub fn progress(&self, what: &str) -> Progress {
+        let bar = if self.quiet || !std::io::stderr().is_terminal() {
+            None
+        } else {
+            let pb = indicatif::ProgressBar::new_spinner();
+            pb.set_prefix(what.to_string());
+            Some(pb)
+        };
+        Progress { bar }
+    }
+}
+
+/// Live progress of one check; cleared when dropped.
+pub struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Progress {
+    pub fn update(&mut self, p: &explore::Progress) {
+        if let Some(bar) = &self.bar {
+            let rate = if p.seconds > 0.0 {
+                p.states as f64 / p.seconds
+            } else {
+                0.0
+            };
+            bar.set_message(format!(
+                "{} states, {} transitions, depth {}, {:.0} states/s, {} MiB",
+                p.states,
+                p.transitions,
+                p.depth,
+                rate,
+                p.memory_bytes >> 20
+            ));
+            bar.tick();
+        }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+fn parse_bytes(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let (num, mult) = match s.chars().last().map(|c| c.to_ascii_uppercase()) {
+        Some('K') => (&s[..s.len() - 1], 1u64 << 10),
+        Some('M') => (&s[..s.len() - 1], 1 << 20),
+        Some('G') => (&s[..s.len() - 1], 1 << 30),
+        Some('T') => (&s[..s.len() - 1], 1 << 40),
+        _ => (s, 1),
+    };
+    num.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|n| *n > 0.0)
+        .map(|n| (n * mult as f64) as u64)
+        .ok_or_else(|| format!("`{s}` is not a size; write e.g. 512M or 4G"))
+}

@@ -1,0 +1,147 @@
+//! The one state-space engine: the [`Model`] trait and breadth-first exploration.
+//!
+//! `explore` owns the search: initial states, expansion, the visited set with parent links,
+//! bounds (states, memory, time), progress callbacks and shortest counterexample paths. It knows
+//! nothing of CSP, OTLP or the BatchSpanProcessor: a model hands it packed states (a fixed number
+//! of `u32` words) and labelled successors, and says when a state violates the property. It must
+//! not do IO or print; progress goes to a callback the caller supplies.
+//!
+//! Determinism: state ids, the reported violation and its path depend only on the model, never on
+//! the number of jobs.
+
+mod bfs;
+
+pub use bfs::explore;
+
+use std::time::Duration;
+
+/// A transition system whose states are packed into `state_words()` `u32` words.
+pub trait Model: Sync {
+    /// What labels a transition: an interned event, an actor's action. Stored once per state
+    /// (the edge from its BFS parent), so keep it small.
+    type Label: Copy + Send + Sync + 'static;
+    /// What a violated property carries back to the caller.
+    type Violation: Send;
+
+    /// Words in every packed state of this model (fixed for one exploration).
+    fn state_words(&self) -> usize;
+
+    /// Pushes the initial states. Their labels are ignored.
+    fn initial(&self, out: &mut Successors<Self::Label>);
+
+    /// Pushes the successors of `state` into `out` (cleared by the engine beforehand) and
+    /// returns a violation when `state` itself, or one of its edges, breaks the property.
+    /// Must not allocate in the common case: `out` is reused between calls.
+    fn expand(&self, state: &[u32], out: &mut Successors<Self::Label>) -> Option<Self::Violation>;
+}
+
+/// A reusable buffer of labelled successor states.
+pub struct Successors<L> {
+    words: usize,
+    states: Vec<u32>,
+    labels: Vec<L>,
+}
+
+impl<L: Copy> Successors<L> {
+    pub fn new(words: usize) -> Self {
+        Successors {
+            words,
+            states: Vec::new(),
+            labels: Vec::new(),
+        }
+    }
+    pub fn push(&mut self, label: L, state: &[u32]) {
+        debug_assert_eq!(state.len(), self.words);
+        self.states.extend_from_slice(state);
+        self.labels.push(label);
+    }
+    pub fn clear(&mut self) {
+        self.states.clear();
+        self.labels.clear();
+    }
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+    pub fn get(&self, i: usize) -> (L, &[u32]) {
+        (
+            self.labels[i],
+            &self.states[i * self.words..(i + 1) * self.words],
+        )
+    }
+    pub fn iter(&self) -> impl Iterator<Item = (L, &[u32])> {
+        self.labels
+            .iter()
+            .copied()
+            .zip(self.states.chunks_exact(self.words.max(1)))
+    }
+}
+
+/// Limits and knobs of one exploration.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Worker threads; 0 means all cores.
+    pub jobs: usize,
+    /// Stop with [`Outcome::Bounded`] after storing this many states.
+    pub max_states: Option<u64>,
+    /// Stop when the visited set and frontier would exceed this many bytes.
+    pub max_memory: Option<u64>,
+    /// Stop after this long.
+    pub timeout: Option<Duration>,
+}
+
+/// Which bound stopped a search.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bound {
+    States(u64),
+    Memory(u64),
+    Time(Duration),
+}
+
+/// A snapshot handed to the progress callback, about once per BFS level or second.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Progress {
+    pub states: u64,
+    pub transitions: u64,
+    pub depth: u32,
+    pub seconds: f64,
+    pub memory_bytes: u64,
+}
+
+/// How a search ended.
+#[derive(Debug)]
+pub enum Outcome<V> {
+    /// Every reachable state was expanded and none violated the property.
+    Complete,
+    /// `state` (a state id) violates the property; it is the first such state in BFS order.
+    Violation { state: u32, violation: V },
+    /// A bound stopped the search first.
+    Bounded(Bound),
+}
+
+/// The result of [`explore`]: the outcome, the statistics and the stored states, from which
+/// the path to any state is rebuilt on demand.
+pub struct Exploration<L, V> {
+    pub outcome: Outcome<V>,
+    pub states: u64,
+    pub transitions: u64,
+    pub depth: u32,
+    pub seconds: f64,
+    /// Bytes of the visited set and parent links, for the bytes-per-state figure.
+    pub memory_bytes: u64,
+    store: bfs::Store<L>,
+}
+
+impl<L: Copy, V> Exploration<L, V> {
+    /// The packed words of state `id`.
+    pub fn state(&self, id: u32) -> &[u32] {
+        self.store.state(id)
+    }
+    /// The shortest path from an initial state to `id`: the initial state, then each
+    /// (label, state) step.
+    pub fn path(&self, id: u32) -> (Vec<u32>, Vec<(L, Vec<u32>)>) {
+        self.store.path(id)
+    }
+}

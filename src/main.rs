@@ -1,0 +1,42 @@
+//! The `cspot` binary: parses the command line and hands each subcommand to `cli`.
+
+mod cli;
+
+use clap::{Parser, Subcommand};
+
+/// cspot: model checking for CSPM and verification of captured OpenTelemetry traces.
+///
+/// Exit codes: 0 every property holds, 1 a property is violated, 2 usage, parse, type or IO
+/// error, 3 a bound (states, memory, time) stopped a check before an answer.
+#[derive(Parser)]
+#[command(name = "cspot", version, about, long_about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Parse CSPM files and check their scopes.
+    Parse(cli::parse::ParseArgs),
+    /// Evaluate an expression in the context of a CSPM file.
+    Eval(cli::eval::EvalArgs),
+    /// Check the assertions of CSPM files.
+    Check(cli::check::CheckArgs),
+    /// Read, assemble and check captured OpenTelemetry traces.
+    Traces(cli::traces::TracesArgs),
+    /// Explore the OpenTelemetry BatchSpanProcessor model.
+    Bsp(cli::bsp::BspArgs),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Parse(a) => cli::parse::run(a),
+        Command::Eval(a) => cli::eval::run(a),
+        Command::Check(a) => cli::check::run(a),
+        Command::Traces(a) => cli::traces::run(a),
+        Command::Bsp(a) => cli::bsp::run(a),
+    };
+    std::process::exit(cli::finish(result));
+}

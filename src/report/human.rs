@@ -1,0 +1,91 @@
+//! Human rendering: one line per result, counterexamples as numbered steps, then a summary.
+
+use super::{CheckResult, RenderOptions, Report, Verdict};
+use std::fmt::Write;
+
+pub fn render(report: &Report, opts: RenderOptions) -> String {
+    let mut out = String::new();
+    for r in &report.results {
+        result(&mut out, r, opts);
+    }
+    let s = report.summary();
+    let _ = writeln!(
+        out,
+        "{} result{}: {} holds, {} violated, {} inconclusive",
+        report.results.len(),
+        if report.results.len() == 1 { "" } else { "s" },
+        s.holds,
+        s.violated,
+        s.inconclusive
+    );
+    out
+}
+
+fn paint(opts: RenderOptions, code: &str, text: &str) -> String {
+    if opts.color {
+        format!("\x1b[{code}m{text}\x1b[0m")
+    } else {
+        text.to_string()
+    }
+}
+
+fn result(out: &mut String, r: &CheckResult, opts: RenderOptions) {
+    let mark = match &r.verdict {
+        Verdict::Holds => paint(opts, "32", "HOLDS"),
+        Verdict::Violated(_) => paint(opts, "31", "VIOLATED"),
+        Verdict::Inconclusive(_) => paint(opts, "33", "INCONCLUSIVE"),
+    };
+    let _ = write!(out, "{mark:<12} {}", r.id);
+    if !r.title.is_empty() {
+        let _ = write!(out, ": {}", r.title);
+    }
+    if let Some(src) = &r.source {
+        let _ = write!(out, "  ({src})");
+    }
+    if opts.timings {
+        let _ = write!(
+            out,
+            "  [{} states, {} transitions, {:.3}s]",
+            r.stats.states, r.stats.transitions, r.stats.seconds
+        );
+    }
+    out.push('\n');
+    match &r.verdict {
+        Verdict::Holds => {}
+        Verdict::Inconclusive(why) => {
+            let _ = writeln!(out, "    reason: {why}");
+        }
+        Verdict::Violated(cx) => {
+            let _ = writeln!(out, "    {}", cx.summary);
+            for (i, s) in cx.steps.iter().enumerate() {
+                if cx.loop_start == Some(i) {
+                    let _ = writeln!(out, "    -- loop starts here --");
+                }
+                let actor = if s.actor.is_empty() {
+                    String::new()
+                } else {
+                    format!("[{}] ", s.actor)
+                };
+                let _ = write!(out, "    {:>3}. {actor}{}", i + 1, s.action);
+                if let Some(src) = &s.source {
+                    let _ = write!(out, "  ({src})");
+                }
+                out.push('\n');
+                for d in &s.details {
+                    let _ = writeln!(out, "         {d}");
+                }
+            }
+            for (k, v) in &cx.facts {
+                let _ = writeln!(out, "    {k}: {v}");
+            }
+        }
+    }
+    for f in &r.findings {
+        let span = f
+            .span_id
+            .as_deref()
+            .map(|s| format!(" span {s}"))
+            .unwrap_or_default();
+        let _ = writeln!(out, "    {}{span}: {}", f.rule, f.message);
+    }
+}

@@ -1,0 +1,73 @@
+//! The one result model of cspot and its renderers.
+//!
+//! Every checking command (CSP assertions, captured traces, the BatchSpanProcessor explorer)
+//! produces a [`Report`]: one [`CheckResult`] per assertion, trace or property, each with a
+//! [`Verdict`]. This module owns the model, the exit-code contract and every rendering of it
+//! (human, json, junit, sarif). It depends on no other cspot module and does no IO of its own:
+//! renderers write into a `String` that the CLI prints.
+
+mod human;
+mod json;
+mod junit;
+mod model;
+mod sarif;
+
+pub use model::*;
+
+/// Exit codes of the `cspot` binary, published as constants (see DESIGN.md).
+pub mod exit {
+    /// Everything checked holds.
+    pub const HOLDS: i32 = 0;
+    /// At least one property is violated.
+    pub const VIOLATED: i32 = 1;
+    /// Usage, parse, type or IO error: the input could not be checked.
+    pub const ERROR: i32 = 2;
+    /// A bound (states, memory, time) stopped a check before an answer.
+    pub const INCONCLUSIVE: i32 = 3;
+}
+
+/// Version of the JSON output schema; bumped only when a field is renamed or removed.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Output format of every checking command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Format {
+    #[default]
+    Human,
+    Json,
+    Junit,
+    Sarif,
+}
+
+/// Knobs that change rendering but never verdicts.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RenderOptions {
+    /// Print wall-clock seconds. Off makes output byte-identical between runs.
+    pub timings: bool,
+    /// Colour escape codes in human output.
+    pub color: bool,
+}
+
+/// Renders a report in the chosen format.
+pub fn render(report: &Report, format: Format, opts: RenderOptions) -> String {
+    match format {
+        Format::Human => human::render(report, opts),
+        Format::Json => json::render(report, opts),
+        Format::Junit => junit::render(report, opts),
+        Format::Sarif => sarif::render(report, opts),
+    }
+}
+
+impl Report {
+    /// The exit code this report calls for: violated beats inconclusive beats holds.
+    pub fn exit_code(&self) -> i32 {
+        let s = self.summary();
+        if s.violated > 0 {
+            exit::VIOLATED
+        } else if s.inconclusive > 0 {
+            exit::INCONCLUSIVE
+        } else {
+            exit::HOLDS
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! The one integration-test binary: data-driven tests per pipeline stage and CLI tests.
+
+mod report;
