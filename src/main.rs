@@ -21,8 +21,12 @@ enum Command {
     Parse(cli::parse::ParseArgs),
     /// Evaluate an expression in the context of a CSPM file.
     Eval(cli::eval::EvalArgs),
+    /// Pretty-print a CSPM file.
+    Fmt(cli::parse::FmtArgs),
     /// Check the assertions of CSPM files.
     Check(cli::check::CheckArgs),
+    /// Export the labelled transition system of a process (dot, aut, json).
+    Lts(cli::check::LtsArgs),
     /// Read, assemble and check captured OpenTelemetry traces.
     Traces(cli::traces::TracesArgs),
     /// Explore the OpenTelemetry BatchSpanProcessor model.
@@ -34,7 +38,9 @@ fn main() {
     let result = match cli.command {
         Command::Parse(a) => cli::parse::run(a),
         Command::Eval(a) => cli::eval::run(a),
+        Command::Fmt(a) => cli::parse::run_fmt(a),
         Command::Check(a) => cli::check::run(a),
+        Command::Lts(a) => cli::check::run_lts(a),
         Command::Traces(a) => cli::traces::run(a),
         Command::Bsp(a) => cli::bsp::run(a),
     };

@@ -12,3 +12,13 @@ pub struct CheckArgs {
 pub fn run(_args: CheckArgs) -> anyhow::Result<Outcome> {
     anyhow::bail!("`cspot check` is not built yet")
 }
+
+#[derive(Args, Debug)]
+pub struct LtsArgs {
+    /// Arguments, once the command exists.
+    pub rest: Vec<String>,
+}
+
+pub fn run_lts(_args: LtsArgs) -> anyhow::Result<Outcome> {
+    anyhow::bail!("not built yet")
+}

@@ -12,3 +12,13 @@ pub struct ParseArgs {
 pub fn run(_args: ParseArgs) -> anyhow::Result<Outcome> {
     anyhow::bail!("`cspot parse` is not built yet")
 }
+
+#[derive(Args, Debug)]
+pub struct FmtArgs {
+    /// Arguments, once the command exists.
+    pub rest: Vec<String>,
+}
+
+pub fn run_fmt(_args: FmtArgs) -> anyhow::Result<Outcome> {
+    anyhow::bail!("not built yet")
+}
