@@ -6,5 +6,6 @@
 //! It must not do IO: files (including `include`d ones) reach it through the [`source::Loader`]
 //! trait that the CLI implements. Parsing never panics, whatever the bytes.
 
+pub mod ast;
 pub mod proc;
 pub mod source;
