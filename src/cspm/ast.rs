@@ -108,10 +108,17 @@ pub enum DeclKind {
         exports: Vec<Decl>,
     },
     /// `instance N = M(args)`.
-    Instance { name: Name, module: Name, args: Option<Vec<Expr>> },
+    Instance {
+        name: Name,
+        module: Name,
+        args: Option<Vec<Expr>>,
+    },
     /// `Timed(et) { decls }` (or `Timed { decls }`). Parsed; evaluation reports it as
     /// unsupported.
-    Timed { tock_fn: Option<Expr>, decls: Vec<Decl> },
+    Timed {
+        tock_fn: Option<Expr>,
+        decls: Vec<Decl>,
+    },
 }
 
 /// A constructor of a datatype or subtype: `B.{0..2}.Bool` has fields `{0..2}.Bool`.
@@ -153,15 +160,27 @@ pub enum ModelTag {
 #[derive(Clone, Debug, PartialEq)]
 pub enum AssertKind {
     /// `Spec [T= Impl` and the other refinement relations.
-    Refinement { spec: Expr, model: ModelTag, imp: Expr },
+    Refinement {
+        spec: Expr,
+        model: ModelTag,
+        imp: Expr,
+    },
     /// `P :[deadlock free]`, `P :[deadlock free [F]]`.
     DeadlockFree { proc: Expr, model: Option<ModelTag> },
     /// `P :[divergence free]` or `P :[livelock free]` (`livelock` records which was written).
-    DivergenceFree { proc: Expr, model: Option<ModelTag>, livelock: bool },
+    DivergenceFree {
+        proc: Expr,
+        model: Option<ModelTag>,
+        livelock: bool,
+    },
     /// `P :[deterministic [FD]]`.
     Deterministic { proc: Expr, model: Option<ModelTag> },
     /// `P :[has trace [T]]: <a, b>`.
-    HasTrace { proc: Expr, model: Option<ModelTag>, trace: Expr },
+    HasTrace {
+        proc: Expr,
+        model: Option<ModelTag>,
+        trace: Expr,
+    },
     /// `assert e` where `e` is a boolean expression.
     Bool(Expr),
 }
@@ -393,7 +412,11 @@ pub enum TypeKind {
     /// `a.b`
     Dot(Box<TypeExpr>, Box<TypeExpr>),
     /// `a => b` (a value that dots with `a` to give `b`); `many` for `=>*`.
-    Yield { from: Box<TypeExpr>, to: Box<TypeExpr>, many: bool },
+    Yield {
+        from: Box<TypeExpr>,
+        to: Box<TypeExpr>,
+        many: bool,
+    },
     /// `(a, b) -> c`
     Fn(Vec<TypeExpr>, Box<TypeExpr>),
     /// `Eq a => t`, `(Eq a, Ord b) => t`

@@ -130,6 +130,8 @@ pub enum Property {
         model: SemanticModel,
         trace: Vec<EventId>,
     },
+    /// `assert e` with a boolean expression, already evaluated.
+    Bool(bool),
 }
 
 /// An `assert` of the script, ready to check.

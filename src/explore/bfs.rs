@@ -5,12 +5,13 @@ use super::{Bound, Exploration, Model, Options, Outcome, Progress, Successors};
 use rustc_hash::FxHashMap;
 use std::time::Instant;
 
-/// Stored states: a flat arena of words, the parent of each state and the label that reached it.
+/// Stored states: a flat arena of words and the BFS parent of each state.
 pub struct Store<L> {
     words: usize,
     arena: Vec<u32>,
     parent: Vec<u32>,
-    label: Vec<Option<L>>,
+    index: FxHashMap<Vec<u32>, u32>,
+    _label: std::marker::PhantomData<L>,
 }
 
 impl<L: Copy> Store<L> {
@@ -18,15 +19,28 @@ impl<L: Copy> Store<L> {
         let i = id as usize * self.words;
         &self.arena[i..i + self.words]
     }
-    pub fn path(&self, id: u32) -> (Vec<u32>, Vec<(L, Vec<u32>)>) {
-        let mut steps = Vec::new();
+    pub fn lookup(&self, state: &[u32]) -> Option<u32> {
+        self.index.get(state).copied()
+    }
+    pub fn path<M: Model<Label = L>>(&self, model: &M, id: u32) -> (Vec<u32>, Vec<(L, Vec<u32>)>) {
+        let mut chain = vec![id];
         let mut cur = id;
-        while let Some(l) = self.label[cur as usize] {
-            steps.push((l, self.state(cur).to_vec()));
+        while self.parent[cur as usize] != u32::MAX {
             cur = self.parent[cur as usize];
+            chain.push(cur);
         }
-        steps.reverse();
-        (self.state(cur).to_vec(), steps)
+        chain.reverse();
+        let mut out = Successors::new(self.words);
+        let mut steps = Vec::new();
+        for w in chain.windows(2) {
+            out.clear();
+            let _ = model.expand(self.state(w[0]), &mut out);
+            let child = self.state(w[1]);
+            if let Some((l, _)) = out.iter().find(|(_, s)| *s == child) {
+                steps.push((l, child.to_vec()));
+            }
+        }
+        (self.state(chain[0]).to_vec(), steps)
     }
 }
 
@@ -42,7 +56,8 @@ pub fn explore<M: Model>(
         words,
         arena: Vec::new(),
         parent: Vec::new(),
-        label: Vec::new(),
+        index: FxHashMap::default(),
+        _label: std::marker::PhantomData,
     };
     let mut index: FxHashMap<Vec<u32>, u32> = FxHashMap::default();
     let mut out = Successors::new(words);
@@ -54,7 +69,6 @@ pub fn explore<M: Model>(
             index.insert(s.to_vec(), id);
             store.arena.extend_from_slice(s);
             store.parent.push(u32::MAX);
-            store.label.push(None);
             frontier.push(id);
         }
     }
@@ -75,7 +89,7 @@ pub fn explore<M: Model>(
                 break 'search;
             }
             transitions += out.len() as u64;
-            for (l, s) in out.iter() {
+            for (_, s) in out.iter() {
                 if index.contains_key(s) {
                     continue;
                 }
@@ -83,7 +97,6 @@ pub fn explore<M: Model>(
                 index.insert(s.to_vec(), nid);
                 store.arena.extend_from_slice(s);
                 store.parent.push(id);
-                store.label.push(Some(l));
                 next.push(nid);
                 if let Some(max) = opts.max_states {
                     if store.parent.len() as u64 >= max {
@@ -111,6 +124,7 @@ pub fn explore<M: Model>(
     }
     let states = store.parent.len() as u64;
     let memory_bytes = (store.arena.len() * 4 + store.parent.len() * 4) as u64;
+    store.index = index;
     Exploration {
         outcome,
         states,

@@ -135,13 +135,19 @@ pub struct Exploration<L, V> {
 }
 
 impl<L: Copy, V> Exploration<L, V> {
-    /// The packed words of state `id`.
+    /// The packed words of state `id` (ids are `0..states`, in breadth-first order).
     pub fn state(&self, id: u32) -> &[u32] {
         self.store.state(id)
     }
+    /// The id of a stored state, when it was reached.
+    pub fn lookup(&self, state: &[u32]) -> Option<u32> {
+        self.store.lookup(state)
+    }
     /// The shortest path from an initial state to `id`: the initial state, then each
-    /// (label, state) step.
-    pub fn path(&self, id: u32) -> (Vec<u32>, Vec<(L, Vec<u32>)>) {
-        self.store.path(id)
+    /// (label, state) step. Labels are not stored per state (that would cost bytes per state);
+    /// each step's label is recovered by expanding the parent again and taking the first
+    /// successor equal to the child, so `model` must be the model that was explored.
+    pub fn path<M: Model<Label = L>>(&self, model: &M, id: u32) -> (Vec<u32>, Vec<(L, Vec<u32>)>) {
+        self.store.path(model, id)
     }
 }
