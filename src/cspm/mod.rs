@@ -7,5 +7,9 @@
 //! trait that the CLI implements. Parsing never panics, whatever the bytes.
 
 pub mod ast;
+pub mod lexer;
+pub mod parser;
 pub mod proc;
 pub mod source;
+
+pub use parser::parse;
