@@ -14,13 +14,17 @@ pub struct EvalArgs {
     /// The CSPM file whose definitions the expression sees.
     pub file: PathBuf,
     /// The expression to evaluate, e.g. `card(Events)` or `PHIL(0)`.
-    #[arg(required_unless_present = "tests")]
+    #[arg(required_unless_present_any = ["tests", "assertions"], allow_hyphen_values = true)]
     pub expr: Option<String>,
     /// Evaluate every top-level `test…` binding (each should be `true`) and every
     /// `procTest…` process, printing `name = value` per binding. Exit 0 when every test is
     /// `true`, 1 when one is not, 2 when one cannot be evaluated.
     #[arg(long, conflicts_with = "expr")]
     pub tests: bool,
+    /// Evaluate every `assert` instead: print each one's property with its processes, and
+    /// unfold up to N calls reachable from them to surface evaluation errors (0: none).
+    #[arg(long, value_name = "N", conflicts_with_all = ["expr", "tests"])]
+    pub assertions: Option<usize>,
 }
 
 /// Reads CSPM files from disk; includes are resolved relative to the including file.
@@ -65,6 +69,9 @@ pub fn run(args: EvalArgs) -> anyhow::Result<Outcome> {
         }
         return Ok(Outcome::Code(code));
     }
+    if let Some(limit) = args.assertions {
+        return Ok(Outcome::Code(assertions(&mut script, limit)));
+    }
     let expr = args.expr.unwrap_or_default();
     match script.eval(&expr) {
         Ok(v) => {
@@ -76,4 +83,60 @@ pub fn run(args: EvalArgs) -> anyhow::Result<Outcome> {
             Ok(Outcome::Code(exit::ERROR))
         }
     }
+}
+
+/// `--assertions`: every assertion's property, its processes' calls unfolded up to `limit`.
+fn assertions(script: &mut Script, limit: usize) -> i32 {
+    use cspot::cspm::proc::Property;
+    let mut code = exit::HOLDS;
+    for (i, a) in script.assertions().into_iter().enumerate() {
+        let a = match a {
+            Ok(a) => a,
+            Err(d) => {
+                println!("assert {}: error: {}", i + 1, d.message);
+                eprint!("{}", d.render(script.source_map()));
+                code = exit::ERROR;
+                continue;
+            }
+        };
+        let procs: Vec<_> = match &a.property {
+            Property::Refinement { spec, imp, .. } => vec![*spec, *imp],
+            Property::DeadlockFree { proc, .. }
+            | Property::DivergenceFree { proc }
+            | Property::Deterministic { proc, .. }
+            | Property::HasTrace { proc, .. } => vec![*proc],
+            Property::Bool(_) => Vec::new(),
+        };
+        let kind = match &a.property {
+            Property::Refinement { model, .. } => format!("refinement {model:?}"),
+            Property::DeadlockFree { model, .. } => format!("deadlock free {model:?}"),
+            Property::DivergenceFree { .. } => "divergence free".to_string(),
+            Property::Deterministic { model, .. } => format!("deterministic {model:?}"),
+            Property::HasTrace { trace, .. } => format!("has trace of {} events", trace.len()),
+            Property::Bool(b) => format!("boolean {b}"),
+        };
+        let mut failed = None;
+        for p in &procs {
+            if let Err(d) = script.unfold_reachable(*p, limit) {
+                failed = Some(d);
+                break;
+            }
+        }
+        let shown: Vec<String> = procs.iter().map(|p| script.show_proc(*p, 2)).collect();
+        match failed {
+            None => println!(
+                "assert {}: {}{} : {kind} : {}",
+                i + 1,
+                if a.negated { "not " } else { "" },
+                a.text,
+                shown.join(" ; ")
+            ),
+            Some(d) => {
+                println!("assert {}: error: {}", i + 1, d.message);
+                eprint!("{}", d.render(script.source_map()));
+                code = exit::ERROR;
+            }
+        }
+    }
+    code
 }

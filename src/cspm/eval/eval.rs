@@ -796,7 +796,7 @@ impl<'a> Ctx<'a> {
                 .name
                 .map(|n| self.sym(n).to_string())
                 .unwrap_or_else(|| "lambda".into()),
-            Callee::Lambda { .. } => "(\\ ...)".into(),
+            Callee::Lambda { .. } => "lambda".into(),
             Callee::Builtin(b) => b.name().to_string(),
         };
         for g in &f.applied {
@@ -808,6 +808,11 @@ impl<'a> Ctx<'a> {
                 s.push_str(&self.show(a));
             }
             s.push(')');
+        }
+        // Names are for people reading counterexamples; keep huge arguments short.
+        if s.chars().count() > 160 {
+            let short: String = s.chars().take(157).collect();
+            return format!("{short}...");
         }
         s
     }

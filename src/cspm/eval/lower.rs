@@ -17,6 +17,17 @@ pub struct Lowered {
 
 /// Lowers the declarations of a script (includes already spliced in, in order).
 pub fn lower(decls: &[&ast::Decl], interner: &Interner, map: &SourceMap) -> Lowered {
+    // `(a, b) = (e1, e2)` binds each component lazily on its own, so that `a` can be used
+    // when `e2` would not terminate (FDR is lazy).
+    let split: Vec<ast::Decl>;
+    let expanded: Vec<&ast::Decl>;
+    let decls = if decls.iter().any(|d| splits(d)) {
+        split = decls.iter().flat_map(|d| split_pat_bind(d)).collect();
+        expanded = split.iter().collect();
+        &expanded[..]
+    } else {
+        decls
+    };
     let mut l = Lower {
         interner,
         map,
@@ -103,6 +114,40 @@ struct GroupBuild {
     names: FxHashMap<Symbol, (u16, u16)>,
     caps: Vec<VarRef>,
     capmap: FxHashMap<VarRef, u16>,
+}
+
+fn splits(d: &ast::Decl) -> bool {
+    match &d.kind {
+        DeclKind::PatBind { pat, body } => matches!(
+            (&pat.kind, &body.kind),
+            (ast::PatKind::Tuple(ps), ast::ExprKind::Tuple(es)) if ps.len() == es.len()
+        ),
+        _ => false,
+    }
+}
+
+fn split_pat_bind(d: &ast::Decl) -> Vec<ast::Decl> {
+    if let DeclKind::PatBind { pat, body } = &d.kind {
+        if let (ast::PatKind::Tuple(ps), ast::ExprKind::Tuple(es)) = (&pat.kind, &body.kind) {
+            if ps.len() == es.len() {
+                return ps
+                    .iter()
+                    .zip(es)
+                    .flat_map(|(p, e)| {
+                        let piece = ast::Decl {
+                            kind: DeclKind::PatBind {
+                                pat: p.clone(),
+                                body: e.clone(),
+                            },
+                            span: d.span,
+                        };
+                        split_pat_bind(&piece)
+                    })
+                    .collect();
+            }
+        }
+    }
+    vec![d.clone()]
 }
 
 /// Consecutive clauses of one name, or one other declaration.

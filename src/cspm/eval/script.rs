@@ -257,7 +257,7 @@ impl Script {
     fn expr_code(&mut self, text: &str) -> R<Code> {
         self.expr_count += 1;
         let name = format!("<expression {}>", self.expr_count);
-        let wrapped = format!("__cspot_expression__ = {text}\n");
+        let wrapped = format!("eval = {text}\n");
         let file = self.map.add(name, wrapped.clone());
         let (module, diags) = crate::cspm::parse(file, &wrapped, &mut self.names);
         if let Some(d) = diags.into_iter().find(|d| d.severity == Severity::Error) {
