@@ -48,7 +48,7 @@ pub struct InputArgs {
     /// Rules to run, comma-separated: ids, groups (`span`, `trace`, `timing`, `propagation`,
     /// `link`), `all`; `-id` removes one (a list that starts with a removal starts from all).
     /// Default: all. `--rules list` prints the rules.
-    #[arg(long, value_name = "RULES")]
+    #[arg(long, value_name = "RULES", allow_hyphen_values = true)]
     pub rules: Option<String>,
     /// Tolerance of the timing rules, for clocks of different hosts (e.g. 5ms, 200us, 1s).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "0")]
@@ -129,11 +129,15 @@ fn read_all(input: &InputArgs) -> anyhow::Result<(Dump, usize)> {
         accept_base64: input.accept_base64,
     });
     for name in &input.dumps {
+        let before = reader.span_count();
         if name == "-" {
             reader.read("<stdin>", std::io::stdin().lock());
         } else {
             let f = std::fs::File::open(name).with_context(|| format!("cannot open {name}"))?;
             reader.read(name, f);
+        }
+        if reader.span_count() == before {
+            eprintln!("warning: no spans read from {name}");
         }
     }
     let dump = reader.finish();

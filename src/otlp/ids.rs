@@ -9,6 +9,8 @@ use std::fmt;
 /// Why an id could not be read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum IdError {
+    /// Missing, or the empty string.
+    Empty,
     /// Hex of the wrong length.
     Length { digits: usize, want: usize },
     /// Decoded to the wrong number of bytes (protobuf).
@@ -24,6 +26,7 @@ pub enum IdError {
 impl fmt::Display for IdError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            IdError::Empty => f.write_str("is missing or empty"),
             IdError::Length { digits, want } => {
                 write!(f, "has {digits} hex digits; it must have {want}")
             }
@@ -122,6 +125,9 @@ pub fn id_from_text<const N: usize>(
     pad: bool,
 ) -> Result<[u8; N], IdError> {
     let b = s.as_bytes();
+    if b.is_empty() {
+        return Err(IdError::Empty);
+    }
     let id = if let Some(id) = decode_hex::<N>(b) {
         id
     } else if pad && b.len() == N && b.iter().all(|&c| nibble(c).is_some()) {
@@ -158,6 +164,9 @@ pub fn id_from_text<const N: usize>(
 
 /// An id of `N` bytes from protobuf bytes.
 pub fn id_from_bytes<const N: usize>(b: &[u8]) -> Result<[u8; N], IdError> {
+    if b.is_empty() {
+        return Err(IdError::Empty);
+    }
     let id: [u8; N] = b.try_into().map_err(|_| IdError::Bytes {
         got: b.len(),
         want: N,

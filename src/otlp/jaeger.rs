@@ -3,6 +3,7 @@
 //! become the span's kind and status; the first `CHILD_OF` reference in the same trace is the
 //! parent and the other references are links; logs are events.
 
+use super::error::Position;
 use super::ids::IdError;
 use super::jsonutil::*;
 use super::model::*;
@@ -329,7 +330,6 @@ impl<'de> Visitor<'de> for SpanSeed<'_, '_, '_> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let ctx = self.0;
-        let b64 = ctx.b.opts.accept_base64;
         let mut s = Span {
             file: ctx.file,
             ..Span::default()
@@ -343,31 +343,16 @@ impl<'de> Visitor<'de> for SpanSeed<'_, '_, '_> {
         let mut duration = 0;
         while let Some(k) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             match &*k {
-                "traceID" => {
-                    trace = map.next_value_seed(IdSeed::<16> {
-                        base64: b64,
-                        pad: true,
-                    })?
-                }
-                "spanID" => {
-                    id = map.next_value_seed(IdSeed::<8> {
-                        base64: b64,
-                        pad: false,
-                    })?
-                }
-                "parentSpanID" => {
-                    parent = Some(map.next_value_seed(IdSeed::<8> {
-                        base64: b64,
-                        pad: false,
-                    })?)
-                }
+                "traceID" => trace = map.next_value_seed(IdSeed::<16>::new(ctx, true))?,
+                "spanID" => id = map.next_value_seed(IdSeed::<8>::new(ctx, false))?,
+                "parentSpanID" => parent = Some(map.next_value_seed(IdSeed::<8>::new(ctx, false))?),
                 "operationName" => s.name = map.next_value_seed(SymSeed(ctx.b))?,
                 "flags" => s.flags = field!(ctx, "flags", map, U64Seed)? as u32,
                 "startTime" => s.start = micros(field!(ctx, "startTime", map, U64Seed)?),
                 "duration" => duration = micros(field!(ctx, "duration", map, U64Seed)?),
                 "references" => {
                     ctx.path.push_field("references");
-                    refs = map.next_value_seed(RefList(b64))?;
+                    refs = map.next_value_seed(RefList(&*ctx))?;
                     ctx.path.pop();
                 }
                 "tags" => {
@@ -410,7 +395,7 @@ impl<'de> Visitor<'de> for SpanSeed<'_, '_, '_> {
         }
         s.attrs = Range32::new(start, ctx.b.attrs.len());
         let link_start = ctx.b.links.len();
-        let mut problems: Vec<(&str, &str, IdError, Option<usize>, &'static str)> = Vec::new();
+        let mut problems: Vec<(&str, &str, IdError, Position, &'static str)> = Vec::new();
         for (i, r) in refs.into_iter().enumerate() {
             let same_trace = matches!((&r.trace.id, &trace.id), (Ok(a), Ok(b)) if a == b);
             if r.parent && same_trace && parent.is_none() {
@@ -422,14 +407,26 @@ impl<'de> Visitor<'de> for SpanSeed<'_, '_, '_> {
                 Ok(t) => l.trace = TraceId(t),
                 Err(e) => {
                     l.invalid = true;
-                    problems.push(("reference", "trace id", e, r.trace.ptr, "link.invalid"));
+                    problems.push((
+                        "reference",
+                        "trace id",
+                        e,
+                        ctx.id_position(r.trace.ptr, r.trace.at),
+                        "link.invalid",
+                    ));
                 }
             }
             match r.span.id {
                 Ok(t) => l.span = SpanId(t),
                 Err(e) => {
                     l.invalid = true;
-                    problems.push(("reference", "span id", e, r.span.ptr, "link.invalid"));
+                    problems.push((
+                        "reference",
+                        "span id",
+                        e,
+                        ctx.id_position(r.span.ptr, r.span.at),
+                        "link.invalid",
+                    ));
                 }
             }
             let _ = i;
@@ -438,28 +435,46 @@ impl<'de> Visitor<'de> for SpanSeed<'_, '_, '_> {
         s.links = Range32::new(link_start, ctx.b.links.len());
         match trace.id {
             Ok(t) => s.trace = TraceId(t),
-            Err(e) => problems.push(("traceID", "trace id", e, trace.ptr, "span.invalid-id")),
+            Err(e) => problems.push((
+                "traceID",
+                "trace id",
+                e,
+                ctx.id_position(trace.ptr, trace.at),
+                "span.invalid-id",
+            )),
         }
         match id.id {
             Ok(t) => s.id = SpanId(t),
             Err(e) => {
                 s.marks |= marks::INVALID_ID;
-                problems.push(("spanID", "span id", e, id.ptr, "span.invalid-id"));
+                problems.push((
+                    "spanID",
+                    "span id",
+                    e,
+                    ctx.id_position(id.ptr, id.at),
+                    "span.invalid-id",
+                ));
             }
         }
         if let Some(p) = parent {
             match p.id {
                 Ok(t) => s.parent = SpanId(t),
-                Err(IdError::Length { digits: 0, .. }) | Err(IdError::Zero) => {}
+                Err(IdError::Empty) | Err(IdError::Zero) => {}
                 Err(e) => {
                     s.marks |= marks::INVALID_PARENT;
-                    problems.push(("references", "parent span id", e, p.ptr, "span.invalid-id"));
+                    problems.push((
+                        "references",
+                        "parent span id",
+                        e,
+                        ctx.id_position(p.ptr, p.at),
+                        "span.invalid-id",
+                    ));
                 }
             }
         }
         let span = (s.marks & marks::INVALID_ID == 0).then_some(s.id);
-        for (field, what, err, ptr, rule) in problems {
-            let at = (ctx.position(ptr), ctx.path_with(field));
+        for (field, what, err, pos, rule) in problems {
+            let at = (pos, ctx.path_with(field));
             ctx.b.bad_id(s.trace, span, rule, what, &err, at);
         }
         ctx.b.spans.push(s);
@@ -468,16 +483,16 @@ impl<'de> Visitor<'de> for SpanSeed<'_, '_, '_> {
 }
 
 /// `references`: `[{refType, traceID, spanID}]`.
-struct RefList(bool);
+struct RefList<'c, 'b, 's>(&'c Ctx<'b, 's>);
 
-impl<'de> DeserializeSeed<'de> for RefList {
+impl<'de> DeserializeSeed<'de> for RefList<'_, '_, '_> {
     type Value = Vec<Ref>;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<Ref>, D::Error> {
         d.deserialize_seq(self)
     }
 }
 
-impl<'de> Visitor<'de> for RefList {
+impl<'de> Visitor<'de> for RefList<'_, '_, '_> {
     type Value = Vec<Ref>;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a list of references")
@@ -494,16 +509,16 @@ impl<'de> Visitor<'de> for RefList {
     }
 }
 
-struct RefSeed(bool);
+struct RefSeed<'c, 'b, 's>(&'c Ctx<'b, 's>);
 
-impl<'de> DeserializeSeed<'de> for RefSeed {
+impl<'de> DeserializeSeed<'de> for RefSeed<'_, '_, '_> {
     type Value = Ref;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Ref, D::Error> {
         d.deserialize_map(self)
     }
 }
 
-impl<'de> Visitor<'de> for RefSeed {
+impl<'de> Visitor<'de> for RefSeed<'_, '_, '_> {
     type Value = Ref;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a reference object")
@@ -520,18 +535,8 @@ impl<'de> Visitor<'de> for RefSeed {
                     let t: std::borrow::Cow<'de, str> = map.next_value()?;
                     r.parent = t == "CHILD_OF";
                 }
-                "traceID" => {
-                    r.trace = map.next_value_seed(IdSeed::<16> {
-                        base64: self.0,
-                        pad: true,
-                    })?
-                }
-                "spanID" => {
-                    r.span = map.next_value_seed(IdSeed::<8> {
-                        base64: self.0,
-                        pad: false,
-                    })?
-                }
+                "traceID" => r.trace = map.next_value_seed(IdSeed::<16>::new(self.0, true))?,
+                "spanID" => r.span = map.next_value_seed(IdSeed::<8>::new(self.0, false))?,
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }

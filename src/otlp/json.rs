@@ -107,7 +107,7 @@ pub(crate) fn parse_slice(
 fn report(b: &mut Builder, line0: u64, e: &serde_json::Error, path: String) {
     let pos = Position::LineCol {
         line: line0 + e.line().max(1) as u64 - 1,
-        col: e.column() as u64,
+        col: e.column().max(1) as u64,
     };
     b.error(pos, path, bare_message(e));
 }
@@ -202,7 +202,7 @@ fn read_stream<R: Read>(b: &mut Builder, file: u16, line0: u64, r: R) {
         }
         let p = Position::LineCol {
             line: e.line() as u64 + line0 - 1,
-            col: e.column() as u64,
+            col: e.column().max(1) as u64,
         };
         ctx.b.error(p, path, msg);
     }

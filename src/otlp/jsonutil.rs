@@ -36,6 +36,14 @@ pub(crate) struct Ctx<'b, 's> {
 
 impl Ctx<'_, '_> {
     /// Line and column of a borrowed string (its opening quote), or of the reader's position.
+    /// Position of an id read by [`IdSeed`].
+    pub fn id_position(&self, ptr: Option<usize>, at: Option<(u64, u64)>) -> Position {
+        match at {
+            Some((line, col)) => Position::LineCol { line, col },
+            None => self.position(ptr),
+        }
+    }
+
     pub fn position(&self, ptr: Option<usize>) -> Position {
         match (&self.src, ptr) {
             (Src::Slice { data, line0 }, Some(p)) => {
@@ -84,36 +92,51 @@ impl Ctx<'_, '_> {
 /// An id read from text: its bytes or why not, and where it was (for the message).
 pub(crate) struct IdText<const N: usize> {
     pub id: Result<[u8; N], IdError>,
+    /// Where the string is: a pointer into the parsed slice, or a line and column of a stream.
     pub ptr: Option<usize>,
+    pub at: Option<(u64, u64)>,
 }
 
 impl<const N: usize> Default for IdText<N> {
     fn default() -> Self {
         IdText {
-            id: Err(IdError::Length {
-                digits: 0,
-                want: 2 * N,
-            }),
+            id: Err(IdError::Empty),
             ptr: None,
+            at: None,
         }
     }
 }
 
 /// Seed for an id written as text.
-pub(crate) struct IdSeed<const N: usize> {
+pub(crate) struct IdSeed<'p, const N: usize> {
     pub base64: bool,
     /// Accept half-length hex, left-padded (Jaeger and Zipkin 64-bit trace ids).
     pub pad: bool,
+    /// The stream's position, when parsing from a reader.
+    pub stream: Option<&'p StreamPos>,
 }
 
-impl<'de, const N: usize> DeserializeSeed<'de> for IdSeed<N> {
+impl<'p, const N: usize> IdSeed<'p, N> {
+    pub fn new(ctx: &'p Ctx, pad: bool) -> Self {
+        IdSeed {
+            base64: ctx.b.opts.accept_base64,
+            pad,
+            stream: match &ctx.src {
+                Src::Stream(p) => Some(p),
+                Src::Slice { .. } => None,
+            },
+        }
+    }
+}
+
+impl<'de, const N: usize> DeserializeSeed<'de> for IdSeed<'_, N> {
     type Value = IdText<N>;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_str(self)
     }
 }
 
-impl<'de, const N: usize> Visitor<'de> for IdSeed<N> {
+impl<'de, const N: usize> Visitor<'de> for IdSeed<'_, N> {
     type Value = IdText<N>;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         write!(f, "a hex id of {} digits", 2 * N)
@@ -122,12 +145,22 @@ impl<'de, const N: usize> Visitor<'de> for IdSeed<N> {
         Ok(IdText {
             id: id_from_text::<N>(v, self.base64, self.pad),
             ptr: Some(v.as_ptr() as usize),
+            at: None,
         })
     }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        // The reader has just passed the closing quote: the opening one is `len + 2` back.
+        let at = self.stream.map(|p| {
+            let open = p.offset.get().saturating_sub(v.len() as u64 + 2);
+            (
+                p.line.get() + 1,
+                open.saturating_sub(p.line_start.get()) + 1,
+            )
+        });
         Ok(IdText {
             id: id_from_text::<N>(v, self.base64, self.pad),
             ptr: None,
+            at,
         })
     }
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {

@@ -6,6 +6,7 @@
 //! are findings (`span.invalid-id`, `link.invalid`) with position and field path; malformed JSON
 //! is a serde error, which the caller turns into a [`ReadError`](super::ReadError).
 
+use super::error::Position;
 use super::ids::IdError;
 use super::jsonutil::*;
 use super::model::*;
@@ -365,7 +366,7 @@ struct PendingLink {
     index: usize,
     what: &'static str,
     err: IdError,
-    ptr: Option<usize>,
+    pos: Position,
 }
 
 struct SpanSeed<'c, 'b, 's>(&'c mut Ctx<'b, 's>);
@@ -384,7 +385,6 @@ impl<'de> Visitor<'de> for SpanSeed<'_, '_, '_> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let ctx = self.0;
-        let b64 = ctx.b.opts.accept_base64;
         let mut trace = IdText::<16>::default();
         let mut id = IdText::<8>::default();
         let mut parent: Option<IdText<8>> = None;
@@ -396,25 +396,21 @@ impl<'de> Visitor<'de> for SpanSeed<'_, '_, '_> {
         while let Some(k) = map.next_key_seed(KeySeed(span_field))? {
             match k {
                 SpanField::TraceId => {
-                    trace = map.next_value_seed(IdSeed::<16> {
-                        base64: b64,
-                        pad: false,
-                    })?
+                    trace = field!(ctx, "traceId", map, IdSeed::<16>::new(ctx, false))?
                 }
-                SpanField::SpanId => {
-                    id = map.next_value_seed(IdSeed::<8> {
-                        base64: b64,
-                        pad: false,
-                    })?
-                }
+                SpanField::SpanId => id = field!(ctx, "spanId", map, IdSeed::<8>::new(ctx, false))?,
                 SpanField::ParentSpanId => {
-                    parent = Some(map.next_value_seed(IdSeed::<8> {
-                        base64: b64,
-                        pad: false,
-                    })?)
+                    parent = Some(field!(
+                        ctx,
+                        "parentSpanId",
+                        map,
+                        IdSeed::<8>::new(ctx, false)
+                    )?)
                 }
-                SpanField::TraceState => s.trace_state = map.next_value_seed(SymSeed(ctx.b))?,
-                SpanField::Name => s.name = map.next_value_seed(SymSeed(ctx.b))?,
+                SpanField::TraceState => {
+                    s.trace_state = field!(ctx, "traceState", map, SymSeed(ctx.b))?
+                }
+                SpanField::Name => s.name = field!(ctx, "name", map, SymSeed(ctx.b))?,
                 SpanField::Kind => s.kind = field!(ctx, "kind", map, KIND_SEED)?,
                 SpanField::Start => s.start = field!(ctx, "startTimeUnixNano", map, U64Seed)?,
                 SpanField::End => s.end = field!(ctx, "endTimeUnixNano", map, U64Seed)?,
@@ -471,32 +467,42 @@ fn finish_span(
     parent: Option<IdText<8>>,
     pending: Vec<PendingLink>,
 ) {
-    let mut problems: Vec<(&'static str, &'static str, IdError, Option<usize>)> = Vec::new();
+    let mut problems: Vec<(&'static str, &'static str, IdError, Position)> = Vec::new();
     match trace.id {
         Ok(t) => s.trace = TraceId(t),
-        Err(e) => problems.push(("traceId", "trace id", e, trace.ptr)),
+        Err(e) => problems.push((
+            "traceId",
+            "trace id",
+            e,
+            ctx.id_position(trace.ptr, trace.at),
+        )),
     }
     match id.id {
         Ok(i) => s.id = SpanId(i),
         Err(e) => {
             s.marks |= marks::INVALID_ID;
-            problems.push(("spanId", "span id", e, id.ptr));
+            problems.push(("spanId", "span id", e, ctx.id_position(id.ptr, id.at)));
         }
     }
     if let Some(p) = parent {
         match p.id {
             Ok(i) => s.parent = SpanId(i),
             // An empty or all-zero parent id means "no parent", as the Collector reads it.
-            Err(IdError::Length { digits: 0, .. }) | Err(IdError::Zero) => {}
+            Err(IdError::Empty) | Err(IdError::Zero) => {}
             Err(e) => {
                 s.marks |= marks::INVALID_PARENT;
-                problems.push(("parentSpanId", "parent span id", e, p.ptr));
+                problems.push((
+                    "parentSpanId",
+                    "parent span id",
+                    e,
+                    ctx.id_position(p.ptr, p.at),
+                ));
             }
         }
     }
     let span = (s.marks & marks::INVALID_ID == 0).then_some(s.id);
-    for (field, what, err, ptr) in problems {
-        let at = (ctx.position(ptr), ctx.path_with(field));
+    for (field, what, err, pos) in problems {
+        let at = (pos, ctx.path_with(field));
         ctx.b
             .bad_id(s.trace, span, "span.invalid-id", what, &err, at);
     }
@@ -510,7 +516,7 @@ fn finish_span(
                 "spanId"
             }
         );
-        let at = (ctx.position(p.ptr), ctx.path_with(&link));
+        let at = (p.pos, ctx.path_with(&link));
         let what = format!("link's {}", p.what);
         ctx.b
             .bad_id(s.trace, span, "link.invalid", &what, &p.err, at);
@@ -886,13 +892,13 @@ impl<'de> Visitor<'de> for LinkList<'_, '_, '_, '_> {
         ctx.path.push_index(0);
         let mut i = 0;
         while let Some((mut link, bad)) = seq.next_element_seed(LinkSeed(ctx))? {
-            for (what, err, ptr) in bad {
+            for (what, err, pos) in bad {
                 link.invalid = true;
                 self.pending.push(PendingLink {
                     index: i,
                     what,
                     err,
-                    ptr,
+                    pos,
                 });
             }
             ctx.b.links.push(link);
@@ -907,7 +913,7 @@ impl<'de> Visitor<'de> for LinkList<'_, '_, '_, '_> {
     }
 }
 
-type BadIds = Vec<(&'static str, IdError, Option<usize>)>;
+type BadIds = Vec<(&'static str, IdError, Position)>;
 
 struct LinkSeed<'c, 'b, 's>(&'c mut Ctx<'b, 's>);
 
@@ -925,24 +931,15 @@ impl<'de> Visitor<'de> for LinkSeed<'_, '_, '_> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let ctx = self.0;
-        let b64 = ctx.b.opts.accept_base64;
         let mut l = Link::default();
         let mut trace = IdText::<16>::default();
         let mut span = IdText::<8>::default();
         while let Some(k) = map.next_key_seed(KeySeed(span_field))? {
             match k {
                 SpanField::TraceId => {
-                    trace = map.next_value_seed(IdSeed::<16> {
-                        base64: b64,
-                        pad: false,
-                    })?
+                    trace = field!(ctx, "traceId", map, IdSeed::<16>::new(ctx, false))?
                 }
-                SpanField::SpanId => {
-                    span = map.next_value_seed(IdSeed::<8> {
-                        base64: b64,
-                        pad: false,
-                    })?
-                }
+                SpanField::SpanId => span = map.next_value_seed(IdSeed::<8>::new(ctx, false))?,
                 SpanField::TraceState => l.trace_state = map.next_value_seed(SymSeed(ctx.b))?,
                 SpanField::Flags => l.flags = field!(ctx, "flags", map, U64Seed)? as u32,
                 SpanField::Attributes => {
@@ -964,11 +961,11 @@ impl<'de> Visitor<'de> for LinkSeed<'_, '_, '_> {
         let mut bad = Vec::new();
         match trace.id {
             Ok(t) => l.trace = TraceId(t),
-            Err(e) => bad.push(("trace id", e, trace.ptr)),
+            Err(e) => bad.push(("trace id", e, ctx.id_position(trace.ptr, trace.at))),
         }
         match span.id {
             Ok(s) => l.span = SpanId(s),
-            Err(e) => bad.push(("span id", e, span.ptr)),
+            Err(e) => bad.push(("span id", e, ctx.id_position(span.ptr, span.at))),
         }
         Ok((l, bad))
     }

@@ -322,10 +322,8 @@ impl<'b> Decoder<'b> {
             file: self.file,
             ..Span::default()
         };
-        let mut trace: (Result<[u8; 16], IdError>, u64) =
-            (Err(IdError::Bytes { got: 0, want: 16 }), w.offset());
-        let mut id: (Result<[u8; 8], IdError>, u64) =
-            (Err(IdError::Bytes { got: 0, want: 8 }), w.offset());
+        let mut trace: (Result<[u8; 16], IdError>, u64) = (Err(IdError::Empty), w.offset());
+        let mut id: (Result<[u8; 8], IdError>, u64) = (Err(IdError::Empty), w.offset());
         let mut parent: Option<(Result<[u8; 8], IdError>, u64)> = None;
         let mut bad_links: Vec<(usize, &'static str, IdError, u64)> = Vec::new();
         let mut attrs = std::mem::take(&mut self.span_attrs);
@@ -441,7 +439,7 @@ impl<'b> Decoder<'b> {
         if let Some((p, at)) = parent {
             match p {
                 Ok(t) => s.parent = SpanId(t),
-                Err(IdError::Bytes { got: 0, .. }) | Err(IdError::Zero) => {}
+                Err(IdError::Empty) | Err(IdError::Zero) => {}
                 Err(e) => {
                     s.marks |= marks::INVALID_PARENT;
                     problems.push(("parentSpanId", "parent span id", e, at));
@@ -512,8 +510,8 @@ impl<'b> Decoder<'b> {
     fn link(&mut self, mut w: Wire) -> R<(Link, Vec<(&'static str, IdError, u64)>)> {
         let mut l = Link::default();
         let start = self.b.attrs.len();
-        let mut trace = (Err(IdError::Bytes { got: 0, want: 16 }), w.offset());
-        let mut span = (Err(IdError::Bytes { got: 0, want: 8 }), w.offset());
+        let mut trace = (Err(IdError::Empty), w.offset());
+        let mut span = (Err(IdError::Empty), w.offset());
         while !w.done() {
             let (f, wt) = w.key()?;
             match f {

@@ -85,14 +85,9 @@ impl Reader {
 
     /// Reads one dump of any supported format. Errors are kept (see [`Dump::errors`]); what
     /// could be read is kept too.
-    pub fn read(&mut self, name: &str, input: impl Read) {
+    pub fn read<'a>(&mut self, name: &str, input: impl Read + 'a) {
         let file = self.b.begin_file(name);
-        read_any(
-            &mut self.b,
-            file,
-            BufReader::with_capacity(1 << 16, input),
-            0,
-        );
+        read_any(&mut self.b, file, Box::new(input), 0);
     }
 
     /// Spans read so far.
@@ -120,7 +115,8 @@ fn peek<R: Read>(mut r: R, n: usize) -> std::io::Result<(Vec<u8>, R)> {
     Ok((head, r))
 }
 
-fn read_any<R: Read>(b: &mut Builder, file: u16, r: R, depth: u32) {
+/// Type-erased so that a decompressed stream can be read by the same function.
+fn read_any(b: &mut Builder, file: u16, r: Box<dyn Read + '_>, depth: u32) {
     let (head, r) = match peek(r, 4096) {
         Ok(x) => x,
         Err(e) => return b.error(Position::File, String::new(), e.to_string()),
@@ -130,7 +126,7 @@ fn read_any<R: Read>(b: &mut Builder, file: u16, r: R, depth: u32) {
     match kind {
         Detected::Empty => {}
         Detected::Zstd if depth < 2 => match zstd::Decoder::with_buffer(r) {
-            Ok(d) => read_any(b, file, d, depth + 1),
+            Ok(d) => read_any(b, file, Box::new(d), depth + 1),
             Err(e) => b.error(Position::Offset(0), String::new(), format!("zstd: {e}")),
         },
         Detected::Zstd => b.error(

@@ -3,6 +3,7 @@
 //! so that assembly can tell a CLIENT/SERVER pair sharing one id (Zipkin's `shared` spans) from
 //! a duplicate.
 
+use super::error::Position;
 use super::ids::IdError;
 use super::jaeger::ScalarSeed;
 use super::jsonutil::*;
@@ -36,7 +37,6 @@ impl<'de> Visitor<'de> for SpanSeed<'_, '_, '_> {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let ctx = self.0;
-        let b64 = ctx.b.opts.accept_base64;
         let mut s = Span {
             file: ctx.file,
             marks: marks::ZIPKIN,
@@ -51,24 +51,9 @@ impl<'de> Visitor<'de> for SpanSeed<'_, '_, '_> {
         let ev_start = ctx.b.events.len();
         while let Some(k) = map.next_key::<Cow<'de, str>>()? {
             match &*k {
-                "traceId" => {
-                    trace = map.next_value_seed(IdSeed::<16> {
-                        base64: b64,
-                        pad: true,
-                    })?
-                }
-                "id" => {
-                    id = map.next_value_seed(IdSeed::<8> {
-                        base64: b64,
-                        pad: false,
-                    })?
-                }
-                "parentId" => {
-                    parent = Some(map.next_value_seed(IdSeed::<8> {
-                        base64: b64,
-                        pad: false,
-                    })?)
-                }
+                "traceId" => trace = map.next_value_seed(IdSeed::<16>::new(ctx, true))?,
+                "id" => id = map.next_value_seed(IdSeed::<8>::new(ctx, false))?,
+                "parentId" => parent = Some(map.next_value_seed(IdSeed::<8>::new(ctx, false))?),
                 "name" => s.name = map.next_value_seed(SymSeed(ctx.b))?,
                 "kind" => {
                     ctx.path.push_field("kind");
@@ -122,31 +107,41 @@ impl<'de> Visitor<'de> for SpanSeed<'_, '_, '_> {
         }
         s.attrs = Range32::new(start, ctx.b.attrs.len());
         s.resource = ctx.b.zipkin_resource(service.unwrap_or(Sym::EMPTY));
-        let mut problems: Vec<(&str, &str, IdError, Option<usize>)> = Vec::new();
+        let mut problems: Vec<(&str, &str, IdError, Position)> = Vec::new();
         match trace.id {
             Ok(t) => s.trace = TraceId(t),
-            Err(e) => problems.push(("traceId", "trace id", e, trace.ptr)),
+            Err(e) => problems.push((
+                "traceId",
+                "trace id",
+                e,
+                ctx.id_position(trace.ptr, trace.at),
+            )),
         }
         match id.id {
             Ok(t) => s.id = SpanId(t),
             Err(e) => {
                 s.marks |= marks::INVALID_ID;
-                problems.push(("id", "span id", e, id.ptr));
+                problems.push(("id", "span id", e, ctx.id_position(id.ptr, id.at)));
             }
         }
         if let Some(p) = parent {
             match p.id {
                 Ok(t) => s.parent = SpanId(t),
-                Err(IdError::Length { digits: 0, .. }) | Err(IdError::Zero) => {}
+                Err(IdError::Empty) | Err(IdError::Zero) => {}
                 Err(e) => {
                     s.marks |= marks::INVALID_PARENT;
-                    problems.push(("parentId", "parent span id", e, p.ptr));
+                    problems.push((
+                        "parentId",
+                        "parent span id",
+                        e,
+                        ctx.id_position(p.ptr, p.at),
+                    ));
                 }
             }
         }
         let span = (s.marks & marks::INVALID_ID == 0).then_some(s.id);
-        for (field, what, err, ptr) in problems {
-            let at = (ctx.position(ptr), ctx.path_with(field));
+        for (field, what, err, pos) in problems {
+            let at = (pos, ctx.path_with(field));
             ctx.b
                 .bad_id(s.trace, span, "span.invalid-id", what, &err, at);
         }
