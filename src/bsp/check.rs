@@ -29,6 +29,10 @@ pub struct PropertyResult {
 impl PropertyResult {
     /// The report entry; `prefix` names the variant when several run in one report.
     pub fn to_check_result(&self, cfg: &Config, variant: Variant, prefix: bool) -> CheckResult {
+        let mut verdict = self.verdict.clone();
+        if let Verdict::Violated(cx) = &mut verdict {
+            cx.facts.push(("configuration".into(), cfg.describe()));
+        }
         let id = if prefix {
             format!("{} {}", variant.name(), self.property.id())
         } else {
@@ -37,14 +41,9 @@ impl PropertyResult {
         CheckResult {
             id,
             kind: Kind::Bsp,
-            title: format!(
-                "{} [{}; {}]",
-                self.property.title(),
-                variant.name(),
-                cfg.describe()
-            ),
+            title: format!("{} ({})", self.property.title(), variant.name()),
             source: None,
-            verdict: self.verdict.clone(),
+            verdict,
             findings: Vec::new(),
             stats: self.stats,
         }
@@ -62,7 +61,7 @@ fn bound_reason(b: Bound) -> String {
 /// The label of the edge `from → to`, found by expanding `from` again.
 fn label(m: &BspModel, from: &[u32], to: &[u32]) -> Option<Action> {
     let mut out = Successors::new(m.layout.words);
-    m.successors(&m.layout.unpack(from), &mut out);
+    m.successors_into(&m.layout.unpack(from), &mut out);
     out.iter().find(|(_, s)| *s == to).map(|(a, _)| a)
 }
 
@@ -104,7 +103,7 @@ pub fn check_variant(
                 open = open.without(v.property());
             }
             Outcome::Complete => {
-                if open.has(Property::P2) {
+                if open.has(Property::P2) && model.needs_full_hang_pass() {
                     let t = std::time::Instant::now();
                     let lasso = find_hang(&model, &ex);
                     stats.seconds += t.elapsed().as_secs_f64();

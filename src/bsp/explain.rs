@@ -202,6 +202,13 @@ fn describe(m: &BspModel, a: Action) -> (String, String) {
                 slot_owner(m, s)
             ),
         ),
+        Action::ExportFailsAgain { slot: s } => (
+            "exporter".into(),
+            format!(
+                "the retry of the {} Export fails too (endpoint still unreachable): backs off again",
+                slot_owner(m, s)
+            ),
+        ),
         Action::ExportRetries { slot: s } => (
             "exporter".into(),
             format!("retries the {} Export", slot_owner(m, s)),
@@ -251,12 +258,11 @@ fn describe(m: &BspModel, a: Action) -> (String, String) {
 /// What changed between two states, one line each.
 fn changes(m: &BspModel, a: Action, b: &St, c: &St) -> Vec<String> {
     let mut d = Vec::new();
-    let q = m.cfg.queue as usize;
     if b.queue != c.queue {
         d.push(format!(
             "queue: {} → {}",
-            list(m, b.queue[..q].iter().copied()),
-            list(m, c.queue[..q].iter().copied())
+            list(m, b.ids(b.queue)),
+            list(m, c.ids(c.queue))
         ));
     }
     for s in 0..2 {
@@ -264,8 +270,8 @@ fn changes(m: &BspModel, a: Action, b: &St, c: &St) -> Vec<String> {
             d.push(format!(
                 "{} batch: {} → {}",
                 slot_owner(m, s as u8),
-                list(m, b.batch[s]),
-                list(m, c.batch[s])
+                list(m, b.ids(b.batch[s])),
+                list(m, c.ids(c.batch[s]))
             ));
         }
         if b.slot[s] != c.slot[s] {
@@ -297,7 +303,7 @@ fn changes(m: &BspModel, a: Action, b: &St, c: &St) -> Vec<String> {
         d.push(format!("ForceFlush: {} → {}", ff_name(b.ff), ff_name(c.ff)));
         if b.ff == ff::NOT_CALLED && c.ff != ff::RETURNED {
             let ended: Vec<u8> = (0..m.cfg.producers)
-                .flat_map(|p| (0..c.snap[p as usize]).map(move |s| (p, s)))
+                .flat_map(|p| (0..c.snap(p)).map(move |s| (p, s)))
                 .map(|(p, s)| m.span_id(p, s))
                 .collect();
             d.push(format!("spans ended before the call: {}", list(m, ended)));
@@ -359,7 +365,12 @@ fn summary(
         if s.sd == sd::WAITING {
             w.push(format!("Shutdown (called {})", at(sd_called)));
         }
-        w.join(" and ")
+        let verb = if w.len() > 1 {
+            "never return"
+        } else {
+            "never returns"
+        };
+        format!("{} {verb}", w.join(" and "))
     };
     match v.kind {
         ViolationKind::ConcurrentExport => {
@@ -375,7 +386,7 @@ fn summary(
         ViolationKind::Deadlock => {
             let fin = states.last().copied().unwrap_or_default();
             format!(
-                "{} never returns: after step {last} no actor can take a step (worker {})",
+                "{}: after step {last} no actor can take a step (worker {})",
                 waiting_who(&fin),
                 wpc_name(fin.wpc)
             )
@@ -384,7 +395,7 @@ fn summary(
             let fin = states.last().copied().unwrap_or_default();
             let from = loop_start.map_or(1, |l| l + 1);
             format!(
-                "{} never returns: steps {from} to {last} repeat forever and no step leads out of that loop",
+                "{}: steps {from} to {last} repeat forever and no step leads out of that loop",
                 waiting_who(&fin)
             )
         }
@@ -419,7 +430,7 @@ fn summary(
             let returns: Vec<String> = (1..states.len())
                 .filter(|&i| match actions.get(i - 1) {
                     Some(Action::ExportReturns { slot: s, .. }) => {
-                        states[i - 1].batch[*s as usize].contains(&id)
+                        states[i - 1].batch_holds(*s as usize, id)
                     }
                     _ => false,
                 })
@@ -434,7 +445,7 @@ fn summary(
             let ret = last_step(states, |s| s.ff == ff::RETURNED);
             let ended = first_step(states, |s| {
                 let (p, k) = m.span_of(id);
-                s.n[p as usize] > k
+                s.n(p) > k
             });
             format!(
                 "ForceFlush was called {} and returned success {}, but {span}, ended {} before the call, had not been handed to an Export that returned",
@@ -485,10 +496,9 @@ pub fn counterexample(
         .collect();
     let actions: Vec<Action> = path.iter().map(|(a, _)| *a).collect();
     let fin = states.last().copied().unwrap_or_default();
-    let q = m.cfg.queue as usize;
     let facts = vec![
         ("property".to_string(), v.property().title().to_string()),
-        ("queue".to_string(), list(m, fin.queue[..q].iter().copied())),
+        ("queue".to_string(), list(m, fin.ids(fin.queue))),
         ("worker".to_string(), wpc_name(fin.wpc).to_string()),
         ("ForceFlush".to_string(), ff_name(fin.ff).to_string()),
         ("Shutdown".to_string(), sd_name(fin.sd).to_string()),

@@ -34,7 +34,7 @@ impl Graph {
         for id in 0..n as u32 {
             out.clear();
             let st = model.layout.unpack(ex.state(id));
-            model.successors(&st, &mut out);
+            model.successors_into(&st, &mut out);
             for (_, s) in out.iter() {
                 if let Some(t) = ex.lookup(s) {
                     succ.push(t);

@@ -1,11 +1,20 @@
 //! The transitions of every actor, and the properties checked on each state: the
 //! `explore::Model` of the BatchSpanProcessor.
+//!
+//! Hangs (P2) are found during the search: a state where a caller waits and from which every
+//! path stays inside a set of *loop steps* (the exporter's retry loop, the Go timer firing and
+//! being received) can never make progress again. That local check is exact when every other
+//! step strictly increases the progress measure [`BspModel::potential`], because then every
+//! cycle is made of loop steps only; `expand` checks that on every edge and, if an edge ever
+//! breaks it, records it so that the caller runs the full strongly-connected-component pass
+//! over the explored graph instead (`hang`).
 
 use super::config::{Config, When};
 use super::props::{Property, PropertySet, Violation, ViolationKind};
 use super::state::{Layout, MAX_WORDS, St, event, ff, mode, phase, sd, slot, timer, wpc};
 use super::variant::Variant;
 use crate::explore::{Model, Successors};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Why the worker woke up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,10 +91,15 @@ pub enum Action {
         slot: u8,
         result: ExportResult,
     },
+    /// A first attempt fails: the endpoint is unreachable, the exporter backs off.
     ExportBacksOff {
         slot: u8,
     },
     ExportRetries {
+        slot: u8,
+    },
+    /// A retry fails too; back to backing off.
+    ExportFailsAgain {
         slot: u8,
     },
     FlushCall {
@@ -104,13 +118,42 @@ pub enum Action {
     ShutdownReturns,
 }
 
+impl Action {
+    /// Steps that can repeat without progress: every cycle of the model is made of these.
+    pub fn is_loop(self) -> bool {
+        matches!(
+            self,
+            Action::ExportRetries { .. }
+                | Action::ExportFailsAgain { .. }
+                | Action::TimerFires
+                | Action::GoTimer { export: false }
+        )
+    }
+}
+
+/// Where successors go, with the potential of the state being expanded when edges are checked.
+struct Emit<'a> {
+    out: &'a mut Successors<Action>,
+    here: Option<u32>,
+    rises: bool,
+}
+
 /// The model: one configuration, one variant, the properties being checked.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct BspModel {
     pub cfg: Config,
     pub variant: Variant,
     pub layout: Layout,
     pub props: PropertySet,
+    /// Set when a non-loop edge failed to increase the potential: the in-search hang check
+    /// may then miss a hang, and the full pass must run.
+    unranked: AtomicBool,
+}
+
+impl Clone for BspModel {
+    fn clone(&self) -> Self {
+        BspModel::new(self.cfg, self.variant, self.props)
+    }
 }
 
 impl BspModel {
@@ -120,7 +163,13 @@ impl BspModel {
             variant,
             layout: Layout::new(&cfg, variant),
             props,
+            unranked: AtomicBool::new(false),
         }
+    }
+
+    /// Whether the in-search hang check was not enough (see the module header).
+    pub fn needs_full_hang_pass(&self) -> bool {
+        self.unranked.load(Ordering::Relaxed)
     }
 
     pub fn span_id(&self, p: u8, s: u8) -> u8 {
@@ -136,20 +185,23 @@ impl BspModel {
     /// OnEnd has put the span into the processor (it may still be counted as dropped).
     pub fn accepted(&self, st: &St, id: u8) -> bool {
         let (p, s) = self.span_of(id);
-        let p = p as usize;
-        s < st.n[p] || (s == st.n[p] && st.ph[p] == phase::SENT)
+        let n = st.n(p);
+        s < n || (s == n && st.ph(p) == phase::SENT)
+    }
+
+    /// Spans in the queue whose OnEnd has counted them (count-after-send's uncounted ones
+    /// excluded): what a drain may take.
+    pub fn counted(&self, st: &St) -> usize {
+        let uncounted = (st.ph & 0xAAAA_AAAA).count_ones() as usize;
+        st.qlen().saturating_sub(uncounted)
     }
 
     fn ended_total(&self, st: &St) -> u32 {
-        st.n[..self.cfg.producers as usize]
-            .iter()
-            .map(|&x| x as u32)
-            .sum()
+        (0..self.cfg.producers).map(|p| st.n(p) as u32).sum()
     }
 
     fn all_ended(&self, st: &St) -> bool {
-        (0..self.cfg.producers as usize)
-            .all(|p| st.n[p] == self.cfg.spans && st.ph[p] == phase::READY)
+        st.ph == 0 && (0..self.cfg.producers).all(|p| st.n(p) == self.cfg.spans)
     }
 
     fn may_call(&self, when: When, st: &St) -> bool {
@@ -160,11 +212,17 @@ impl BspModel {
         }
     }
 
-    fn push(&self, out: &mut Successors<Action>, a: Action, st: &St) {
+    #[inline]
+    fn push(&self, out: &mut Emit<'_>, a: Action, st: &St) {
         let mut buf = [0u32; MAX_WORDS];
         let w = self.layout.words;
         self.layout.pack(st, &mut buf[..w]);
-        out.push(a, &buf[..w]);
+        out.out.push(a, &buf[..w]);
+        if let Some(here) = out.here {
+            if !a.is_loop() && self.potential(st) <= here {
+                out.rises = false;
+            }
+        }
     }
 
     fn stopped(st: &St) -> bool {
@@ -179,32 +237,31 @@ impl BspModel {
 
     // ---- producers ----
 
-    fn producers(&self, st: &St, out: &mut Successors<Action>) {
-        let q = self.cfg.queue as usize;
+    fn producers(&self, st: &St, out: &mut Emit<'_>) {
+        let full = st.qlen() >= self.cfg.queue as usize;
         for p in 0..self.cfg.producers {
-            let pi = p as usize;
-            let s = st.n[pi];
+            let s = st.n(p);
             if s >= self.cfg.spans {
                 continue;
             }
             let id = self.span_id(p, s);
             let mut nx = *st;
-            let what = match (self.variant, st.ph[pi]) {
+            let what = match (self.variant, st.ph(p)) {
                 (Variant::OnEndShutdownRace, phase::READY) => {
                     if Self::stopped(st) {
                         nx.set_done(id);
-                        nx.n[pi] += 1;
+                        nx.inc_n(p);
                         OnEnd::DroppedStopped
                     } else {
-                        nx.ph[pi] = phase::CHECKED;
+                        nx.set_ph(p, phase::CHECKED);
                         OnEnd::CheckedNotStopped
                     }
                 }
                 (Variant::OnEndShutdownRace, _) => {
                     // The enqueue does not look at the stopped flag again.
-                    nx.ph[pi] = phase::READY;
-                    nx.n[pi] += 1;
-                    if st.qlen() >= q {
+                    nx.set_ph(p, phase::READY);
+                    nx.inc_n(p);
+                    if full {
                         nx.set_done(id);
                         OnEnd::DroppedFull
                     } else {
@@ -215,29 +272,29 @@ impl BspModel {
                 (Variant::CountAfterSend, phase::READY) => {
                     if Self::stopped(st) {
                         nx.set_done(id);
-                        nx.n[pi] += 1;
+                        nx.inc_n(p);
                         OnEnd::DroppedStopped
-                    } else if st.qlen() >= q {
+                    } else if full {
                         nx.set_done(id);
-                        nx.n[pi] += 1;
+                        nx.inc_n(p);
                         OnEnd::DroppedFull
                     } else {
                         nx.push_queue(id);
-                        nx.ph[pi] = phase::SENT;
+                        nx.set_ph(p, phase::SENT);
                         OnEnd::Sent
                     }
                 }
                 (Variant::CountAfterSend, _) => {
-                    nx.ph[pi] = phase::READY;
-                    nx.n[pi] += 1;
+                    nx.set_ph(p, phase::READY);
+                    nx.inc_n(p);
                     OnEnd::Counted
                 }
                 _ => {
-                    nx.n[pi] += 1;
+                    nx.inc_n(p);
                     if Self::stopped(st) {
                         nx.set_done(id);
                         OnEnd::DroppedStopped
-                    } else if st.qlen() >= q {
+                    } else if full {
                         nx.set_done(id);
                         OnEnd::DroppedFull
                     } else {
@@ -253,13 +310,13 @@ impl BspModel {
     // ---- worker ----
 
     /// Takes the next batch of a drain into slot 0 and calls Export, or finishes the drain.
-    /// Returns the number of spans taken (0: the drain finished).
+    /// Returns the number of spans in the Export call (0: the drain finished).
     fn take(&self, st: &mut St) -> u8 {
         let b = self.cfg.batch as usize;
         let have = st.blen(0);
-        let k = (b - have)
+        let k = (b - have.min(b))
             .min(st.target as usize)
-            .min(st.counted(self.cfg.producers));
+            .min(self.counted(st));
         if k == 0 && have == 0 {
             st.target = 0;
             match st.mode {
@@ -280,11 +337,10 @@ impl BspModel {
             st.mode = mode::NORMAL;
             return 0;
         }
-        if self.variant == Variant::ClearInCallback {
-            st.batch[0][..k].copy_from_slice(&st.queue[..k]);
-        } else {
-            let taken = st.pop_queue(k);
-            st.batch[0][have..have + k].copy_from_slice(&taken[..k]);
+        let front = st.front(k);
+        st.append_batch(0, front);
+        if self.variant != Variant::ClearInCallback {
+            st.drop_front(k);
         }
         st.target -= k as u8;
         st.slot[0] = slot::ATTEMPT;
@@ -292,9 +348,9 @@ impl BspModel {
         (have + k) as u8
     }
 
-    fn wake(&self, st: &St, why: Wake, out: &mut Successors<Action>) {
+    fn wake(&self, st: &St, why: Wake, out: &mut Emit<'_>) {
         let mut nx = *st;
-        let counted = st.counted(self.cfg.producers) as u8;
+        let counted = self.counted(st) as u8;
         match why {
             Wake::Shutdown => {
                 nx.mode = mode::SHUTDOWN;
@@ -325,7 +381,7 @@ impl BspModel {
             };
             let k = (nx.target as usize).min(self.cfg.batch as usize);
             let mut nx = *st;
-            nx.batch[s][..k].copy_from_slice(&st.queue[..k]);
+            nx.batch[s] = st.front(k);
             nx.slot[s] = slot::ATTEMPT;
             let a = Action::AsyncExport {
                 why,
@@ -339,7 +395,22 @@ impl BspModel {
         self.push(out, Action::WorkerWake { why, took }, &nx);
     }
 
-    fn worker(&self, st: &St, out: &mut Successors<Action>) {
+    fn drain(&self, st: &St, out: &mut Emit<'_>) {
+        if st.slot[0] != slot::IDLE {
+            return;
+        }
+        let mut nx = *st;
+        let m = st.mode;
+        let took = self.take(&mut nx);
+        let a = if took == 0 {
+            Action::WorkerFinish { mode: m }
+        } else {
+            Action::WorkerNext { took }
+        };
+        self.push(out, a, &nx);
+    }
+
+    fn worker(&self, st: &St, out: &mut Emit<'_>) {
         if self.variant == Variant::GoTimerDrain {
             return self.go_worker(st, out);
         }
@@ -347,40 +418,30 @@ impl BspModel {
             wpc::IDLE => {
                 // The worker's own exports use slot 0 and wait for it.
                 let free = st.slot[0] == slot::IDLE;
-                if Self::stopped(st) && st.sd == sd::WAITING && free {
+                if st.sd == sd::WAITING && free {
                     self.wake(st, Wake::Shutdown, out);
                 }
                 if st.ff == ff::REQUESTED && self.variant != Variant::FlushOnCallerThread && free {
                     self.wake(st, Wake::Flush, out);
                 }
-                let counted = st.counted(self.cfg.producers);
+                let counted = self.counted(st);
                 let b = self.cfg.batch as usize;
-                if counted >= b && (free || self.variant == Variant::ClearInCallback) {
+                let can = free || self.variant == Variant::ClearInCallback;
+                if counted >= b && can {
                     self.wake(st, Wake::BatchFull, out);
                 }
-                if counted > 0 && counted < b && (free || self.variant == Variant::ClearInCallback)
-                {
+                if counted > 0 && counted < b && can {
                     self.wake(st, Wake::Timer, out);
                 }
             }
-            wpc::DRAIN if st.slot[0] == slot::IDLE => {
-                let mut nx = *st;
-                let m = st.mode;
-                let took = self.take(&mut nx);
-                let a = if took == 0 {
-                    Action::WorkerFinish { mode: m }
-                } else {
-                    Action::WorkerNext { took }
-                };
-                self.push(out, a, &nx);
-            }
+            wpc::DRAIN => self.drain(st, out),
             _ => {}
         }
     }
 
     /// Go's `processQueue`: a `select` over the stop channel, the timer and the queue,
     /// receiving one span at a time into its batch.
-    fn go_worker(&self, st: &St, out: &mut Successors<Action>) {
+    fn go_worker(&self, st: &St, out: &mut Emit<'_>) {
         match st.wpc {
             wpc::IDLE => {
                 if st.sd == sd::WAITING {
@@ -401,10 +462,10 @@ impl BspModel {
                 }
                 if st.qlen() > 0 {
                     let mut nx = *st;
-                    let have = st.blen(0);
-                    let taken = nx.pop_queue(1);
-                    nx.batch[0][have] = taken[0];
-                    if have + 1 >= self.cfg.batch as usize {
+                    let one = st.front(1);
+                    nx.drop_front(1);
+                    nx.append_batch(0, one);
+                    if st.blen(0) + 1 >= self.cfg.batch as usize {
                         if st.timer == timer::FIRED {
                             // Stop returns false; the expired value is gone with Go 1.23.0's
                             // synchronous channel, so `<-timer.C` never returns.
@@ -422,17 +483,7 @@ impl BspModel {
                     }
                 }
             }
-            wpc::DRAIN if st.slot[0] == slot::IDLE => {
-                let mut nx = *st;
-                let m = st.mode;
-                let took = self.take(&mut nx);
-                let a = if took == 0 {
-                    Action::WorkerFinish { mode: m }
-                } else {
-                    Action::WorkerNext { took }
-                };
-                self.push(out, a, &nx);
-            }
+            wpc::DRAIN => self.drain(st, out),
             _ => {}
         }
         let live = !matches!(st.wpc, wpc::EXITED | wpc::TIMER_RECV);
@@ -445,19 +496,19 @@ impl BspModel {
 
     // ---- exporter ----
 
-    fn complete(&self, st: &St, s: usize, result: ExportResult, out: &mut Successors<Action>) {
+    fn complete(&self, st: &St, s: usize, result: ExportResult, out: &mut Emit<'_>) {
         let mut nx = *st;
-        for &id in st.batch[s].iter().filter(|&&id| id != 0) {
+        for id in st.ids(st.batch[s]) {
             if nx.is_done(id) && nx.event == event::NONE && self.props.has(Property::P3) {
                 nx.event = event::EXPORTED_TWICE;
                 nx.event_span = id;
             }
             nx.set_done(id);
         }
-        nx.batch[s] = [0; 4];
+        nx.batch[s] = 0;
         nx.slot[s] = slot::IDLE;
         if self.variant == Variant::ClearInCallback {
-            nx.queue = [0; 8];
+            nx.queue = 0;
         }
         if s == 0 && st.wpc == wpc::EXPORTING {
             nx.wpc = if st.mode == mode::NORMAL && st.target == 0 {
@@ -469,17 +520,14 @@ impl BspModel {
         if s == 1 && st.ff == ff::EXPORTING {
             nx.ff = ff::REQUESTED;
         }
-        self.push(
-            out,
-            Action::ExportReturns {
-                slot: s as u8,
-                result,
-            },
-            &nx,
-        );
+        let a = Action::ExportReturns {
+            slot: s as u8,
+            result,
+        };
+        self.push(out, a, &nx);
     }
 
-    fn exporter(&self, st: &St, out: &mut Successors<Action>) {
+    fn exporter(&self, st: &St, out: &mut Emit<'_>) {
         for s in 0..2 {
             match st.slot[s] {
                 slot::ATTEMPT => {
@@ -512,7 +560,7 @@ impl BspModel {
                 slot::RETRY => {
                     let mut nx = *st;
                     nx.slot[s] = slot::BACKOFF;
-                    self.push(out, Action::ExportBacksOff { slot: s as u8 }, &nx);
+                    self.push(out, Action::ExportFailsAgain { slot: s as u8 }, &nx);
                 }
                 _ => {}
             }
@@ -526,7 +574,7 @@ impl BspModel {
     fn flush_success(&self, st: &St, nx: &mut St) {
         if self.props.has(Property::P4) && nx.event == event::NONE {
             'all: for p in 0..self.cfg.producers {
-                for s in 0..st.snap[p as usize] {
+                for s in 0..st.snap(p) {
                     let id = self.span_id(p, s);
                     if !st.is_done(id) {
                         nx.event = event::FLUSH_MISSED;
@@ -537,11 +585,11 @@ impl BspModel {
             }
         }
         nx.ff = ff::RETURNED;
-        nx.snap = [0; 4];
+        nx.snap = 0;
         nx.ctarget = 0;
     }
 
-    fn flush_caller(&self, st: &St, out: &mut Successors<Action>) {
+    fn flush_caller(&self, st: &St, out: &mut Emit<'_>) {
         match st.ff {
             ff::NOT_CALLED if self.may_call(self.cfg.force_flush, st) => {
                 let mut nx = *st;
@@ -552,7 +600,7 @@ impl BspModel {
                     nx.ff = ff::REQUESTED;
                     nx.snap = st.n;
                     if self.variant == Variant::FlushOnCallerThread {
-                        nx.ctarget = st.counted(self.cfg.producers) as u8;
+                        nx.ctarget = self.counted(st) as u8;
                     }
                     self.push(out, Action::FlushCall { ignored: false }, &nx);
                 }
@@ -560,14 +608,14 @@ impl BspModel {
             ff::REQUESTED if self.variant == Variant::FlushOnCallerThread => {
                 let k = (self.cfg.batch as usize)
                     .min(st.ctarget as usize)
-                    .min(st.counted(self.cfg.producers));
+                    .min(self.counted(st));
                 let mut nx = *st;
                 if k == 0 {
                     self.flush_success(st, &mut nx);
                     self.push(out, Action::FlushReturns { success: true }, &nx);
                 } else {
-                    let taken = nx.pop_queue(k);
-                    nx.batch[1][..k].copy_from_slice(&taken[..k]);
+                    nx.batch[1] = st.front(k);
+                    nx.drop_front(k);
                     nx.slot[1] = slot::ATTEMPT;
                     nx.ctarget -= k as u8;
                     nx.ff = ff::EXPORTING;
@@ -586,13 +634,13 @@ impl BspModel {
             // ForceFlush's own deadline: it returns a timeout, not success.
             let mut nx = *st;
             nx.ff = ff::RETURNED;
-            nx.snap = [0; 4];
+            nx.snap = 0;
             nx.ctarget = 0;
             self.push(out, Action::FlushReturns { success: false }, &nx);
         }
     }
 
-    fn shutdown_caller(&self, st: &St, out: &mut Successors<Action>) {
+    fn shutdown_caller(&self, st: &St, out: &mut Emit<'_>) {
         match st.sd {
             sd::NOT_CALLED if self.may_call(self.cfg.shutdown, st) => {
                 let mut nx = *st;
@@ -641,7 +689,7 @@ impl BspModel {
         }
         if props.has(Property::P3) {
             for id in 1..=self.cfg.total_spans() {
-                if !self.accepted(st, id) || st.is_done(id) {
+                if st.is_done(id) || !self.accepted(st, id) {
                     continue;
                 }
                 if st.sd == sd::RETURNED {
@@ -657,11 +705,7 @@ impl BspModel {
 
     /// The properties broken by a state with no successors.
     pub fn terminal_violation(&self, st: &St) -> Option<Violation> {
-        let waiting = matches!(
-            st.ff,
-            ff::REQUESTED | ff::SERVED | ff::FLUSHED | ff::EXPORTING
-        ) || st.sd == sd::WAITING;
-        if self.props.has(Property::P2) && waiting {
+        if self.props.has(Property::P2) && self.caller_waiting(st) {
             return Some(Violation::new(ViolationKind::Deadlock, 0));
         }
         if self.props.has(Property::P3) {
@@ -674,7 +718,7 @@ impl BspModel {
         None
     }
 
-    /// A caller is waiting (for the hang check over cycles).
+    /// A caller is waiting.
     pub fn caller_waiting(&self, st: &St) -> bool {
         matches!(
             st.ff,
@@ -682,13 +726,104 @@ impl BspModel {
         ) || st.sd == sd::WAITING
     }
 
-    /// All successors of a decoded state.
-    pub fn successors(&self, st: &St, out: &mut Successors<Action>) {
+    /// A progress measure that every non-loop step increases (checked on every edge): settled
+    /// spans, ended and accepted spans, spans in batches, then the callers, the export slots
+    /// and the worker, weighted so that each step's gains outweigh what it gives back.
+    pub fn potential(&self, st: &St) -> u32 {
+        let ended = self.ended_total(st);
+        let sent = (st.ph & 0xAAAA_AAAA).count_ones();
+        let checked = (st.ph & 0x5555_5555).count_ones();
+        let batched = (st.blen(0) + st.blen(1)) as u32;
+        let ff_rank = match st.ff {
+            ff::NOT_CALLED => 0,
+            ff::REQUESTED => 1,
+            ff::SERVED | ff::EXPORTING => 2,
+            ff::FLUSHED => 3,
+            _ => 4,
+        };
+        let flush = ff_rank * 2 + u32::from(st.mode != mode::FLUSH);
+        let callers =
+            flush + st.sd as u32 + u32::from(st.exporter_shut) + 64 * u32::from(st.event != 0);
+        let slots: u32 = st
+            .slot
+            .iter()
+            .map(|&s| match s {
+                slot::IDLE => 0,
+                slot::ATTEMPT => 1,
+                _ => 2,
+            })
+            .sum();
+        let worker = match st.wpc {
+            wpc::DRAIN => 1,
+            wpc::EXITED | wpc::TIMER_RECV => 2,
+            _ => 0,
+        };
+        256 * st.done.count_ones()
+            + 64 * ended
+            + 32 * (ended + sent)
+            + 16 * (batched + checked)
+            + 4 * callers
+            + slots
+            + worker
+    }
+
+    /// A caller waits at `st` and every path from it stays within loop steps: a hang.
+    /// `out` holds the successors of `st`.
+    fn trapped(&self, st: &St, out: &Successors<Action>) -> bool {
+        if !self.caller_waiting(st) || out.is_empty() || !out.iter().all(|(a, _)| a.is_loop()) {
+            return false;
+        }
+        // The loop-step closure of `st` is tiny (retry and timer phases): follow it.
+        let w = self.layout.words;
+        let mut seen: Vec<[u32; MAX_WORDS]> = Vec::new();
+        let mut todo: Vec<[u32; MAX_WORDS]> = Vec::new();
+        for (_, s) in out.iter() {
+            let mut k = [0u32; MAX_WORDS];
+            k[..w].copy_from_slice(s);
+            todo.push(k);
+        }
+        let mut next = Successors::new(w);
+        while let Some(k) = todo.pop() {
+            if seen.contains(&k) {
+                continue;
+            }
+            seen.push(k);
+            if seen.len() > 64 {
+                return false;
+            }
+            next.clear();
+            self.successors_into(&self.layout.unpack(&k[..w]), &mut next);
+            if next.is_empty() {
+                return false; // a deadlock further on, reported there
+            }
+            for (a, s) in next.iter() {
+                if !a.is_loop() {
+                    return false;
+                }
+                let mut k2 = [0u32; MAX_WORDS];
+                k2[..w].copy_from_slice(s);
+                todo.push(k2);
+            }
+        }
+        true
+    }
+
+    fn successors(&self, st: &St, out: &mut Emit<'_>) {
         self.producers(st, out);
         self.worker(st, out);
         self.exporter(st, out);
         self.flush_caller(st, out);
         self.shutdown_caller(st, out);
+    }
+
+    /// All successors of a decoded state.
+    pub fn successors_into(&self, st: &St, out: &mut Successors<Action>) {
+        let mut e = Emit {
+            out,
+            here: None,
+            rises: true,
+        };
+        self.successors(st, &mut e);
     }
 }
 
@@ -701,7 +836,12 @@ impl Model for BspModel {
     }
 
     fn initial(&self, out: &mut Successors<Action>) {
-        self.push(out, Action::ShutdownCall, &St::default());
+        let mut e = Emit {
+            out,
+            here: None,
+            rises: true,
+        };
+        self.push(&mut e, Action::ShutdownCall, &self.layout.empty());
     }
 
     fn expand(&self, state: &[u32], out: &mut Successors<Action>) -> Option<Violation> {
@@ -709,9 +849,22 @@ impl Model for BspModel {
         if let Some(v) = self.state_violation(&st) {
             return Some(v);
         }
-        self.successors(&st, out);
+        let hangs = self.props.has(Property::P2);
+        let check = hangs && !self.unranked.load(Ordering::Relaxed);
+        let mut e = Emit {
+            out,
+            here: check.then(|| self.potential(&st)),
+            rises: true,
+        };
+        self.successors(&st, &mut e);
+        if !e.rises {
+            self.unranked.store(true, Ordering::Relaxed);
+        }
         if out.is_empty() {
             return self.terminal_violation(&st);
+        }
+        if hangs && self.trapped(&st, out) {
+            return Some(Violation::new(ViolationKind::Hang, 0));
         }
         None
     }
