@@ -1,0 +1,3 @@
+//! The CSP checks: data-driven CSPM files, hand-built processes, laws and an oracle.
+
+mod engine;
