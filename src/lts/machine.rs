@@ -41,12 +41,33 @@ pub enum LabelKind {
     SystemTick,
 }
 
+/// Per leaf, what the hot loop needs: where its local state sits, and where its states'
+/// rows start in the flattened tables.
+#[derive(Clone, Copy, Debug)]
+pub struct LeafRt {
+    pub word: u32,
+    pub shift: u32,
+    pub mask: u32,
+    /// Row of local state 0 in `act_start` / `all_start`.
+    pub base: u32,
+}
+
+/// A group the successor loop must visit: τ, ✓, or a visible event that drives rules.
+#[derive(Clone, Copy, Debug)]
+pub struct Active {
+    pub event: EventId,
+    /// Targets `targets[lo..hi]` (local states).
+    pub lo: u32,
+    pub hi: u32,
+    /// Rules driven: `rules[dlo..dhi]`.
+    pub dlo: u32,
+    pub dhi: u32,
+}
+
 /// A compiled system, ready to explore. Plain data: `Sync`, shareable between threads.
 #[derive(Clone, Debug)]
 pub struct Machine {
     pub leaves: Vec<Leaf>,
-    /// Per leaf, per group of that leaf: the rules it drives, `(lo, hi)` into `rules`.
-    pub(crate) drives: Vec<Vec<(u32, u32)>>,
     pub rules: Vec<Rule>,
     /// Rule parts: `(leaf, leaf event)`; the first part of each rule is its driver.
     pub parts: Vec<(u32, EventId)>,
@@ -57,6 +78,14 @@ pub struct Machine {
     pub initial: Vec<u32>,
     /// The terminated system state after the system's ✓, when `has_par`.
     pub done: Option<Vec<u32>>,
+    rt: Vec<LeafRt>,
+    /// Flattened over all leaves' states (row = `rt[i].base + local`): active groups...
+    act_start: Vec<u32>,
+    act: Vec<Active>,
+    /// ...and every group, `(event, lo, hi)`, for looking up a rule's other parts.
+    all_start: Vec<u32>,
+    all: Vec<(EventId, u32, u32)>,
+    targets: Vec<u32>,
 }
 
 impl Machine {
@@ -91,21 +120,6 @@ impl Machine {
                 hi: parts.len() as u32,
             });
         }
-        let drives = leaves
-            .iter()
-            .enumerate()
-            .map(|(i, leaf)| {
-                leaf.groups
-                    .iter()
-                    .map(|g| {
-                        let key = (i as u32, g.event);
-                        let lo = drafts.partition_point(|d| d.parts[0] < key);
-                        let hi = drafts.partition_point(|d| d.parts[0] <= key);
-                        (lo as u32, hi as u32)
-                    })
-                    .collect()
-            })
-            .collect();
         // Pack: each leaf takes the bits its state count needs, never straddling a word.
         let mut slots = Vec::with_capacity(leaves.len());
         let (mut word, mut used) = (0u32, 0u32);
@@ -133,9 +147,43 @@ impl Machine {
         } else {
             word as usize + 1
         };
+        // Flatten the leaves' tables.
+        let mut rt = Vec::with_capacity(leaves.len());
+        let (mut act_start, mut act, mut all_start, mut all, mut targets) =
+            (vec![0u32], Vec::new(), vec![0u32], Vec::new(), Vec::new());
+        for (i, leaf) in leaves.iter().enumerate() {
+            let base = act_start.len() as u32 - 1;
+            rt.push(LeafRt {
+                word: slots[i].word,
+                shift: slots[i].shift,
+                mask: slots[i].mask,
+                base,
+            });
+            for s in 0..leaf.states() as u32 {
+                for g in leaf.groups_of(s) {
+                    let lo = targets.len() as u32;
+                    targets.extend_from_slice(leaf.targets_of(g));
+                    let hi = targets.len() as u32;
+                    all.push((g.event, lo, hi));
+                    let key = (i as u32, g.event);
+                    let dlo = drafts.partition_point(|d| d.parts[0] < key) as u32;
+                    let dhi = drafts.partition_point(|d| d.parts[0] <= key) as u32;
+                    if g.event == TAU || g.event == TICK || dlo < dhi {
+                        act.push(Active {
+                            event: g.event,
+                            lo,
+                            hi,
+                            dlo,
+                            dhi,
+                        });
+                    }
+                }
+                act_start.push(act.len() as u32);
+                all_start.push(all.len() as u32);
+            }
+        }
         let mut m = Machine {
             leaves,
-            drives,
             rules,
             parts,
             slots,
@@ -143,6 +191,12 @@ impl Machine {
             has_par,
             initial: vec![0; words],
             done: None,
+            rt,
+            act_start,
+            act,
+            all_start,
+            all,
+            targets,
         };
         let mut init = vec![0u32; words];
         for i in 0..m.leaves.len() {
@@ -160,13 +214,13 @@ impl Machine {
 
     #[inline]
     pub fn local(&self, state: &[u32], leaf: usize) -> u32 {
-        let s = self.slots[leaf];
+        let s = &self.rt[leaf];
         (state[s.word as usize] >> s.shift) & s.mask
     }
 
     #[inline]
     pub fn set(&self, state: &mut [u32], leaf: usize, v: u32) {
-        let s = self.slots[leaf];
+        let s = &self.rt[leaf];
         let w = &mut state[s.word as usize];
         *w = (*w & !(s.mask << s.shift)) | (v << s.shift);
     }
@@ -227,6 +281,18 @@ impl Machine {
         }
     }
 
+    /// The targets of leaf `j` in local state `s` on event `e`, as a range of `targets`.
+    #[inline]
+    fn lookup(&self, j: usize, s: u32, e: EventId) -> Option<(u32, u32)> {
+        let row = (self.rt[j].base + s) as usize;
+        let lo = self.all_start[row] as usize;
+        let hi = self.all_start[row + 1] as usize;
+        self.all[lo..hi]
+            .iter()
+            .find(|g| g.0 == e)
+            .map(|&(_, a, b)| (a, b))
+    }
+
     /// Calls `f(label, successor)` for every transition of `state`, in a fixed order.
     #[inline]
     pub fn successors(&self, state: &[u32], mut f: impl FnMut(u32, &[u32])) {
@@ -240,35 +306,31 @@ impl Machine {
         };
         buf.copy_from_slice(state);
         let r = self.rules.len() as u32;
-        let n = self.leaves.len() as u32;
+        let n = self.rt.len() as u32;
         let mut all_omega = true;
-        for (i, leaf) in self.leaves.iter().enumerate() {
-            let s = self.local(state, i);
-            if s != LEAF_OMEGA {
-                all_omega = false;
-            }
-            let gs = leaf.group_start[s as usize] as usize;
-            let ge = leaf.group_start[s as usize + 1] as usize;
-            for gi in gs..ge {
-                let g = &leaf.groups[gi];
-                match g.event {
-                    TAU | TICK => {
-                        let label = if g.event == TAU {
-                            r + i as u32
-                        } else {
-                            r + n + i as u32
-                        };
-                        for &t in leaf.targets_of(g) {
-                            self.set(buf, i, t);
-                            f(label, buf);
-                        }
-                        self.set(buf, i, s);
+        for (i, lr) in self.rt.iter().enumerate() {
+            let s = (state[lr.word as usize] >> lr.shift) & lr.mask;
+            all_omega &= s == LEAF_OMEGA;
+            let row = (lr.base + s) as usize;
+            let (gs, ge) = (
+                self.act_start[row] as usize,
+                self.act_start[row + 1] as usize,
+            );
+            for g in &self.act[gs..ge] {
+                if g.event <= TICK {
+                    let label = if g.event == TAU {
+                        r + i as u32
+                    } else {
+                        r + n + i as u32
+                    };
+                    for &t in &self.targets[g.lo as usize..g.hi as usize] {
+                        self.set(buf, i, t);
+                        f(label, buf);
                     }
-                    _ => {
-                        let (lo, hi) = self.drives[i][gi];
-                        for rule in lo..hi {
-                            self.fire(rule, i, g, state, buf, &mut f);
-                        }
+                    self.set(buf, i, s);
+                } else {
+                    for rule in g.dlo..g.dhi {
+                        self.fire(rule, i, s, g, state, buf, &mut f);
                     }
                 }
             }
@@ -282,13 +344,16 @@ impl Machine {
         }
     }
 
-    /// Fires one rule whose driver (leaf `i`, group `g`) is enabled, if every other part is.
+    /// Fires one rule whose driver (leaf `i` at local `s`, group `g`) is enabled, if every
+    /// other part is.
     #[inline]
+    #[allow(clippy::too_many_arguments)]
     fn fire(
         &self,
         rule: u32,
         i: usize,
-        g: &super::leaf::Group,
+        s: u32,
+        g: &Active,
         state: &[u32],
         buf: &mut [u32],
         f: &mut impl FnMut(u32, &[u32]),
@@ -296,11 +361,27 @@ impl Machine {
         let rl = self.rules[rule as usize];
         let parts = &self.parts[rl.lo as usize..rl.hi as usize];
         if parts.len() == 1 {
-            let s = self.local(state, i);
-            for &t in self.leaves[i].targets_of(g) {
+            for &t in &self.targets[g.lo as usize..g.hi as usize] {
                 self.set(buf, i, t);
                 f(rule, buf);
             }
+            self.set(buf, i, s);
+            return;
+        }
+        if parts.len() == 2 && g.hi - g.lo == 1 {
+            // The common case: a driver and one partner.
+            let (j, e) = parts[1];
+            let j = j as usize;
+            let sj = self.local(state, j);
+            let Some((lo, hi)) = self.lookup(j, sj, e) else {
+                return;
+            };
+            self.set(buf, i, self.targets[g.lo as usize]);
+            for &t in &self.targets[lo as usize..hi as usize] {
+                self.set(buf, j, t);
+                f(rule, buf);
+            }
+            self.set(buf, j, sj);
             self.set(buf, i, s);
             return;
         }
@@ -312,67 +393,46 @@ impl Machine {
             heap.resize(parts.len(), (0, 0));
             &mut heap[..]
         };
-        let mut single = true;
-        for (k, &(j, e)) in parts.iter().enumerate() {
-            let gr = if j as usize == i {
-                g
-            } else {
-                let leaf = &self.leaves[j as usize];
-                match leaf.group(self.local(state, j as usize), e) {
-                    Some(gr) => gr,
-                    None => return,
-                }
-            };
-            ranges[k] = (gr.lo, gr.hi);
-            if gr.hi - gr.lo != 1 {
-                single = false;
+        ranges[0] = (g.lo, g.hi);
+        for (k, &(j, e)) in parts.iter().enumerate().skip(1) {
+            match self.lookup(j as usize, self.local(state, j as usize), e) {
+                Some(r) => ranges[k] = r,
+                None => return,
             }
         }
-        if single {
+        // Every combination of targets, odometer style (first part fastest).
+        let mut idx_inline = [0u32; INLINE];
+        let mut idx_heap: Vec<u32> = Vec::new();
+        let idx: &mut [u32] = if parts.len() <= INLINE {
+            &mut idx_inline[..parts.len()]
+        } else {
+            idx_heap.resize(parts.len(), 0);
+            &mut idx_heap[..]
+        };
+        for (k, r) in ranges.iter().enumerate() {
+            idx[k] = r.0;
+        }
+        loop {
             for (k, &(j, _)) in parts.iter().enumerate() {
-                let t = self.leaves[j as usize].targets[ranges[k].0 as usize];
-                self.set(buf, j as usize, t);
+                self.set(buf, j as usize, self.targets[idx[k] as usize]);
             }
             f(rule, buf);
-        } else {
-            // Every combination of targets, odometer style (first part fastest).
-            let mut idx_inline = [0u32; INLINE];
-            let mut idx_heap: Vec<u32> = Vec::new();
-            let idx: &mut [u32] = if parts.len() <= INLINE {
-                &mut idx_inline[..parts.len()]
-            } else {
-                idx_heap.resize(parts.len(), 0);
-                &mut idx_heap[..]
-            };
-            for (k, r) in ranges.iter().enumerate() {
-                idx[k] = r.0;
-            }
-            loop {
-                for (k, &(j, _)) in parts.iter().enumerate() {
-                    let t = self.leaves[j as usize].targets[idx[k] as usize];
-                    self.set(buf, j as usize, t);
-                }
-                f(rule, buf);
-                let mut k = 0;
-                loop {
-                    if k == parts.len() {
-                        break;
-                    }
-                    idx[k] += 1;
-                    if idx[k] < ranges[k].1 {
-                        break;
-                    }
-                    idx[k] = ranges[k].0;
-                    k += 1;
-                }
-                if k == parts.len() {
+            let mut k = 0;
+            while k < parts.len() {
+                idx[k] += 1;
+                if idx[k] < ranges[k].1 {
                     break;
                 }
+                idx[k] = ranges[k].0;
+                k += 1;
+            }
+            if k == parts.len() {
+                break;
             }
         }
         for &(j, _) in parts {
-            let s = self.local(state, j as usize);
-            self.set(buf, j as usize, s);
+            let sj = self.local(state, j as usize);
+            self.set(buf, j as usize, sj);
         }
     }
 
