@@ -1,4 +1,5 @@
 //! The one integration-test binary: data-driven tests per pipeline stage and CLI tests.
 
 mod check;
+mod explore;
 mod report;
