@@ -7,5 +7,11 @@
 //! trait that the CLI implements. Parsing never panics, whatever the bytes.
 
 pub mod ast;
+pub mod eval;
+pub mod lexer;
+pub mod parser;
 pub mod proc;
 pub mod source;
+
+pub use eval::{Script, ScriptErrors, Value, check_scopes};
+pub use parser::parse;
