@@ -169,6 +169,7 @@ fn assertions_evaluate_to_their_properties() {
     }
     assert_eq!(asserts[5].property, Property::Bool(true));
     assert_eq!(asserts[2].text, "PHILS [T= SYSTEM");
+    assert_eq!(asserts[3].text, "SYSTEM :[deterministic [FD]]");
     // Every event is interned once, in canonical order (channels as declared).
     assert_eq!(s.all_events().len(), 4 * 3 + 2 * 9);
     assert_eq!(s.event_name(s.all_events()[0]), "thinks.0");
