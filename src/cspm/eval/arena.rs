@@ -35,6 +35,16 @@ pub enum CallTarget {
 #[derive(Clone, Debug)]
 struct CallKey(CallTarget);
 
+/// The comparable parts of a call key.
+type KeyParts<'a> = (
+    u8,
+    u64,
+    &'a [Value],
+    Option<&'a Value>,
+    &'a [u32],
+    &'a [(EventId, EventId)],
+);
+
 impl CallKey {
     fn parts(
         &self,
