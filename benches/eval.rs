@@ -74,11 +74,14 @@ fn bench(c: &mut Criterion) {
     let dir = std::env::var("CSPOT_CORPUS")
         .map(PathBuf::from)
         .unwrap_or_else(|_| {
-            ["../shared/corpus/fdr-examples", "../../shared/corpus/fdr-examples"]
-                .iter()
-                .map(PathBuf::from)
-                .find(|p| p.is_dir())
-                .unwrap_or_default()
+            [
+                "../shared/corpus/fdr-examples",
+                "../../shared/corpus/fdr-examples",
+            ]
+            .iter()
+            .map(PathBuf::from)
+            .find(|p| p.is_dir())
+            .unwrap_or_default()
         });
     let mut paths = Vec::new();
     collect(&dir, &mut paths);

@@ -46,16 +46,7 @@ type KeyParts<'a> = (
 );
 
 impl CallKey {
-    fn parts(
-        &self,
-    ) -> (
-        u8,
-        u64,
-        &[Value],
-        Option<&Value>,
-        &[u32],
-        &[(EventId, EventId)],
-    ) {
+    fn parts(&self) -> KeyParts<'_> {
         match &self.0 {
             CallTarget::Global(g) => (0, *g as u64, &[], None, &[], &[]),
             CallTarget::Func(_) => (1, 0, &[], None, &[], &[]),
