@@ -733,11 +733,7 @@ impl<'a> Ctx<'a> {
                 Some(_) => {
                     return err(
                         span,
-                        format!(
-                            "unsupported: `{}` (FDR's {} is not supported by cspot)",
-                            b.name(),
-                            b.name()
-                        ),
+                        format!("unsupported: `{}` is not supported by cspot", b.name()),
                     );
                 }
                 None => return err(span, format!("`{}` is not a function", b.name())),
