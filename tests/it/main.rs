@@ -1,4 +1,7 @@
 //! The one integration-test binary: data-driven tests per pipeline stage and CLI tests.
 
 mod bsp;
+mod check;
+mod explore;
+mod otlp;
 mod report;

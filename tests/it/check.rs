@@ -1,0 +1,5 @@
+//! The CSP checks: data-driven CSPM files, hand-built processes, laws and an oracle.
+
+pub mod engine;
+mod laws;
+pub mod oracle;
