@@ -362,6 +362,12 @@ fn prefix(i: Toks<'_>) -> PResult<'_, Expr> {
         Tok::False => lit(ExprKind::Bool(false)),
         Tok::Char => lit(ExprKind::Char(char_value(i, t))),
         Tok::Str => lit(ExprKind::String(string_value(cx.text(t)))),
+        Tok::Ident if cx.text(t) == "include" && after.at(Tok::Str) => {
+            Err(nom::Err::Failure(PErr::message(
+                t,
+                "`include` must start a declaration: the declaration before it is unfinished",
+            )))
+        }
         Tok::Ident => lit(ExprKind::Var(cx.name(t))),
         Tok::EmptySeq => lit(ExprKind::Seq(Vec::new())),
         Tok::LParen => paren(i),
