@@ -26,10 +26,10 @@ fn corpus_files() -> Vec<(PathBuf, String)> {
             let p = e.path();
             if p.is_dir() {
                 stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "csp") {
-                if let Ok(bytes) = std::fs::read(&p) {
-                    out.push((p, decode(&bytes).0));
-                }
+            } else if p.extension().is_some_and(|x| x == "csp")
+                && let Ok(bytes) = std::fs::read(&p)
+            {
+                out.push((p, decode(&bytes).0));
             }
         }
     }

@@ -126,10 +126,10 @@ fn recover<'a>(cx: &'a Cx<'a>, start: Toks<'a>, failed_at: Token) -> Toks<'a> {
             Tok::Module => modules += 1,
             Tok::Endmodule => modules -= 1,
             Tok::Newline if all[k].start >= failed_at.start && modules <= 0 => {
-                if let Some(next) = all.get(k + 1) {
-                    if next.kind == Tok::Eof || column(next) <= decl_col {
-                        return Toks::new(&all[k + 1..], cx);
-                    }
+                if let Some(next) = all.get(k + 1)
+                    && (next.kind == Tok::Eof || column(next) <= decl_col)
+                {
+                    return Toks::new(&all[k + 1..], cx);
                 }
             }
             Tok::Eof => break,
