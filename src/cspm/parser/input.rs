@@ -268,8 +268,17 @@ pub fn describe(cx: &Cx<'_>, t: Token) -> String {
         Tok::Newline => "end of line".into(),
         Tok::Ident => format!("name `{}`", cx.text(t)),
         Tok::Int => format!("number `{}`", cx.text(t)),
-        Tok::Str => "a string".into(),
-        Tok::Char => "a character".into(),
+        Tok::Str | Tok::Char => {
+            let text = cx.text(t);
+            let short: String = text.chars().take(24).collect();
+            let more = if short.len() < text.len() { "..." } else { "" };
+            let what = if t.kind == Tok::Str {
+                "string"
+            } else {
+                "character"
+            };
+            format!("{what} `{short}{more}`")
+        }
         Tok::Prop => format!("`{}`", cx.text(t)),
         Tok::Error => "unreadable text".into(),
         k => match fixed_text(k) {
