@@ -454,3 +454,13 @@ pub fn check_scopes(module: &ast::Module, names: &Interner, map: &SourceMap) -> 
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    /// The engine may move a script to another thread.
+    #[test]
+    fn script_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<super::Script>();
+    }
+}
