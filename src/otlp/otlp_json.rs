@@ -165,7 +165,7 @@ impl<'a> Doc<'_, 'a> {
         }
         let at = s.pos;
         let b = s.string()?;
-        self.b.strings.intern_bytes(&b).ok_or(ScanError {
+        self.b.strings.intern_bytes(&b).ok_or_else(|| ScanError {
             at,
             message: "string is not valid UTF-8".into(),
         })
@@ -443,7 +443,7 @@ impl<'a> Doc<'_, 'a> {
                 b"bytesValue" | b"bytes_value" => {
                     let at = s.pos;
                     let text = s.string()?;
-                    let bytes = decode_base64(&text).ok_or(ScanError {
+                    let bytes = decode_base64(&text).ok_or_else(|| ScanError {
                         at,
                         message: "bytesValue is not base64 (OTLP/JSON writes bytes as base64)"
                             .into(),
