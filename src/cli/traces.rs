@@ -284,7 +284,7 @@ fn run_check(a: CheckArgs) -> anyhow::Result<Outcome> {
     let timings = render.timings;
     render.timings = false;
     let mut out = report::render(&report, format, render);
-    if format == report::Format::Human && !a.opts.quiet {
+    if format == report::Format::Human {
         out.push_str(&summary_table(
             &report, &cfg, forest, &a.input, seconds, timings,
         ));

@@ -459,7 +459,6 @@ proptest! {
 
     #[test]
     fn dropping_a_parent_is_an_orphan(traces in gen_forest(), pick in any::<usize>()) {
-        let mut traces = traces;
         let t = pick % traces.len();
         // A span with children, other than the root: remove it, its children are orphans.
         let with_kids: Vec<usize> = (1..traces[t].spans.len())
