@@ -79,10 +79,10 @@ impl<'a> Scan<'a> {
     /// Iterates over an object's members: `f` gets each key (raw bytes, unescaped) and must
     /// consume the value. `null` is an empty object.
     pub fn object(&mut self, mut f: impl FnMut(&mut Self, &[u8]) -> R<()>) -> R<()> {
-        if self.null() {
-            return Ok(());
-        }
         if self.peek() != Some(b'{') {
+            if self.null() {
+                return Ok(());
+            }
             let w = self.what();
             return self.err(format!("expected an object, found {w}"));
         }
@@ -93,9 +93,18 @@ impl<'a> Scan<'a> {
         }
         loop {
             let key = self.string()?;
-            self.expect(b':')?;
+            // Fast path: most writers put the colon right after the key.
+            if self.buf.get(self.pos) == Some(&b':') {
+                self.pos += 1;
+            } else {
+                self.expect(b':')?;
+            }
             f(self, &key)?;
-            match self.peek() {
+            let next = match self.buf.get(self.pos) {
+                Some(&c) if c == b',' || c == b'}' => Some(c),
+                _ => self.peek(),
+            };
+            match next {
                 Some(b',') => self.pos += 1,
                 Some(b'}') => {
                     self.pos += 1;
@@ -112,10 +121,10 @@ impl<'a> Scan<'a> {
     /// Iterates over an array's elements: `f` gets each index and must consume the element.
     /// `null` is an empty array.
     pub fn array(&mut self, mut f: impl FnMut(&mut Self, usize) -> R<()>) -> R<()> {
-        if self.null() {
-            return Ok(());
-        }
         if self.peek() != Some(b'[') {
+            if self.null() {
+                return Ok(());
+            }
             let w = self.what();
             return self.err(format!("expected a list, found {w}"));
         }
@@ -128,7 +137,11 @@ impl<'a> Scan<'a> {
         loop {
             f(self, i)?;
             i += 1;
-            match self.peek() {
+            let next = match self.buf.get(self.pos) {
+                Some(&c) if c == b',' || c == b']' => Some(c),
+                _ => self.peek(),
+            };
+            match next {
                 Some(b',') => self.pos += 1,
                 Some(b']') => {
                     self.pos += 1;
@@ -144,7 +157,7 @@ impl<'a> Scan<'a> {
 
     /// A string's bytes, unescaped (not yet checked to be UTF-8).
     pub fn string(&mut self) -> R<Cow<'a, [u8]>> {
-        if self.peek() != Some(b'"') {
+        if self.buf.get(self.pos) != Some(&b'"') && self.peek() != Some(b'"') {
             let w = self.what();
             return self.err(format!("expected a string, found {w}"));
         }

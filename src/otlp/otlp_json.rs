@@ -160,7 +160,7 @@ impl<'a> Doc<'_, 'a> {
 
     /// A string, interned.
     fn sym(&mut self, s: &mut Scan<'a>) -> R<Sym> {
-        if s.null() {
+        if s.peek() != Some(b'"') && s.null() {
             return Ok(Sym::EMPTY);
         }
         let at = s.pos;
@@ -182,7 +182,7 @@ impl<'a> Doc<'_, 'a> {
         self.path.push_field(name);
         s.ws();
         let at = s.pos;
-        let r = if s.null() {
+        let r = if s.peek() != Some(b'"') && s.null() {
             Err(IdError::Empty)
         } else {
             id_from_text::<N>(&s.string()?, self.b.opts.accept_base64, false)
