@@ -305,6 +305,8 @@ pub enum BinOp {
     Hide,
     /// `b & P`
     Guard,
+    /// `P |\ A` (FDR's projection: hide everything but `A`). Added by the parser.
+    Project,
 }
 
 /// The operator of a replicated form: `[] x:S @ P` and friends.
@@ -326,6 +328,8 @@ pub enum ReplOp {
     AlphaParallel(Box<Expr>),
     /// `[a <-> b] x:<s> @ P`
     Linked(Pairs),
+    /// `[+ A +] x:S @ P`: synchronising external choice. Added by the parser.
+    SyncExtChoice(Box<Expr>),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -390,6 +394,10 @@ pub enum ExprKind {
     Rename(Box<Expr>, Pairs),
     /// `[] x:S @ P` and the other replicated operators.
     Replicated(ReplOp, Vec<Stmt>, Box<Expr>),
+    /// `P [+ A +] Q`: external choice that synchronises on `A`. Added by the parser.
+    SyncExtChoice(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// `P /+ A +\ Q`: interrupt that synchronises on `A`. Added by the parser.
+    SyncInterrupt(Box<Expr>, Box<Expr>, Box<Expr>),
 }
 
 /// A type in a `::` annotation. Parsed and kept, not checked.
@@ -421,4 +429,6 @@ pub enum TypeKind {
     Fn(Vec<TypeExpr>, Box<TypeExpr>),
     /// `Eq a => t`, `(Eq a, Ord b) => t`
     Constrained(Vec<(Name, Name)>, Box<TypeExpr>),
+    /// `(| k => v |)`: a map type. Added by the parser.
+    Map(Box<TypeExpr>, Box<TypeExpr>),
 }

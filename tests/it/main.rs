@@ -1,4 +1,8 @@
 //! The one integration-test binary: data-driven tests per pipeline stage and CLI tests.
 
+mod bsp;
+mod check;
+mod cspm_eval;
+mod explore;
 mod otlp;
 mod report;

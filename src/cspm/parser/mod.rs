@@ -1,0 +1,138 @@
+//! The CSPM parser: tokens to the [`ast`](crate::cspm::ast), with nom combinators over a token
+//! window ([`input::Toks`]).
+//!
+//! It owns the grammar (expressions with FDR's binding strengths in [`prec`], patterns,
+//! declarations, assertion properties, the type language of annotations) and the checks FDR's
+//! parser makes on what it read (where declarations may appear, type annotations, duplicate
+//! assertion options). It must not resolve names or evaluate anything, and it never panics:
+//! whatever the text, [`parse`] returns a module and diagnostics. An error skips to the next
+//! top-level declaration, so one run reports every broken declaration; nesting deeper than
+//! [`input::MAX_DEPTH`] is an error, never a stack overflow.
+
+mod check;
+mod decl;
+mod expr;
+mod input;
+mod pat;
+pub mod prec;
+mod prop;
+mod types;
+
+use std::cell::RefCell;
+
+pub use check::annotations as check_annotations;
+pub use input::MAX_DEPTH;
+pub use prop::model_text;
+
+use crate::cspm::ast::{Interner, Module};
+use crate::cspm::lexer::{Tok, Token, lex};
+use crate::cspm::source::{Diagnostic, FileId};
+use input::{Cx, Toks};
+
+/// After this many errors in one file the parser stops reporting.
+pub const MAX_ERRORS: usize = 50;
+
+/// Parses one file's text. Never panics and always returns: the declarations it could read
+/// and every diagnostic (lexical, syntactic, misplaced declarations), in source order.
+///
+/// `include` declarations stay in the module as written; [`crate::cspm::load`] resolves them
+/// and checks type annotations over the spliced top level. Annotations in nested lists (`let`,
+/// modules, `Timed`) are checked here.
+pub fn parse(file: FileId, text: &str, interner: &mut Interner) -> (Module, Vec<Diagnostic>) {
+    let lexed = lex(file, text);
+    let tokens = lexed.tokens;
+    let eof = tokens.last().copied().unwrap_or(Token {
+        kind: Tok::Eof,
+        start: text.len() as u32,
+        end: text.len() as u32,
+        space_before: false,
+    });
+    let cx = Cx {
+        src: text,
+        tokens: &tokens,
+        file,
+        interner: RefCell::new(std::mem::take(interner)),
+        diags: RefCell::new(Vec::new()),
+        eof,
+    };
+    let mut diags = lexed.diagnostics;
+    let mut decls = Vec::new();
+    let mut i = Toks::new(&tokens, &cx);
+    let mut errors = 0;
+    loop {
+        while i.at(Tok::Newline) {
+            i = i.bump();
+        }
+        if i.at(Tok::Eof) {
+            break;
+        }
+        let start = i;
+        let failed_at = match decl::decl(i, decl::Ctx::default()) {
+            Ok((r, d)) => {
+                decls.push(d);
+                if r.at(Tok::Newline) || r.at(Tok::Eof) {
+                    i = r;
+                    continue;
+                }
+                let e = input::PErr::expected(r.peek(), "end of line");
+                diags.push(e.diagnostic(&cx));
+                r.peek()
+            }
+            Err(nom::Err::Error(e)) | Err(nom::Err::Failure(e)) => {
+                if e.token.kind != Tok::Error {
+                    diags.push(e.diagnostic(&cx));
+                }
+                e.token
+            }
+            Err(nom::Err::Incomplete(_)) => start.peek(),
+        };
+        errors += 1;
+        if errors >= MAX_ERRORS {
+            diags.push(Diagnostic::error(
+                cx.span(failed_at),
+                format!("too many errors ({MAX_ERRORS}); giving up on this file"),
+            ));
+            break;
+        }
+        i = recover(&cx, start, failed_at);
+    }
+    let mut side = cx.diags.into_inner();
+    *interner = cx.interner.into_inner();
+    diags.append(&mut side);
+    diags.sort_by(|a, b| {
+        (a.span.start, a.span.end, &a.message).cmp(&(b.span.start, b.span.end, &b.message))
+    });
+    diags.dedup();
+    (Module { file, decls }, diags)
+}
+
+/// Where to start again after a declaration failed at `failed_at`: after the first line break
+/// that follows it and is followed by a line indented no deeper than the failed declaration
+/// (so the rest of an indented block is skipped too).
+fn recover<'a>(cx: &'a Cx<'a>, start: Toks<'a>, failed_at: Token) -> Toks<'a> {
+    let all = cx.tokens;
+    let first = all.len() - start.toks.len();
+    let column = |t: &Token| {
+        let before = cx.src.get(..t.start as usize).unwrap_or("");
+        before.len() - before.rfind('\n').map(|k| k + 1).unwrap_or(0)
+    };
+    let decl_col = column(&start.peek());
+    let mut k = first;
+    while k < all.len() && all[k].start < failed_at.start {
+        k += 1;
+    }
+    while k < all.len() {
+        if all[k].kind == Tok::Newline {
+            if let Some(next) = all.get(k + 1) {
+                if next.kind == Tok::Eof || column(next) <= decl_col {
+                    return Toks::new(&all[k + 1..], cx);
+                }
+            }
+        }
+        if all[k].kind == Tok::Eof {
+            break;
+        }
+        k += 1;
+    }
+    Toks::new(&all[all.len().saturating_sub(1)..], cx)
+}
