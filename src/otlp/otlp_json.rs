@@ -160,12 +160,12 @@ impl<'a> Doc<'_, 'a> {
 
     /// A string, interned.
     fn sym(&mut self, s: &mut Scan<'a>) -> R<Sym> {
-        if s.null() {
+        if s.peek() != Some(b'"') && s.null() {
             return Ok(Sym::EMPTY);
         }
         let at = s.pos;
         let b = s.string()?;
-        self.b.strings.intern_bytes(&b).ok_or(ScanError {
+        self.b.strings.intern_bytes(&b).ok_or_else(|| ScanError {
             at,
             message: "string is not valid UTF-8".into(),
         })
@@ -182,7 +182,7 @@ impl<'a> Doc<'_, 'a> {
         self.path.push_field(name);
         s.ws();
         let at = s.pos;
-        let r = if s.null() {
+        let r = if s.peek() != Some(b'"') && s.null() {
             Err(IdError::Empty)
         } else {
             id_from_text::<N>(&s.string()?, self.b.opts.accept_base64, false)
@@ -443,7 +443,7 @@ impl<'a> Doc<'_, 'a> {
                 b"bytesValue" | b"bytes_value" => {
                     let at = s.pos;
                     let text = s.string()?;
-                    let bytes = decode_base64(&text).ok_or(ScanError {
+                    let bytes = decode_base64(&text).ok_or_else(|| ScanError {
                         at,
                         message: "bytesValue is not base64 (OTLP/JSON writes bytes as base64)"
                             .into(),
