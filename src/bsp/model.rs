@@ -693,19 +693,34 @@ impl BspModel {
             return Some(Violation::new(ViolationKind::ExportAfterShutdown, 0));
         }
         if props.has(Property::P3) {
-            for id in 1..=self.cfg.total_spans() {
-                if st.is_done(id) || !self.accepted(st, id) {
-                    continue;
-                }
+            let open = self.accepted_mask(st) & !st.done;
+            if open != 0 {
                 if st.sd == sd::RETURNED {
+                    let id = open.trailing_zeros() as u8 + 1;
                     return Some(Violation::new(ViolationKind::LostAtShutdown, id));
                 }
-                if !st.present(id) {
+                let gone = open & !st.presence();
+                if gone != 0 {
+                    let id = gone.trailing_zeros() as u8 + 1;
                     return Some(Violation::new(ViolationKind::Vanished, id));
                 }
             }
         }
         None
+    }
+
+    /// Bit `id - 1` for every span OnEnd has put into the processor.
+    pub fn accepted_mask(&self, st: &St) -> u32 {
+        let s = self.cfg.spans as u32;
+        let mut bits = 0u32;
+        for p in 0..self.cfg.producers {
+            let mut n = st.n(p) as u32;
+            if st.ph(p) == phase::SENT {
+                n += 1;
+            }
+            bits |= ((1u32 << n) - 1) << (p as u32 * s);
+        }
+        bits
     }
 
     /// The properties broken by a state with no successors.
@@ -714,10 +729,10 @@ impl BspModel {
             return Some(Violation::new(ViolationKind::Deadlock, 0));
         }
         if self.props.has(Property::P3) {
-            for id in 1..=self.cfg.total_spans() {
-                if self.accepted(st, id) && !st.is_done(id) {
-                    return Some(Violation::new(ViolationKind::Stuck, id));
-                }
+            let open = self.accepted_mask(st) & !st.done;
+            if open != 0 {
+                let id = open.trailing_zeros() as u8 + 1;
+                return Some(Violation::new(ViolationKind::Stuck, id));
             }
         }
         None
