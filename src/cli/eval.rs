@@ -5,42 +5,30 @@
 use super::Outcome;
 use clap::Args;
 use cspot::cspm::Script;
-use cspot::cspm::source::Loader;
 use cspot::report::exit;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[derive(Args, Debug)]
 pub struct EvalArgs {
     /// The CSPM file whose definitions the expression sees.
     pub file: PathBuf,
     /// The expression to evaluate, e.g. `card(Events)` or `PHIL(0)`.
-    #[arg(required_unless_present = "tests")]
+    #[arg(required_unless_present_any = ["tests", "assertions"], allow_hyphen_values = true)]
     pub expr: Option<String>,
     /// Evaluate every top-level `test…` binding (each should be `true`) and every
     /// `procTest…` process, printing `name = value` per binding. Exit 0 when every test is
     /// `true`, 1 when one is not, 2 when one cannot be evaluated.
     #[arg(long, conflicts_with = "expr")]
     pub tests: bool,
-}
-
-/// Reads CSPM files from disk; includes are resolved relative to the including file.
-pub struct FsLoader;
-
-impl Loader for FsLoader {
-    fn load(&mut self, path: &str, from: Option<&str>) -> Result<(String, String), String> {
-        let p = match from.and_then(|f| Path::new(f).parent()) {
-            Some(dir) if !Path::new(path).is_absolute() => dir.join(path),
-            _ => PathBuf::from(path),
-        };
-        let text = std::fs::read(&p).map_err(|e| format!("{}: {e}", p.display()))?;
-        let text = String::from_utf8_lossy(&text).into_owned();
-        Ok((p.display().to_string(), text))
-    }
+    /// Evaluate every `assert` instead: print each one's property with its processes, and
+    /// unfold up to N calls reachable from them to surface evaluation errors (0: none).
+    #[arg(long, value_name = "N", conflicts_with_all = ["expr", "tests"])]
+    pub assertions: Option<usize>,
 }
 
 pub fn run(args: EvalArgs) -> anyhow::Result<Outcome> {
     let file = args.file.display().to_string();
-    let mut script = match Script::load(&file, &mut FsLoader) {
+    let mut script = match Script::load(&file, &mut super::parse::FsLoader::default()) {
         Ok(s) => s,
         Err(e) => {
             eprint!("{e}");
@@ -65,6 +53,9 @@ pub fn run(args: EvalArgs) -> anyhow::Result<Outcome> {
         }
         return Ok(Outcome::Code(code));
     }
+    if let Some(limit) = args.assertions {
+        return Ok(Outcome::Code(assertions(&mut script, limit)));
+    }
     let expr = args.expr.unwrap_or_default();
     match script.eval(&expr) {
         Ok(v) => {
@@ -76,4 +67,60 @@ pub fn run(args: EvalArgs) -> anyhow::Result<Outcome> {
             Ok(Outcome::Code(exit::ERROR))
         }
     }
+}
+
+/// `--assertions`: every assertion's property, its processes' calls unfolded up to `limit`.
+fn assertions(script: &mut Script, limit: usize) -> i32 {
+    use cspot::cspm::proc::Property;
+    let mut code = exit::HOLDS;
+    for (i, a) in script.assertions().into_iter().enumerate() {
+        let a = match a {
+            Ok(a) => a,
+            Err(d) => {
+                println!("assert {}: error: {}", i + 1, d.message);
+                eprint!("{}", d.render(script.source_map()));
+                code = exit::ERROR;
+                continue;
+            }
+        };
+        let procs: Vec<_> = match &a.property {
+            Property::Refinement { spec, imp, .. } => vec![*spec, *imp],
+            Property::DeadlockFree { proc, .. }
+            | Property::DivergenceFree { proc }
+            | Property::Deterministic { proc, .. }
+            | Property::HasTrace { proc, .. } => vec![*proc],
+            Property::Bool(_) => Vec::new(),
+        };
+        let kind = match &a.property {
+            Property::Refinement { model, .. } => format!("refinement {model:?}"),
+            Property::DeadlockFree { model, .. } => format!("deadlock free {model:?}"),
+            Property::DivergenceFree { .. } => "divergence free".to_string(),
+            Property::Deterministic { model, .. } => format!("deterministic {model:?}"),
+            Property::HasTrace { trace, .. } => format!("has trace of {} events", trace.len()),
+            Property::Bool(b) => format!("boolean {b}"),
+        };
+        let mut failed = None;
+        for p in &procs {
+            if let Err(d) = script.unfold_reachable(*p, limit) {
+                failed = Some(d);
+                break;
+            }
+        }
+        let shown: Vec<String> = procs.iter().map(|p| script.show_proc(*p, 2)).collect();
+        match failed {
+            None => println!(
+                "assert {}: {}{} : {kind} : {}",
+                i + 1,
+                if a.negated { "not " } else { "" },
+                a.text,
+                shown.join(" ; ")
+            ),
+            Some(d) => {
+                println!("assert {}: error: {}", i + 1, d.message);
+                eprint!("{}", d.render(script.source_map()));
+                code = exit::ERROR;
+            }
+        }
+    }
+    code
 }

@@ -7,9 +7,12 @@
 //! trait that the CLI implements. Parsing never panics, whatever the bytes.
 
 pub mod ast;
+mod erase;
 pub mod eval;
 pub mod lexer;
+pub mod load;
 pub mod parser;
+pub mod pretty;
 pub mod proc;
 pub mod source;
 

@@ -144,8 +144,16 @@ impl Diagnostic {
         self
     }
 
-    /// Renders `file:line:col: error: message` followed by the line and a caret under the span.
+    /// Renders the diagnostic without colour: a first line `file:line:col: error: message`,
+    /// then the source lines around the span with the label under it (miette's graphical
+    /// layout), then the help.
     pub fn render(&self, map: &SourceMap) -> String {
+        self.render_styled(map, false)
+    }
+
+    /// As [`Diagnostic::render`], in colour when `color` is set (the CLI sets it when stderr is
+    /// a terminal and `NO_COLOR` is unset).
+    pub fn render_styled(&self, map: &SourceMap, color: bool) -> String {
         let f = map.file(self.span.file);
         let (line, col) = map.line_col(self.span.file, self.span.start);
         let kind = match self.severity {
@@ -153,33 +161,81 @@ impl Diagnostic {
             Severity::Warning => "warning",
         };
         let mut out = format!("{}:{}:{}: {}: {}\n", f.name, line, col, kind, self.message);
-        let text_line = f.text.lines().nth(line - 1).unwrap_or("");
-        let gutter = line.to_string();
-        out.push_str(&format!(
-            "{} |\n{} | {}\n",
-            " ".repeat(gutter.len()),
-            gutter,
-            text_line
-        ));
-        let width = {
-            let (l2, c2) = map.line_col(self.span.file, self.span.end.max(self.span.start + 1));
-            if l2 == line {
-                c2.saturating_sub(col).max(1)
-            } else {
-                text_line.chars().count().saturating_sub(col - 1).max(1)
-            }
+        let theme = if color {
+            miette::GraphicalTheme::unicode()
+        } else {
+            miette::GraphicalTheme::unicode_nocolor()
         };
-        out.push_str(&format!(
-            "{} | {}{} {}\n",
-            " ".repeat(gutter.len()),
-            " ".repeat(col - 1),
-            "^".repeat(width),
-            self.label.as_deref().unwrap_or("")
-        ));
-        if let Some(h) = &self.help {
-            out.push_str(&format!("  = help: {h}\n"));
+        let handler = miette::GraphicalReportHandler::new_themed(theme)
+            .with_context_lines(1)
+            .with_width(100);
+        let report = Snippet {
+            diagnostic: self,
+            source: miette::NamedSource::new(&f.name, f.text.clone()),
+            span: clamp(self.span, f.text.len()),
+        };
+        let mut body = String::new();
+        if handler.render_report(&mut body, &report).is_ok() {
+            // miette opens with its own `× message` line; ours (with the position) replaces it.
+            let lines: Vec<&str> = body.lines().collect();
+            let from = lines
+                .iter()
+                .position(|l| l.contains(&format!("[{}:", f.name)))
+                .unwrap_or(lines.len());
+            for l in &lines[from..] {
+                out.push_str(l.trim_end());
+                out.push('\n');
+            }
         }
         out
+    }
+}
+
+/// A span clamped to the text (miette wants one inside it).
+fn clamp(span: Span, len: usize) -> miette::SourceSpan {
+    let start = (span.start as usize).min(len);
+    let end = (span.end as usize).clamp(start, len);
+    miette::SourceSpan::new(start.into(), end - start)
+}
+
+/// A [`Diagnostic`] as miette sees it: one labelled span in a named source.
+struct Snippet<'d> {
+    diagnostic: &'d Diagnostic,
+    source: miette::NamedSource<Arc<str>>,
+    span: miette::SourceSpan,
+}
+
+impl fmt::Debug for Snippet<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diagnostic.message)
+    }
+}
+impl fmt::Display for Snippet<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diagnostic.message)
+    }
+}
+impl std::error::Error for Snippet<'_> {}
+
+impl miette::Diagnostic for Snippet<'_> {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.diagnostic.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.diagnostic
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.source)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        let label = miette::LabeledSpan::new_with_span(self.diagnostic.label.clone(), self.span);
+        Some(Box::new(std::iter::once(label)))
     }
 }
 

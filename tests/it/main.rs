@@ -1,5 +1,7 @@
 //! The one integration-test binary: data-driven tests per pipeline stage and CLI tests.
 
 mod check;
+mod cspm_eval;
 mod explore;
+mod otlp;
 mod report;

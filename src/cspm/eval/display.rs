@@ -169,6 +169,11 @@ impl Shower<'_> {
                     self.set(out, v);
                     out.push(')');
                 }
+                InfSet::Tuples(sets) => {
+                    out.push('(');
+                    self.list(out, sets, |s, o, x| s.set(o, x));
+                    out.push(')');
+                }
                 InfSet::Datatype(t) => out.push_str(
                     self.prog
                         .types

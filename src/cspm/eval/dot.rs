@@ -129,10 +129,17 @@ impl Ctx<'_> {
             match v {
                 Value::Set(s) => out.extend(self.split_fields(s, at)?),
                 Value::Tuple(items) => {
-                    let mut acc: Vec<Vec<Value>> = vec![Vec::new()];
+                    let mut sets = Vec::new();
                     for it in items.iter() {
-                        let s = self.as_set(it.clone(), at)?;
-                        let es = self.elems(&s, at)?.to_vec();
+                        sets.push(self.as_set(it.clone(), at)?);
+                    }
+                    if sets.iter().any(|s| !s.is_finite()) {
+                        out.push(ValueSet::infinite(InfSet::Tuples(sets)));
+                        continue;
+                    }
+                    let mut acc: Vec<Vec<Value>> = vec![Vec::new()];
+                    for s in &sets {
+                        let es = self.elems(s, at)?.to_vec();
                         let mut next = Vec::new();
                         for a in &acc {
                             for x in &es {

@@ -733,11 +733,7 @@ impl<'a> Ctx<'a> {
                 Some(_) => {
                     return err(
                         span,
-                        format!(
-                            "unsupported: `{}` (FDR's {} is not supported by cspot)",
-                            b.name(),
-                            b.name()
-                        ),
+                        format!("unsupported: `{}` is not supported by cspot", b.name()),
                     );
                 }
                 None => return err(span, format!("`{}` is not a function", b.name())),
@@ -796,7 +792,7 @@ impl<'a> Ctx<'a> {
                 .name
                 .map(|n| self.sym(n).to_string())
                 .unwrap_or_else(|| "lambda".into()),
-            Callee::Lambda { .. } => "(\\ ...)".into(),
+            Callee::Lambda { .. } => "lambda".into(),
             Callee::Builtin(b) => b.name().to_string(),
         };
         for g in &f.applied {
@@ -808,6 +804,11 @@ impl<'a> Ctx<'a> {
                 s.push_str(&self.show(a));
             }
             s.push(')');
+        }
+        // Names are for people reading counterexamples; keep huge arguments short.
+        if s.chars().count() > 160 {
+            let short: String = s.chars().take(157).collect();
+            return format!("{short}...");
         }
         s
     }

@@ -197,7 +197,7 @@ impl Ctx<'_> {
                         _ => '?',
                     })
                     .collect();
-                return err(span, format!("error: {msg}"));
+                return err(span, format!("`error` was called: {msg}"));
             }
             B::MapFromList => {
                 let s = self.as_seq(arg(0), span)?;

@@ -17,6 +17,17 @@ pub struct Lowered {
 
 /// Lowers the declarations of a script (includes already spliced in, in order).
 pub fn lower(decls: &[&ast::Decl], interner: &Interner, map: &SourceMap) -> Lowered {
+    // `(a, b) = (e1, e2)` binds each component lazily on its own, so that `a` can be used
+    // when `e2` would not terminate (FDR is lazy).
+    let split: Vec<ast::Decl>;
+    let expanded: Vec<&ast::Decl>;
+    let decls = if decls.iter().any(|d| splits(d)) {
+        split = decls.iter().flat_map(|d| split_pat_bind(d)).collect();
+        expanded = split.iter().collect();
+        &expanded[..]
+    } else {
+        decls
+    };
     let mut l = Lower {
         interner,
         map,
@@ -103,6 +114,40 @@ struct GroupBuild {
     names: FxHashMap<Symbol, (u16, u16)>,
     caps: Vec<VarRef>,
     capmap: FxHashMap<VarRef, u16>,
+}
+
+fn splits(d: &ast::Decl) -> bool {
+    match &d.kind {
+        DeclKind::PatBind { pat, body } => matches!(
+            (&pat.kind, &body.kind),
+            (ast::PatKind::Tuple(ps), ast::ExprKind::Tuple(es)) if ps.len() == es.len()
+        ),
+        _ => false,
+    }
+}
+
+fn split_pat_bind(d: &ast::Decl) -> Vec<ast::Decl> {
+    if let DeclKind::PatBind { pat, body } = &d.kind {
+        if let (ast::PatKind::Tuple(ps), ast::ExprKind::Tuple(es)) = (&pat.kind, &body.kind) {
+            if ps.len() == es.len() {
+                return ps
+                    .iter()
+                    .zip(es)
+                    .flat_map(|(p, e)| {
+                        let piece = ast::Decl {
+                            kind: DeclKind::PatBind {
+                                pat: p.clone(),
+                                body: e.clone(),
+                            },
+                            span: d.span,
+                        };
+                        split_pat_bind(&piece)
+                    })
+                    .collect();
+            }
+        }
+    }
+    vec![d.clone()]
 }
 
 /// Consecutive clauses of one name, or one other declaration.
@@ -492,7 +537,7 @@ impl<'a> Lower<'a> {
             }
             DeclKind::Assert(a) => {
                 let before = self.diags.len();
-                let decl = self.assertion(a, d.span);
+                let decl = self.assertion(a, d);
                 let error = self.diags[before..]
                     .iter()
                     .find(|d| d.severity == Severity::Error)
@@ -537,7 +582,8 @@ impl<'a> Lower<'a> {
         }
     }
 
-    fn assertion(&mut self, a: &ast::Assertion, span: Span) -> AssertDecl {
+    fn assertion(&mut self, a: &ast::Assertion, d: &ast::Decl) -> AssertDecl {
+        let span = d.span;
         use ast::AssertKind as K;
         let kind = match &a.kind {
             K::Refinement { spec, model, imp } => AssertKind::Refinement {
@@ -573,15 +619,18 @@ impl<'a> Lower<'a> {
                 ast::AssertOption::PartialOrderReduce { .. } => partial_order_reduce = true,
             }
         }
-        let file = self.map.file(span.file);
-        let text = file
-            .text
-            .get(span.start as usize..span.end as usize)
-            .unwrap_or("")
+        let printed = crate::cspm::pretty::decl(d, self.interner);
+        let text = printed
             .trim()
-            .trim_start_matches("assert")
-            .trim()
-            .to_string();
+            .strip_prefix("assert")
+            .unwrap_or(printed.trim())
+            .trim();
+        // `negated` carries the `not`.
+        let text = match text.strip_prefix("not ") {
+            Some(t) if a.negated => t.trim(),
+            _ => text,
+        }
+        .to_string();
         AssertDecl {
             negated: a.negated,
             kind,
@@ -929,9 +978,8 @@ impl<'a> Lower<'a> {
             E::Var(n) => match self.lookup(*n) {
                 Ok(v) => ExprKind::Var(v),
                 Err(msg) => {
-                    if msg.starts_with("unsupported") {
-                        self.unsupported(n.span, "modules");
-                    } else {
+                    // A module's qualified names: the module declaration reported it.
+                    if !msg.starts_with("unsupported") {
                         self.diags
                             .push(Diagnostic::error(n.span, msg.clone()).with_label("not defined"));
                     }

@@ -36,6 +36,8 @@ pub enum InfSet {
     SetOf(ValueSet),
     /// `Map(K, V)`.
     MapOf(ValueSet, ValueSet),
+    /// `(A, B)` as a type: the tuples whose components are in the sets.
+    Tuples(Vec<ValueSet>),
     /// The values of a datatype with infinitely many values (a recursive one).
     Datatype(TypeId),
     /// The completions of a partial event or datatype value with an infinite field.
@@ -175,6 +177,7 @@ impl ValueSet {
                 | InfSet::SeqOf(_)
                 | InfSet::SetOf(_)
                 | InfSet::MapOf(..)
+                | InfSet::Tuples(_)
                 | InfSet::Datatype(_)
                 | InfSet::Productions(_) => Ok(false),
                 InfSet::Union(ss) => {
@@ -229,6 +232,17 @@ impl ValueSet {
                     Value::Map(m) => {
                         for (mk, mv) in m.iter() {
                             if !k.member(mk, u)? || !w.member(mv, u)? {
+                                return Ok(false);
+                            }
+                        }
+                        Ok(true)
+                    }
+                    _ => Ok(false),
+                },
+                InfSet::Tuples(sets) => match v {
+                    Value::Tuple(t) if t.len() == sets.len() => {
+                        for (x, s) in t.iter().zip(sets) {
+                            if !s.member(x, u)? {
                                 return Ok(false);
                             }
                         }
