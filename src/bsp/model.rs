@@ -145,6 +145,8 @@ pub struct BspModel {
     pub variant: Variant,
     pub layout: Layout,
     pub props: PropertySet,
+    /// Look for hangs during the search (else only the full pass after it finds them).
+    pub in_search_hangs: bool,
     /// Set when a non-loop edge failed to increase the potential: the in-search hang check
     /// may then miss a hang, and the full pass must run.
     unranked: AtomicBool,
@@ -152,7 +154,9 @@ pub struct BspModel {
 
 impl Clone for BspModel {
     fn clone(&self) -> Self {
-        BspModel::new(self.cfg, self.variant, self.props)
+        let mut m = BspModel::new(self.cfg, self.variant, self.props);
+        m.in_search_hangs = self.in_search_hangs;
+        m
     }
 }
 
@@ -163,13 +167,14 @@ impl BspModel {
             variant,
             layout: Layout::new(&cfg, variant),
             props,
+            in_search_hangs: true,
             unranked: AtomicBool::new(false),
         }
     }
 
     /// Whether the in-search hang check was not enough (see the module header).
     pub fn needs_full_hang_pass(&self) -> bool {
-        self.unranked.load(Ordering::Relaxed)
+        !self.in_search_hangs || self.unranked.load(Ordering::Relaxed)
     }
 
     pub fn span_id(&self, p: u8, s: u8) -> u8 {
@@ -849,7 +854,7 @@ impl Model for BspModel {
         if let Some(v) = self.state_violation(&st) {
             return Some(v);
         }
-        let hangs = self.props.has(Property::P2);
+        let hangs = self.in_search_hangs && self.props.has(Property::P2);
         let check = hangs && !self.unranked.load(Ordering::Relaxed);
         let mut e = Emit {
             out,

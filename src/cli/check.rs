@@ -4,7 +4,7 @@
 
 use super::Outcome;
 use super::common::CheckOpts;
-use super::eval::FsLoader;
+use super::parse::FsLoader;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use cspot::check::{CheckOptions, Checker};
@@ -49,7 +49,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
     let several = args.files.len() > 1;
     for path in &args.files {
         let file = path.display().to_string();
-        let mut script = match Script::load(&file, &mut FsLoader) {
+        let mut script = match Script::load(&file, &mut FsLoader::default()) {
             Ok(s) => s,
             Err(e) => {
                 eprint!("{e}");
@@ -151,7 +151,7 @@ pub struct LtsArgs {
 
 pub fn run_lts(args: LtsArgs) -> anyhow::Result<Outcome> {
     let file = args.file.display().to_string();
-    let mut script = match Script::load(&file, &mut FsLoader) {
+    let mut script = match Script::load(&file, &mut FsLoader::default()) {
         Ok(s) => s,
         Err(e) => {
             eprint!("{e}");

@@ -1,5 +1,6 @@
 //! The one integration-test binary: data-driven tests per pipeline stage and CLI tests.
 
+mod bsp;
 mod check;
 mod cspm_eval;
 mod explore;

@@ -438,7 +438,9 @@ proptest! {
 
     #[test]
     fn well_formed_forests_pass_every_rule(traces in gen_forest(), scramble in any::<u64>()) {
-        for bytes in [to_json(&traces, scramble).into_bytes(), to_proto(&traces)] {
+        let json = to_json(&traces, scramble);
+        let pretty = serde_json::to_string_pretty(&serde_json::from_str::<serde_json::Value>(&json).unwrap()).unwrap();
+        for bytes in [json.into_bytes(), pretty.into_bytes(), to_proto(&traces)] {
             let d = read(&bytes);
             prop_assert!(d.errors.is_empty(), "{:?}", d.errors);
             prop_assert_eq!(broken(&d.forest), Vec::<String>::new());
