@@ -24,6 +24,20 @@ pub struct PropertyResult {
     pub memory_bytes: u64,
     /// Words of one packed state.
     pub state_words: usize,
+    /// The full strongly-connected-component pass ran (the in-search hang check was not
+    /// enough, or was turned off).
+    pub full_hang_pass: bool,
+}
+
+/// How hangs (P2) are looked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum HangCheck {
+    /// During the search, backed by the potential; the full pass only when that fails.
+    #[default]
+    InSearch,
+    /// Only the full strongly-connected-component pass after the search (for testing the
+    /// in-search check against it).
+    FullPass,
 }
 
 impl PropertyResult {
@@ -65,6 +79,29 @@ fn label(m: &BspModel, from: &[u32], to: &[u32]) -> Option<Action> {
     out.iter().find(|(_, s)| *s == to).map(|(a, _)| a)
 }
 
+/// Follows the first successor from a trapped state until a state repeats; returns the
+/// index in `path` of the first step of the loop.
+fn extend_into_loop(m: &BspModel, from: Vec<u32>, path: &mut Vec<(Action, Vec<u32>)>) -> usize {
+    let base = path.len();
+    let mut seen = vec![from.clone()];
+    let mut cur = from;
+    let mut out = Successors::new(m.layout.words);
+    loop {
+        out.clear();
+        m.successors_into(&m.layout.unpack(&cur), &mut out);
+        let Some((a, next)) = out.iter().next() else {
+            return base;
+        };
+        let next = next.to_vec();
+        path.push((a, next.clone()));
+        if let Some(i) = seen.iter().position(|s| *s == next) {
+            return base + i;
+        }
+        seen.push(next.clone());
+        cur = next;
+    }
+}
+
 /// Checks the properties in `props` for one variant and configuration.
 pub fn check_variant(
     cfg: &Config,
@@ -73,16 +110,32 @@ pub fn check_variant(
     opts: &explore::Options,
     progress: &mut dyn FnMut(&Progress),
 ) -> Vec<PropertyResult> {
+    check_variant_with(cfg, variant, props, HangCheck::InSearch, opts, progress)
+}
+
+/// [`check_variant`] with a choice of hang check.
+pub fn check_variant_with(
+    cfg: &Config,
+    variant: Variant,
+    props: PropertySet,
+    hang: HangCheck,
+    opts: &explore::Options,
+    progress: &mut dyn FnMut(&Progress),
+) -> Vec<PropertyResult> {
     let mut open = props;
     let mut results: Vec<PropertyResult> = Vec::new();
     while !open.is_empty() {
-        let model = BspModel::new(*cfg, variant, open);
+        let mut model = BspModel::new(*cfg, variant, open);
+        model.in_search_hangs = hang == HangCheck::InSearch;
         let ex = explore::explore(&model, opts, progress);
         let mut stats = Stats {
             states: ex.states,
             transitions: ex.transitions,
             seconds: ex.seconds,
         };
+        let full = open.has(Property::P2)
+            && model.needs_full_hang_pass()
+            && matches!(ex.outcome, Outcome::Complete);
         let mut settle = |p: Property, verdict: Verdict, stats: Stats| {
             results.push(PropertyResult {
                 property: p,
@@ -90,6 +143,7 @@ pub fn check_variant(
                 stats,
                 memory_bytes: ex.memory_bytes,
                 state_words: model.layout.words,
+                full_hang_pass: full,
             })
         };
         match ex.outcome {
@@ -97,13 +151,18 @@ pub fn check_variant(
                 state,
                 violation: v,
             } => {
-                let (init, path) = ex.path(&model, state);
-                let cx = counterexample(&model, &init, &path, v, None);
+                let (init, mut path) = ex.path(&model, state);
+                let mut loop_start = None;
+                if v.kind == ViolationKind::Hang {
+                    let here = path.last().map_or(init.clone(), |(_, s)| s.clone());
+                    loop_start = Some(extend_into_loop(&model, here, &mut path));
+                }
+                let cx = counterexample(&model, &init, &path, v, loop_start);
                 settle(v.property(), Verdict::Violated(cx), stats);
                 open = open.without(v.property());
             }
             Outcome::Complete => {
-                if open.has(Property::P2) && model.needs_full_hang_pass() {
+                if full {
                     let t = std::time::Instant::now();
                     let lasso = find_hang(&model, &ex);
                     stats.seconds += t.elapsed().as_secs_f64();

@@ -145,6 +145,8 @@ pub struct BspModel {
     pub variant: Variant,
     pub layout: Layout,
     pub props: PropertySet,
+    /// Look for hangs during the search (else only the full pass after it finds them).
+    pub in_search_hangs: bool,
     /// Set when a non-loop edge failed to increase the potential: the in-search hang check
     /// may then miss a hang, and the full pass must run.
     unranked: AtomicBool,
@@ -152,7 +154,9 @@ pub struct BspModel {
 
 impl Clone for BspModel {
     fn clone(&self) -> Self {
-        BspModel::new(self.cfg, self.variant, self.props)
+        let mut m = BspModel::new(self.cfg, self.variant, self.props);
+        m.in_search_hangs = self.in_search_hangs;
+        m
     }
 }
 
@@ -163,13 +167,14 @@ impl BspModel {
             variant,
             layout: Layout::new(&cfg, variant),
             props,
+            in_search_hangs: true,
             unranked: AtomicBool::new(false),
         }
     }
 
     /// Whether the in-search hang check was not enough (see the module header).
     pub fn needs_full_hang_pass(&self) -> bool {
-        self.unranked.load(Ordering::Relaxed)
+        !self.in_search_hangs || self.unranked.load(Ordering::Relaxed)
     }
 
     pub fn span_id(&self, p: u8, s: u8) -> u8 {
@@ -688,19 +693,34 @@ impl BspModel {
             return Some(Violation::new(ViolationKind::ExportAfterShutdown, 0));
         }
         if props.has(Property::P3) {
-            for id in 1..=self.cfg.total_spans() {
-                if st.is_done(id) || !self.accepted(st, id) {
-                    continue;
-                }
+            let open = self.accepted_mask(st) & !st.done;
+            if open != 0 {
                 if st.sd == sd::RETURNED {
+                    let id = open.trailing_zeros() as u8 + 1;
                     return Some(Violation::new(ViolationKind::LostAtShutdown, id));
                 }
-                if !st.present(id) {
+                let gone = open & !st.presence();
+                if gone != 0 {
+                    let id = gone.trailing_zeros() as u8 + 1;
                     return Some(Violation::new(ViolationKind::Vanished, id));
                 }
             }
         }
         None
+    }
+
+    /// Bit `id - 1` for every span OnEnd has put into the processor.
+    pub fn accepted_mask(&self, st: &St) -> u32 {
+        let s = self.cfg.spans as u32;
+        let mut bits = 0u32;
+        for p in 0..self.cfg.producers {
+            let mut n = st.n(p) as u32;
+            if st.ph(p) == phase::SENT {
+                n += 1;
+            }
+            bits |= ((1u32 << n) - 1) << (p as u32 * s);
+        }
+        bits
     }
 
     /// The properties broken by a state with no successors.
@@ -709,10 +729,10 @@ impl BspModel {
             return Some(Violation::new(ViolationKind::Deadlock, 0));
         }
         if self.props.has(Property::P3) {
-            for id in 1..=self.cfg.total_spans() {
-                if self.accepted(st, id) && !st.is_done(id) {
-                    return Some(Violation::new(ViolationKind::Stuck, id));
-                }
+            let open = self.accepted_mask(st) & !st.done;
+            if open != 0 {
+                let id = open.trailing_zeros() as u8 + 1;
+                return Some(Violation::new(ViolationKind::Stuck, id));
             }
         }
         None
@@ -849,7 +869,7 @@ impl Model for BspModel {
         if let Some(v) = self.state_violation(&st) {
             return Some(v);
         }
-        let hangs = self.props.has(Property::P2);
+        let hangs = self.in_search_hangs && self.props.has(Property::P2);
         let check = hangs && !self.unranked.load(Ordering::Relaxed);
         let mut e = Emit {
             out,

@@ -152,7 +152,9 @@ const FIELDS: usize = 19;
 pub struct Layout {
     wid: u8,
     wn: u8,
-    places: [Place; FIELDS],
+    /// The fields of non-zero width: (index in `St::fields`, place).
+    active: [(u8, Place); FIELDS],
+    nactive: usize,
     pub words: usize,
 }
 
@@ -212,10 +214,19 @@ impl Layout {
             used[word] += w;
             words = words.max(word + 1);
         }
+        let mut active = [(0u8, Place::default()); FIELDS];
+        let mut nactive = 0;
+        for (i, place) in places.iter().enumerate() {
+            if place.mask != 0 {
+                active[nactive] = (i as u8, *place);
+                nactive += 1;
+            }
+        }
         Layout {
             wid,
             wn,
-            places,
+            active,
+            nactive,
             words: words.max(1),
         }
     }
@@ -232,11 +243,10 @@ impl Layout {
     #[inline]
     pub fn pack(&self, st: &St, out: &mut [u32]) {
         out.fill(0);
-        for (place, v) in self.places.iter().zip(st.fields()) {
-            if place.mask != 0 {
-                if let Some(w) = out.get_mut(place.word as usize) {
-                    *w |= (v & place.mask) << place.shift;
-                }
+        let f = st.fields();
+        for &(i, place) in &self.active[..self.nactive] {
+            if let (Some(w), Some(v)) = (out.get_mut(place.word as usize), f.get(i as usize)) {
+                *w |= (v & place.mask) << place.shift;
             }
         }
     }
@@ -244,11 +254,9 @@ impl Layout {
     #[inline]
     pub fn unpack(&self, words: &[u32]) -> St {
         let mut f = [0u32; FIELDS];
-        for (place, v) in self.places.iter().zip(f.iter_mut()) {
-            if place.mask != 0 {
-                *v = words
-                    .get(place.word as usize)
-                    .map_or(0, |w| (w >> place.shift) & place.mask);
+        for &(i, place) in &self.active[..self.nactive] {
+            if let (Some(w), Some(v)) = (words.get(place.word as usize), f.get_mut(i as usize)) {
+                *v = (w >> place.shift) & place.mask;
             }
         }
         St {
@@ -387,6 +395,24 @@ impl St {
     pub fn batch_holds(&self, s: usize, id: u8) -> bool {
         self.holds(self.batch[s], id)
     }
+    /// Bit `id - 1` for every span in the queue or a batch.
+    pub fn presence(&self) -> u32 {
+        let w = self.wid as u32;
+        let m = mask(self.wid);
+        let mut bits = 0u32;
+        for v in [self.queue, self.batch[0], self.batch[1]] {
+            let mut v = v;
+            while v != 0 {
+                let id = v & m;
+                if id != 0 {
+                    bits |= 1 << (id - 1);
+                }
+                v >>= w;
+            }
+        }
+        bits
+    }
+
     /// Where span `id` is right now: in the queue or a batch.
     pub fn present(&self, id: u8) -> bool {
         self.holds(self.queue, id) || self.holds(self.batch[0], id) || self.holds(self.batch[1], id)

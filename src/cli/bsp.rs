@@ -51,6 +51,10 @@ pub struct BspArgs {
     /// When Shutdown is called: never, any, end or N, as for --force-flush.
     #[arg(long, value_name = "WHEN")]
     pub shutdown: Option<String>,
+    /// Print, on stderr, each search's states, transitions, words per state and bytes of
+    /// stored states per state (for the performance figures).
+    #[arg(long)]
+    pub stats: bool,
     #[command(flatten)]
     pub opts: CheckOpts,
 }
@@ -131,6 +135,19 @@ pub fn run(args: BspArgs) -> anyhow::Result<Outcome> {
             progress.update(p)
         });
         for r in results {
+            if args.stats {
+                let per = r.memory_bytes as f64 / (r.stats.states.max(1)) as f64;
+                eprintln!(
+                    "bsp stats: {} {}: {} states, {} transitions, {} words/state, {:.1} bytes stored/state, {:.3}s",
+                    v.name(),
+                    r.property.short(),
+                    r.stats.states,
+                    r.stats.transitions,
+                    r.state_words,
+                    per,
+                    r.stats.seconds
+                );
+            }
             report.results.push(r.to_check_result(&cfg, v, several));
         }
     }
