@@ -1,5 +1,29 @@
 //! The native model of the OpenTelemetry BatchSpanProcessor, its bug variants and properties.
 //!
-//! `bsp` owns the actors (producers, queue, worker, exporter, ForceFlush and Shutdown callers),
-//! the packed state, the variants that reproduce real SDK bugs and the properties P1–P5. It
-//! explores through the shared `explore` engine and must not do IO or print.
+//! `bsp` owns the actors (producers ending spans, the bounded queue, the worker, the exporter,
+//! the timer, a ForceFlush caller and a Shutdown caller), the packed state, the variants that
+//! reproduce real SDK bugs and the properties P1–P5. It explores through the shared `explore`
+//! engine, runs the hang pass of P2 over the explored graph, and turns violations into
+//! `report::Counterexample`s whose steps name actor, action and what changed. It must not do
+//! IO or print: configuration text comes in as a string, results go out as values.
+//!
+//! Files: `config` (parameters and their TOML form), `variant` (which processor), `state`
+//! (decoded state and bit packing), `model` (transitions and per-state properties), `props`
+//! (the properties and violation kinds), `hang` (terminal-cycle pass), `explain`
+//! (counterexamples), `check` (one verdict per property).
+
+mod check;
+mod config;
+mod explain;
+mod hang;
+mod model;
+mod props;
+mod state;
+mod variant;
+
+pub use check::{HangCheck, PropertyResult, check_variant, check_variant_with};
+pub use config::{Config, ConfigError, ConfigFile, When};
+pub use model::{Action, BspModel};
+pub use props::{Property, PropertySet, Violation, ViolationKind};
+pub use state::{Layout, St};
+pub use variant::Variant;

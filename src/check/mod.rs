@@ -1,5 +1,615 @@
 //! The CSP checks: deadlock, divergence, determinism, normalisation, refinement, has-trace.
 //!
 //! `check` turns an assertion and the machines `lts` compiled into a model for the `explore`
-//! engine, and the engine's answer into a `report::CheckResult` with a readable counterexample.
-//! It must not do IO or print.
+//! engine, and the engine's answer into a `report::CheckResult` with a readable counterexample
+//! (the shortest trace, what was refused or accepted, the loop of a divergence, and for every
+//! step the leaf processes that took part with their definitions' positions). It must not do
+//! IO or print. Unsupported semantic models (`[R=`, `[RD=`, `[V=`, `[VD=`) are answered with an
+//! inconclusive verdict whose reason starts with `unsupported:`.
+
+mod cex;
+pub mod models;
+pub mod normal;
+pub mod scc;
+
+use crate::cspm::proc::{Assertion, EventId, ProcId, ProcSource, Property, SemanticModel, TAU};
+use crate::cspm::source::{Diagnostic, Span};
+use crate::explore::{self, Bound, Exploration, Model, Outcome, Progress};
+use crate::lts::{CompileOptions, Compiler, Machine, export};
+use crate::report::{CheckResult, Counterexample, Kind, Stats, Verdict};
+use models::{DetModel, RefModel, RefViolation, RefineModel, SysModel, TraceModel};
+use normal::NormalForm;
+
+/// Knobs of a check run.
+#[derive(Clone, Debug, Default)]
+pub struct CheckOptions {
+    pub explore: explore::Options,
+    pub compile: CompileOptions,
+    /// Keep τ steps in counterexamples (they are marked internal either way).
+    pub show_tau: bool,
+}
+
+/// Checks the assertions of one process source, sharing compiled leaves between them.
+pub struct Checker<'s> {
+    pub compiler: Compiler<'s>,
+    opts: CheckOptions,
+    position: Box<dyn Fn(Span) -> String + 's>,
+}
+
+/// Partial statistics, summed over the phases of one check.
+#[derive(Default)]
+struct Acc {
+    states: u64,
+    transitions: u64,
+    seconds: f64,
+}
+
+impl Acc {
+    fn add<L, V>(&mut self, e: &Exploration<L, V>) {
+        self.states += e.states;
+        self.transitions += e.transitions;
+        self.seconds += e.seconds;
+    }
+    fn stats(&self) -> Stats {
+        Stats {
+            states: self.states,
+            transitions: self.transitions,
+            seconds: self.seconds,
+        }
+    }
+}
+
+/// What a check concluded before negation and packaging.
+enum Answer {
+    Holds,
+    Violated(Counterexample),
+    Inconclusive(String),
+}
+
+fn bound_text(b: Bound) -> String {
+    match b {
+        Bound::States(n) => format!("stopped at the state bound ({n} states); raise --max-states"),
+        Bound::Memory(n) => format!(
+            "stopped at the memory bound ({} MiB); raise --max-memory",
+            n >> 20
+        ),
+        Bound::Time(t) => format!(
+            "stopped at the time bound ({:.1} s); raise --timeout",
+            t.as_secs_f64()
+        ),
+    }
+}
+
+impl<'s> Checker<'s> {
+    /// `position` turns a span into `file:line:col` (the caller owns the source map).
+    pub fn new(
+        src: &'s mut dyn ProcSource,
+        opts: CheckOptions,
+        position: Box<dyn Fn(Span) -> String + 's>,
+    ) -> Self {
+        let compile = opts.compile;
+        Checker {
+            compiler: Compiler::new(src, compile),
+            opts,
+            position,
+        }
+    }
+
+    fn explicit_bound(&self) -> usize {
+        self.opts
+            .explore
+            .max_states
+            .map(|n| n.min(usize::MAX as u64) as usize)
+            .unwrap_or(5_000_000)
+    }
+
+    /// Checks one assertion. `id` is the result's id (e.g. `assert 3`).
+    pub fn check(
+        &mut self,
+        a: &Assertion,
+        id: String,
+        progress: &mut dyn FnMut(&Progress),
+    ) -> Result<CheckResult, Diagnostic> {
+        let mut acc = Acc::default();
+        let (kind, answer) = match &a.property {
+            p if a.tau_priority.is_some() && !matches!(p, Property::Bool(_)) => (
+                kind_of(p),
+                Answer::Inconclusive(
+                    "unsupported: `:[tau priority over]:` is not implemented yet".into(),
+                ),
+            ),
+            Property::Refinement { spec, model, imp } => {
+                let kind = match model {
+                    SemanticModel::Traces => Kind::RefinementTraces,
+                    SemanticModel::Failures | SemanticModel::Refusals | SemanticModel::Revivals => {
+                        Kind::RefinementFailures
+                    }
+                    _ => Kind::RefinementFd,
+                };
+                let rm = match model {
+                    SemanticModel::Traces => Some(RefModel::T),
+                    SemanticModel::Failures => Some(RefModel::F),
+                    SemanticModel::FailuresDivergences => Some(RefModel::FD),
+                    _ => None,
+                };
+                let ans = match rm {
+                    Some(rm) => self
+                        .refinement(*spec, rm, *imp, &mut acc, progress)
+                        .map_err(|d| self.at(d, a.span))?,
+                    None => Answer::Inconclusive(format!(
+                        "unsupported: the {} model is not implemented yet",
+                        model_name(*model)
+                    )),
+                };
+                (kind, ans)
+            }
+            Property::DeadlockFree { proc, model } => {
+                let fd = !matches!(model, SemanticModel::Failures | SemanticModel::Traces);
+                let ans = self
+                    .deadlock(*proc, fd, &mut acc, progress)
+                    .map_err(|d| self.at(d, a.span))?;
+                (Kind::Deadlock, ans)
+            }
+            Property::DivergenceFree { proc } => {
+                let m = self.machine(*proc, a.span)?;
+                (Kind::Divergence, self.divergence(&m, &mut acc, progress))
+            }
+            Property::Deterministic { proc, model } => {
+                let fd = !matches!(model, SemanticModel::Failures | SemanticModel::Traces);
+                let ans = self
+                    .determinism(*proc, fd, &mut acc, progress)
+                    .map_err(|d| self.at(d, a.span))?;
+                (Kind::Determinism, ans)
+            }
+            Property::HasTrace { proc, trace, .. } => {
+                let m = self.machine(*proc, a.span)?;
+                (
+                    Kind::HasTrace,
+                    self.has_trace(&m, trace, &mut acc, progress),
+                )
+            }
+            Property::Bool(b) => (
+                Kind::HasTrace,
+                if *b {
+                    Answer::Holds
+                } else {
+                    Answer::Violated(Counterexample {
+                        summary: "the boolean assertion evaluates to false".into(),
+                        ..Default::default()
+                    })
+                },
+            ),
+        };
+        let kind = if matches!(a.property, Property::Bool(_)) {
+            Kind::HasTrace
+        } else {
+            kind
+        };
+        let verdict = match (answer, a.negated) {
+            (Answer::Inconclusive(r), _) => Verdict::Inconclusive(r),
+            (Answer::Holds, false) => Verdict::Holds,
+            (Answer::Violated(cx), false) => Verdict::Violated(cx),
+            (Answer::Violated(_), true) => Verdict::Holds,
+            (Answer::Holds, true) => Verdict::Violated(Counterexample {
+                summary: "the negated assertion's property holds".into(),
+                ..Default::default()
+            }),
+        };
+        Ok(CheckResult {
+            id,
+            kind,
+            title: a.text.clone(),
+            source: Some((self.position)(a.span)),
+            verdict,
+            findings: Vec::new(),
+            stats: acc.stats(),
+        })
+    }
+
+    /// Diagnostics without a position of their own point at the assertion.
+    fn at(&self, mut d: Diagnostic, span: Span) -> Diagnostic {
+        if d.span == Span::default() {
+            d.span = span;
+        }
+        d
+    }
+
+    fn machine(&mut self, p: ProcId, span: Span) -> Result<Machine, Diagnostic> {
+        self.compiler.machine(p).map_err(|d| self.at(d, span))
+    }
+
+    fn deadlock(
+        &mut self,
+        p: ProcId,
+        fd: bool,
+        acc: &mut Acc,
+        progress: &mut dyn FnMut(&Progress),
+    ) -> Result<Answer, Diagnostic> {
+        let m = self.compiler.machine(p)?;
+        let model = SysModel {
+            m: &m,
+            deadlock: true,
+        };
+        let ex = explore::explore(&model, &self.opts.explore, progress);
+        acc.add(&ex);
+        match ex.outcome {
+            Outcome::Violation { state, .. } => {
+                let (_, steps) = ex.path(&model, state);
+                let mut cx = self.cex(&m, &steps, 0);
+                cx.summary =
+                    "the process can deadlock: it reaches a state that refuses every event".into();
+                let dead = ex.state(state).to_vec();
+                cex::leaf_facts(&self.compiler, &m, &dead, 0, &mut cx.facts);
+                Ok(Answer::Violated(cx))
+            }
+            Outcome::Bounded(b) => Ok(Answer::Inconclusive(bound_text(b))),
+            Outcome::Complete if fd => Ok(self
+                .tau_cycles(&model, &ex, &m, 0, |_| false)
+                .unwrap_or(Answer::Holds)),
+            Outcome::Complete => Ok(Answer::Holds),
+        }
+    }
+
+    fn divergence(
+        &mut self,
+        m: &Machine,
+        acc: &mut Acc,
+        progress: &mut dyn FnMut(&Progress),
+    ) -> Answer {
+        let model = SysModel { m, deadlock: false };
+        let ex = explore::explore(&model, &self.opts.explore, progress);
+        acc.add(&ex);
+        match ex.outcome {
+            Outcome::Bounded(b) => Answer::Inconclusive(bound_text(b)),
+            _ => self
+                .tau_cycles(&model, &ex, m, 0, |_| false)
+                .unwrap_or(Answer::Holds),
+        }
+    }
+
+    /// Finds a reachable τ-cycle among the stored states of `ex` (states where `skip` holds
+    /// are left out) and reports it as a divergence.
+    fn tau_cycles<M: Model<Label = u32>, V>(
+        &self,
+        model: &M,
+        ex: &Exploration<u32, V>,
+        m: &Machine,
+        offset: usize,
+        skip: impl Fn(&[u32]) -> bool,
+    ) -> Option<Answer> {
+        let n = ex.states as usize;
+        let words = model.state_words();
+        let mut out = explore::Successors::new(words);
+        let succ = |s: u32, v: &mut Vec<u32>, out: &mut explore::Successors<u32>| {
+            out.clear();
+            let _ = model.expand(ex.state(s), out);
+            for (l, t) in out.iter() {
+                if m.label_event(l) == TAU {
+                    if let Some(id) = ex.lookup(t) {
+                        v.push(id);
+                    }
+                }
+            }
+        };
+        let comp = scc::cyclic_components(n, |s, v| succ(s, v, &mut out), |s| skip(ex.state(s)));
+        let entry = comp.iter().position(|&c| c != u32::MAX)? as u32;
+        let mut out2 = explore::Successors::new(words);
+        let cycle = scc::cycle_through(entry, &comp, |s, v| succ(s, v, &mut out2));
+        let (_, mut steps) = ex.path(model, entry);
+        let loop_at = steps.len();
+        // Rebuild the loop's labels: for each consecutive pair, the first τ edge between them.
+        let mut prev = entry;
+        for &next in &cycle {
+            out.clear();
+            let _ = model.expand(ex.state(prev), &mut out);
+            let target = ex.state(next);
+            if let Some((l, s)) = out
+                .iter()
+                .find(|(l, s)| m.label_event(*l) == TAU && *s == target)
+            {
+                steps.push((l, s.to_vec()));
+            }
+            prev = next;
+        }
+        let mut cx = self.cex_loop(m, &steps, offset, loop_at);
+        cx.summary = "the process can diverge: it reaches a loop of internal (τ) steps".into();
+        Some(Answer::Violated(cx))
+    }
+
+    fn refinement(
+        &mut self,
+        spec: ProcId,
+        rm: RefModel,
+        imp: ProcId,
+        acc: &mut Acc,
+        progress: &mut dyn FnMut(&Progress),
+    ) -> Result<Answer, Diagnostic> {
+        let sm = self.compiler.machine(spec)?;
+        let bound = self.explicit_bound();
+        let slts = match export::explicit(&sm, bound) {
+            Ok(l) => l,
+            Err(_) => {
+                return Ok(Answer::Inconclusive(format!(
+                    "the specification has more than {bound} states"
+                )));
+            }
+        };
+        acc.states += slts.len() as u64;
+        acc.transitions += slts.transitions.len() as u64;
+        let nf = match normal::normalise(&slts, bound) {
+            Ok(nf) => nf,
+            Err(_) => {
+                return Ok(Answer::Inconclusive(format!(
+                    "the specification's normal form has more than {bound} nodes"
+                )));
+            }
+        };
+        let m = self.compiler.machine(imp)?;
+        let model = RefineModel {
+            m: &m,
+            nf: &nf,
+            model: rm,
+        };
+        let ex = explore::explore(&model, &self.opts.explore, progress);
+        acc.add(&ex);
+        match ex.outcome {
+            Outcome::Violation { state, violation } => {
+                let (_, mut steps) = ex.path(&model, state);
+                let here = ex.state(state).to_vec();
+                let node = &nf.nodes[here[0] as usize];
+                let cx = match violation {
+                    RefViolation::Trace { label } => {
+                        let e = m.label_event(label);
+                        // Show the offending step itself, to its target.
+                        let mut target = here.clone();
+                        m.successors(&here[1..], |l, s| {
+                            if l == label && target == here {
+                                target[1..].copy_from_slice(s);
+                            }
+                        });
+                        steps.push((label, target));
+                        let mut cx = self.cex(&m, &steps, 1);
+                        cx.summary = format!(
+                            "the implementation performs `{}`, which the specification cannot do after this trace",
+                            self.ev(e)
+                        );
+                        let allowed: Vec<EventId> = node.trans.iter().map(|&(e, _)| e).collect();
+                        cx.facts.push(("specification allows".into(), self.set_text(&allowed)));
+                        cx
+                    }
+                    RefViolation::Acceptance => {
+                        let mut cx = self.cex(&m, &steps, 1);
+                        let (offered, _) = m.initials(&here[1..]);
+                        let refused: Vec<EventId> = node
+                            .trans
+                            .iter()
+                            .map(|&(e, _)| e)
+                            .filter(|e| !offered.contains(e))
+                            .collect();
+                        cx.summary = format!(
+                            "the implementation can refuse {} after this trace, which the specification does not allow",
+                            self.set_text(&refused)
+                        );
+                        cx.facts.push(("implementation accepts".into(), self.set_text(&offered)));
+                        cx.facts.push(("implementation refuses".into(), self.set_text(&refused)));
+                        let req: Vec<String> =
+                            node.acceptances.iter().map(|a| self.set_text(a)).collect();
+                        cx.facts.push((
+                            "specification accepts one of".into(),
+                            if req.is_empty() {
+                                "nothing stable (the specification never settles here)".into()
+                            } else {
+                                req.join(" or ")
+                            },
+                        ));
+                        cex::leaf_facts(&self.compiler, &m, &here, 1, &mut cx.facts);
+                        cx
+                    }
+                };
+                Ok(Answer::Violated(cx))
+            }
+            Outcome::Bounded(b) => Ok(Answer::Inconclusive(bound_text(b))),
+            Outcome::Complete if rm == RefModel::FD => Ok(self
+                .tau_cycles(&model, &ex, &m, 1, |s| nf.nodes[s[0] as usize].divergent)
+                .map(|a| match a {
+                    Answer::Violated(mut cx) => {
+                        cx.summary = "the implementation can diverge after this trace, and the specification cannot".into();
+                        Answer::Violated(cx)
+                    }
+                    a => a,
+                })
+                .unwrap_or(Answer::Holds)),
+            Outcome::Complete => Ok(Answer::Holds),
+        }
+    }
+
+    fn determinism(
+        &mut self,
+        p: ProcId,
+        fd: bool,
+        acc: &mut Acc,
+        progress: &mut dyn FnMut(&Progress),
+    ) -> Result<Answer, Diagnostic> {
+        let m = self.compiler.machine(p)?;
+        if fd {
+            match self.divergence(&m, acc, progress) {
+                Answer::Holds => {}
+                Answer::Violated(mut cx) => {
+                    cx.summary = "the process is not deterministic: it can diverge".into();
+                    return Ok(Answer::Violated(cx));
+                }
+                other => return Ok(other),
+            }
+        }
+        let bound = self.explicit_bound();
+        let lts = match export::explicit(&m, bound) {
+            Ok(l) => l,
+            Err(_) => {
+                return Ok(Answer::Inconclusive(format!(
+                    "the process has more than {bound} states"
+                )));
+            }
+        };
+        let nf: NormalForm = match normal::normalise(&lts, bound) {
+            Ok(nf) => nf,
+            Err(_) => {
+                return Ok(Answer::Inconclusive(format!(
+                    "the normal form has more than {bound} nodes"
+                )));
+            }
+        };
+        let model = DetModel { lts: &lts, nf: &nf };
+        let ex = explore::explore(&model, &self.opts.explore, progress);
+        acc.add(&ex);
+        match ex.outcome {
+            Outcome::Violation { state, violation } => {
+                let (_, steps) = ex.path(&model, state);
+                let msteps: Vec<(u32, Vec<u32>)> = steps
+                    .iter()
+                    .map(|(k, s)| (lts.labels[*k as usize], lts.state(s[1]).to_vec()))
+                    .collect();
+                let mut cx = self.cex(&m, &msteps, 0);
+                let here = ex.state(state);
+                let q = here[1];
+                let offered: Vec<EventId> = {
+                    let mut v: Vec<EventId> = lts
+                        .out(q)
+                        .iter()
+                        .map(|&(_, e, _)| e)
+                        .filter(|&e| e != TAU)
+                        .collect();
+                    v.sort_unstable();
+                    v.dedup();
+                    v
+                };
+                cx.summary = format!(
+                    "the process is not deterministic: after this trace it can both perform and refuse `{}`",
+                    self.ev(violation.event)
+                );
+                cx.facts
+                    .push(("can refuse".into(), self.ev(violation.event)));
+                cx.facts
+                    .push(("this state accepts".into(), self.set_text(&offered)));
+                cx.facts.push((
+                    "another state on the same trace accepts".into(),
+                    self.ev(violation.event),
+                ));
+                cex::leaf_facts(&self.compiler, &m, lts.state(q), 0, &mut cx.facts);
+                Ok(Answer::Violated(cx))
+            }
+            Outcome::Bounded(b) => Ok(Answer::Inconclusive(bound_text(b))),
+            Outcome::Complete => Ok(Answer::Holds),
+        }
+    }
+
+    fn has_trace(
+        &mut self,
+        m: &Machine,
+        trace: &[EventId],
+        acc: &mut Acc,
+        progress: &mut dyn FnMut(&Progress),
+    ) -> Answer {
+        let model = TraceModel { m, trace };
+        let ex = explore::explore(&model, &self.opts.explore, progress);
+        acc.add(&ex);
+        match ex.outcome {
+            Outcome::Violation { .. } => Answer::Holds,
+            Outcome::Bounded(b) => Answer::Inconclusive(bound_text(b)),
+            Outcome::Complete => {
+                // The deepest prefix reached, at its first state in breadth-first order.
+                let mut best = (0u32, 0u32);
+                for id in 0..ex.states as u32 {
+                    let p = ex.state(id)[0];
+                    if p > best.0 {
+                        best = (p, id);
+                    }
+                }
+                let mut offered: Vec<EventId> = Vec::new();
+                for id in 0..ex.states as u32 {
+                    let s = ex.state(id);
+                    if s[0] == best.0 {
+                        offered.extend(m.initials(&s[1..]).0);
+                    }
+                }
+                offered.sort_unstable();
+                offered.dedup();
+                let (_, steps) = ex.path(&model, best.1);
+                let mut cx = self.cex(m, &steps, 1);
+                let done = &trace[..best.0 as usize];
+                let missing = trace.get(best.0 as usize).copied().unwrap_or(TAU);
+                cx.summary = format!(
+                    "the process cannot perform the trace: after {} it cannot do `{}`",
+                    self.trace_text(done),
+                    self.ev(missing)
+                );
+                cx.facts
+                    .push(("offered there".into(), self.set_text(&offered)));
+                Answer::Violated(cx)
+            }
+        }
+    }
+
+    fn cex(&self, m: &Machine, steps: &[(u32, Vec<u32>)], offset: usize) -> Counterexample {
+        self.cex_loop(m, steps, offset, usize::MAX)
+    }
+
+    fn cex_loop(
+        &self,
+        m: &Machine,
+        steps: &[(u32, Vec<u32>)],
+        offset: usize,
+        loop_at: usize,
+    ) -> Counterexample {
+        cex::build(
+            &self.compiler,
+            m,
+            steps,
+            offset,
+            loop_at,
+            self.opts.show_tau,
+            &*self.position,
+        )
+    }
+
+    fn ev(&self, e: EventId) -> String {
+        cex::event_text(&self.compiler, e)
+    }
+
+    fn set_text(&self, es: &[EventId]) -> String {
+        let v: Vec<String> = es.iter().map(|&e| self.ev(e)).collect();
+        format!("{{{}}}", v.join(", "))
+    }
+
+    fn trace_text(&self, es: &[EventId]) -> String {
+        let v: Vec<String> = es.iter().map(|&e| self.ev(e)).collect();
+        format!("<{}>", v.join(", "))
+    }
+}
+
+fn kind_of(p: &Property) -> Kind {
+    match p {
+        Property::Refinement { model, .. } => match model {
+            SemanticModel::Traces => Kind::RefinementTraces,
+            SemanticModel::Failures | SemanticModel::Refusals | SemanticModel::Revivals => {
+                Kind::RefinementFailures
+            }
+            _ => Kind::RefinementFd,
+        },
+        Property::DeadlockFree { .. } => Kind::Deadlock,
+        Property::DivergenceFree { .. } => Kind::Divergence,
+        Property::Deterministic { .. } => Kind::Determinism,
+        Property::HasTrace { .. } | Property::Bool(_) => Kind::HasTrace,
+    }
+}
+
+fn model_name(m: SemanticModel) -> &'static str {
+    match m {
+        SemanticModel::Traces => "traces",
+        SemanticModel::Failures => "failures",
+        SemanticModel::FailuresDivergences => "failures-divergences",
+        SemanticModel::Refusals => "refusal-testing",
+        SemanticModel::RefusalsDivergences => "refusal-testing-divergences",
+        SemanticModel::Revivals => "revivals",
+        SemanticModel::RevivalsDivergences => "revivals-divergences",
+    }
+}

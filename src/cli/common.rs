@@ -27,6 +27,7 @@ pub struct CheckOpts {
     #[arg(long)]
     pub max_states: Option<u64>,
     /// Stop a check as inconclusive when its state store would pass this size (e.g. 512M, 4G).
+    /// Default: 80% of the memory available when the check starts.
     #[arg(long, value_parser = parse_bytes)]
     pub max_memory: Option<u64>,
     /// Stop a check as inconclusive after this many seconds.
@@ -64,7 +65,7 @@ impl CheckOpts {
         explore::Options {
             jobs: self.jobs.unwrap_or(0),
             max_states: self.max_states,
-            max_memory: self.max_memory,
+            max_memory: self.max_memory.or_else(default_memory_bound),
             timeout: self
                 .timeout
                 .filter(|t| *t > 0.0)
@@ -117,6 +118,15 @@ impl Drop for Progress {
             bar.finish_and_clear();
         }
     }
+}
+
+/// 80% of `MemAvailable` (Linux), so that a large check ends as inconclusive rather than being
+/// killed; no bound where the figure cannot be read.
+fn default_memory_bound() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024 / 10 * 8)
 }
 
 fn parse_bytes(s: &str) -> Result<u64, String> {

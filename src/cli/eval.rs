@@ -1,14 +1,126 @@
-//! `cspot eval`: not built yet (scaffolding until its issue lands).
+//! `cspot eval FILE EXPR`: evaluates an expression in the context of a CSPM file and prints
+//! its value in FDR's display form. `--tests` evaluates every `test…` and `procTest…`
+//! binding instead (libcspm's test convention).
 
 use super::Outcome;
 use clap::Args;
+use cspot::cspm::Script;
+use cspot::report::exit;
+use std::path::PathBuf;
 
 #[derive(Args, Debug)]
 pub struct EvalArgs {
-    /// Arguments, once the command exists.
-    pub rest: Vec<String>,
+    /// The CSPM file whose definitions the expression sees.
+    pub file: PathBuf,
+    /// The expression to evaluate, e.g. `card(Events)` or `PHIL(0)`.
+    #[arg(required_unless_present_any = ["tests", "assertions"], allow_hyphen_values = true)]
+    pub expr: Option<String>,
+    /// Evaluate every top-level `test…` binding (each should be `true`) and every
+    /// `procTest…` process, printing `name = value` per binding. Exit 0 when every test is
+    /// `true`, 1 when one is not, 2 when one cannot be evaluated.
+    #[arg(long, conflicts_with = "expr")]
+    pub tests: bool,
+    /// Evaluate every `assert` instead: print each one's property with its processes, and
+    /// unfold up to N calls reachable from them to surface evaluation errors (0: none).
+    #[arg(long, value_name = "N", conflicts_with_all = ["expr", "tests"])]
+    pub assertions: Option<usize>,
 }
 
-pub fn run(_args: EvalArgs) -> anyhow::Result<Outcome> {
-    anyhow::bail!("`cspot eval` is not built yet")
+pub fn run(args: EvalArgs) -> anyhow::Result<Outcome> {
+    let file = args.file.display().to_string();
+    let mut script = match Script::load(&file, &mut super::parse::FsLoader::default()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprint!("{e}");
+            return Ok(Outcome::Code(exit::ERROR));
+        }
+    };
+    if args.tests {
+        let mut code = exit::HOLDS;
+        for t in script.tests() {
+            match (&t.result, t.passed) {
+                (Ok(v), Some(true)) | (Ok(v), None) => println!("{} = {v}", t.name),
+                (Ok(v), Some(false)) => {
+                    println!("{} = {v}", t.name);
+                    code = code.max(exit::VIOLATED);
+                }
+                (Err(d), _) => {
+                    println!("{} : error: {}", t.name, d.message);
+                    eprint!("{}", d.render(script.source_map()));
+                    code = exit::ERROR;
+                }
+            }
+        }
+        return Ok(Outcome::Code(code));
+    }
+    if let Some(limit) = args.assertions {
+        return Ok(Outcome::Code(assertions(&mut script, limit)));
+    }
+    let expr = args.expr.unwrap_or_default();
+    match script.eval(&expr) {
+        Ok(v) => {
+            println!("{}", script.show(&v));
+            Ok(Outcome::Code(exit::HOLDS))
+        }
+        Err(d) => {
+            eprint!("{}", d.render(script.source_map()));
+            Ok(Outcome::Code(exit::ERROR))
+        }
+    }
+}
+
+/// `--assertions`: every assertion's property, its processes' calls unfolded up to `limit`.
+fn assertions(script: &mut Script, limit: usize) -> i32 {
+    use cspot::cspm::proc::Property;
+    let mut code = exit::HOLDS;
+    for (i, a) in script.assertions().into_iter().enumerate() {
+        let a = match a {
+            Ok(a) => a,
+            Err(d) => {
+                println!("assert {}: error: {}", i + 1, d.message);
+                eprint!("{}", d.render(script.source_map()));
+                code = exit::ERROR;
+                continue;
+            }
+        };
+        let procs: Vec<_> = match &a.property {
+            Property::Refinement { spec, imp, .. } => vec![*spec, *imp],
+            Property::DeadlockFree { proc, .. }
+            | Property::DivergenceFree { proc }
+            | Property::Deterministic { proc, .. }
+            | Property::HasTrace { proc, .. } => vec![*proc],
+            Property::Bool(_) => Vec::new(),
+        };
+        let kind = match &a.property {
+            Property::Refinement { model, .. } => format!("refinement {model:?}"),
+            Property::DeadlockFree { model, .. } => format!("deadlock free {model:?}"),
+            Property::DivergenceFree { .. } => "divergence free".to_string(),
+            Property::Deterministic { model, .. } => format!("deterministic {model:?}"),
+            Property::HasTrace { trace, .. } => format!("has trace of {} events", trace.len()),
+            Property::Bool(b) => format!("boolean {b}"),
+        };
+        let mut failed = None;
+        for p in &procs {
+            if let Err(d) = script.unfold_reachable(*p, limit) {
+                failed = Some(d);
+                break;
+            }
+        }
+        let shown: Vec<String> = procs.iter().map(|p| script.show_proc(*p, 2)).collect();
+        match failed {
+            None => println!(
+                "assert {}: {}{} : {kind} : {}",
+                i + 1,
+                if a.negated { "not " } else { "" },
+                a.text,
+                shown.join(" ; ")
+            ),
+            Some(d) => {
+                println!("assert {}: error: {}", i + 1, d.message);
+                eprint!("{}", d.render(script.source_map()));
+                code = exit::ERROR;
+            }
+        }
+    }
+    code
 }

@@ -1,14 +1,540 @@
-//! `cspot traces`: not built yet (scaffolding until its issue lands).
+//! `cspot traces`: read captured traces, check their structure, draw their trees.
+//!
+//! `check` gives one result per trace (id = trace id in hex, kind `trace.structure`) with the
+//! findings of the rules; `tree` draws traces in the terminal. Unreadable input is reported on
+//! stderr with file, position and field path, and makes the exit code 2; what could be read is
+//! still checked and reported.
 
 use super::Outcome;
-use clap::Args;
+use super::common::CheckOpts;
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use cspot::otlp::rules::{self, RULES, RuleConfig, fmt_ns};
+use cspot::otlp::{Dump, Forest, Position, ReadError, ReadOptions, Reader, Trace};
+use cspot::report::{self, CheckResult, Counterexample, Finding, Kind, Report, Stats, Verdict};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::{BufRead, IsTerminal};
 
+use std::time::Instant;
+
+/// Subcommands of `cspot traces`.
 #[derive(Args, Debug)]
 pub struct TracesArgs {
-    /// Arguments, once the command exists.
-    pub rest: Vec<String>,
+    #[command(subcommand)]
+    pub command: TracesCommand,
 }
 
-pub fn run(_args: TracesArgs) -> anyhow::Result<Outcome> {
-    anyhow::bail!("`cspot traces` is not built yet")
+#[derive(Subcommand, Debug)]
+pub enum TracesCommand {
+    /// Check the structure and context propagation of every trace in the dumps.
+    ///
+    /// Formats are detected by content: OTLP/JSON (one document or JSON Lines), OTLP protobuf
+    /// (one message or the Collector file exporter's length-prefixed stream), zstd-compressed
+    /// forms of these, Jaeger JSON and Zipkin v2 JSON. Spans of one trace may be spread over
+    /// several files. Exit code 1 when a rule is broken, 2 when some input could not be read.
+    Check(CheckArgs),
+    /// Draw span trees: service, kind, duration and a timeline bar per span, findings marked.
+    Tree(TreeArgs),
+}
+
+/// What both subcommands read.
+#[derive(Args, Debug, Clone)]
+pub struct InputArgs {
+    /// Dump files; `-` reads standard input.
+    #[arg(required = true, value_name = "DUMP")]
+    pub dumps: Vec<String>,
+    /// Rules to run, comma-separated: ids, groups (`span`, `trace`, `timing`, `propagation`,
+    /// `link`), `all`; `-id` removes one (a list that starts with a removal starts from all).
+    /// Default: all. `--rules list` prints the rules.
+    #[arg(long, value_name = "RULES", allow_hyphen_values = true)]
+    pub rules: Option<String>,
+    /// Tolerance of the timing rules, for clocks of different hosts (e.g. 5ms, 200us, 1s).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "0")]
+    pub clock_skew: u64,
+    /// Read ids written in base64 (some proto-to-JSON converters do) instead of reporting them.
+    #[arg(long)]
+    pub accept_base64: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub opts: CheckOpts,
+}
+
+#[derive(Args, Debug)]
+pub struct TreeArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Draw only this trace (its id in hex, or a unique prefix of it).
+    #[arg(long, value_name = "ID")]
+    pub trace: Option<String>,
+    /// Width of the timeline bar in characters.
+    #[arg(long, default_value_t = 30)]
+    pub width: usize,
+}
+
+pub fn run(args: TracesArgs) -> anyhow::Result<Outcome> {
+    match args.command {
+        TracesCommand::Check(a) => run_check(a),
+        TracesCommand::Tree(a) => run_tree(a),
+    }
+}
+
+/// `5ms`, `200us`, `1.5s`, `300ns`, or a bare number of nanoseconds.
+fn parse_duration(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: f64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration; write e.g. 5ms, 200us, 1s"))?;
+    let mult = match unit.trim() {
+        "" | "ns" => 1.0,
+        "us" | "µs" => 1e3,
+        "ms" => 1e6,
+        "s" => 1e9,
+        "m" | "min" => 60e9,
+        u => return Err(format!("unknown unit `{u}`; use ns, us, ms, s or m")),
+    };
+    Ok((n * mult).round() as u64)
+}
+
+fn rule_config(input: &InputArgs) -> anyhow::Result<Option<RuleConfig>> {
+    let mut cfg = match input.rules.as_deref() {
+        Some("list") => return Ok(None),
+        Some(spec) => RuleConfig::parse(spec).map_err(anyhow::Error::msg)?,
+        None => RuleConfig::all(),
+    };
+    cfg.clock_skew_ns = input.clock_skew;
+    Ok(Some(cfg))
+}
+
+fn list_rules() -> Outcome {
+    for (id, what) in RULES {
+        println!("{id:<36} {what}");
+    }
+    Outcome::Code(report::exit::HOLDS)
+}
+
+/// Reads every dump into one forest, printing read errors as they are found.
+fn read_all(input: &InputArgs) -> anyhow::Result<(Dump, usize)> {
+    let mut reader = Reader::new(ReadOptions {
+        accept_base64: input.accept_base64,
+    });
+    for name in &input.dumps {
+        let before = reader.span_count();
+        if name == "-" {
+            reader.read("<stdin>", std::io::stdin().lock());
+        } else {
+            let f = std::fs::File::open(name).with_context(|| format!("cannot open {name}"))?;
+            reader.read(name, f);
+        }
+        if reader.span_count() == before {
+            eprintln!("warning: no spans read from {name}");
+        }
+    }
+    let dump = reader.finish();
+    let errors = dump.errors.len();
+    print_errors(&dump.errors, input);
+    Ok((dump, errors))
+}
+
+const MAX_ERRORS_SHOWN: usize = 50;
+
+fn print_errors(errors: &[ReadError], input: &InputArgs) {
+    let _ = input;
+    for e in errors.iter().take(MAX_ERRORS_SHOWN) {
+        eprintln!("error: {e}");
+        if let Position::LineCol { line, col } = e.position
+            && let Some(text) = source_line(&e.file, line)
+        {
+            let (shown, caret) = clip(&text, col as usize);
+            eprintln!("  | {shown}");
+            eprintln!("  | {}^", " ".repeat(caret));
+        }
+    }
+    if errors.len() > MAX_ERRORS_SHOWN {
+        eprintln!(
+            "error: ... and {} more read errors",
+            errors.len() - MAX_ERRORS_SHOWN
+        );
+    }
+}
+
+/// Line `line` of a plain (uncompressed) file, for the caret snippet.
+fn source_line(file: &str, line: u64) -> Option<String> {
+    let f = std::fs::File::open(file).ok()?;
+    let mut r = std::io::BufReader::new(f);
+    let mut magic = [0u8; 4];
+    let head = r.fill_buf().ok()?;
+    if head.len() >= 4 {
+        magic.copy_from_slice(&head[..4]);
+        if magic == [0x28, 0xb5, 0x2f, 0xfd] {
+            return None;
+        }
+    }
+    let mut buf = Vec::new();
+    for _ in 1..line {
+        buf.clear();
+        if r.read_until(b'\n', &mut buf).ok()? == 0 {
+            return None;
+        }
+    }
+    buf.clear();
+    r.read_until(b'\n', &mut buf).ok()?;
+    let s = String::from_utf8_lossy(&buf).trim_end().to_string();
+    Some(s)
+}
+
+/// At most 100 characters of a line around column `col`, and the caret's offset in them.
+fn clip(text: &str, col: usize) -> (String, usize) {
+    let chars: Vec<char> = text.chars().collect();
+    let col = col.saturating_sub(1).min(chars.len());
+    let start = col.saturating_sub(60);
+    let end = (start + 100).min(chars.len());
+    (chars[start..end].iter().collect(), col - start)
+}
+
+fn title(forest: &Forest, t: &Trace) -> String {
+    let n = t.spans.len;
+    let mut services: Vec<_> = t.spans.range().map(|i| forest.service(i as u32)).collect();
+    services.sort_unstable();
+    services.dedup();
+    let root = forest
+        .tops(t)
+        .find(|&i| !forest.span(i).has_parent())
+        .or_else(|| forest.tops(t).next());
+    let root = root
+        .map(|i| format!(", root '{}'", forest.name(i)))
+        .unwrap_or_default();
+    format!(
+        "{n} span{}, {} service{}{root}",
+        if n == 1 { "" } else { "s" },
+        services.len(),
+        if services.len() == 1 { "" } else { "s" }
+    )
+}
+
+fn run_check(a: CheckArgs) -> anyhow::Result<Outcome> {
+    let Some(cfg) = rule_config(&a.input)? else {
+        return Ok(list_rules());
+    };
+    let started = Instant::now();
+    let (dump, errors) = read_all(&a.input)?;
+    let forest = &dump.forest;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(a.opts.jobs.unwrap_or(0))
+        .build()?;
+    let findings: Vec<Vec<Finding>> = pool.install(|| {
+        forest
+            .traces
+            .par_iter()
+            .map(|t| rules::check_trace(forest, t, &cfg))
+            .collect()
+    });
+    let mut report = Report::new("traces check");
+    for (t, f) in forest.traces.iter().zip(findings) {
+        let verdict = if f.is_empty() {
+            Verdict::Holds
+        } else {
+            let mut rules: Vec<&str> = f.iter().map(|x| x.rule.as_str()).collect();
+            rules.dedup();
+            rules.sort_unstable();
+            rules.dedup();
+            Verdict::Violated(Counterexample {
+                summary: format!(
+                    "{} finding{}: {}",
+                    f.len(),
+                    if f.len() == 1 { "" } else { "s" },
+                    rules.join(", ")
+                ),
+                ..Counterexample::default()
+            })
+        };
+        let file = forest
+            .spans
+            .get(t.spans.start as usize)
+            .and_then(|s| forest.files.get(s.file as usize))
+            .cloned();
+        report.results.push(CheckResult {
+            id: t.id.to_string(),
+            kind: Kind::TraceStructure,
+            title: title(forest, t),
+            source: file,
+            verdict,
+            findings: f,
+            stats: Stats::default(),
+        });
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let format = a.opts.format();
+    let mut render = a.opts.render();
+    // Per-trace figures carry nothing for traces; the totals go in the summary below.
+    let timings = render.timings;
+    render.timings = false;
+    let mut out = report::render(&report, format, render);
+    if format == report::Format::Human && !a.opts.quiet {
+        out.push_str(&summary_table(
+            &report, &cfg, forest, &a.input, seconds, timings,
+        ));
+    }
+    print!("{out}");
+    let code = if errors > 0 {
+        report::exit::ERROR
+    } else {
+        report.exit_code()
+    };
+    Ok(Outcome::Code(code))
+}
+
+fn summary_table(
+    report: &Report,
+    cfg: &RuleConfig,
+    forest: &Forest,
+    input: &InputArgs,
+    seconds: f64,
+    timings: bool,
+) -> String {
+    let mut per_rule: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for r in &report.results {
+        let mut seen: Vec<&str> = Vec::new();
+        for f in &r.findings {
+            let e = per_rule.entry(f.rule.as_str()).or_default();
+            e.1 += 1;
+            if !seen.contains(&f.rule.as_str()) {
+                seen.push(f.rule.as_str());
+                e.0 += 1;
+            }
+        }
+    }
+    let mut out = String::new();
+    let _ = writeln!(out, "\n{:<36} {:>8} {:>9}", "rule", "traces", "findings");
+    for rule in cfg.enabled() {
+        let (t, f) = per_rule.get(rule).copied().unwrap_or((0, 0));
+        let _ = writeln!(out, "{rule:<36} {t:>8} {f:>9}");
+    }
+    let _ = write!(
+        out,
+        "{} spans in {} traces from {} file{}",
+        forest.spans.len(),
+        forest.traces.len(),
+        input.dumps.len(),
+        if input.dumps.len() == 1 { "" } else { "s" }
+    );
+    if timings && seconds > 0.0 {
+        let _ = write!(
+            out,
+            " in {seconds:.3}s ({:.0} spans/s)",
+            forest.spans.len() as f64 / seconds
+        );
+    }
+    out.push('\n');
+    out
+}
+
+fn run_tree(a: TreeArgs) -> anyhow::Result<Outcome> {
+    let Some(cfg) = rule_config(&a.input)? else {
+        return Ok(list_rules());
+    };
+    let (dump, errors) = read_all(&a.input)?;
+    let forest = &dump.forest;
+    let chosen: Vec<&Trace> = match &a.trace {
+        Some(id) => {
+            let want = id.to_ascii_lowercase();
+            let m: Vec<&Trace> = forest
+                .traces
+                .iter()
+                .filter(|t| t.id.to_string().starts_with(&want))
+                .collect();
+            if m.is_empty() {
+                anyhow::bail!("no trace with id {id} in the dumps");
+            }
+            match m.iter().find(|t| t.id.to_string() == want) {
+                Some(exact) => vec![*exact],
+                None if m.len() == 1 => m,
+                None => anyhow::bail!("{} traces start with {id}; give more digits", m.len()),
+            }
+        }
+        None => forest.traces.iter().collect(),
+    };
+    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let mut out = String::new();
+    for t in chosen {
+        let findings = rules::check_trace(forest, t, &cfg);
+        draw(&mut out, forest, t, &findings, a.width.clamp(4, 200), color);
+    }
+    print!("{out}");
+    Ok(Outcome::Code(if errors > 0 {
+        report::exit::ERROR
+    } else {
+        report::exit::HOLDS
+    }))
+}
+
+fn draw(
+    out: &mut String,
+    forest: &Forest,
+    t: &Trace,
+    findings: &[Finding],
+    width: usize,
+    color: bool,
+) {
+    let range = t.spans.range();
+    let t0 = range
+        .clone()
+        .map(|i| forest.spans[i].start)
+        .min()
+        .unwrap_or(0);
+    let t1 = range
+        .clone()
+        .map(|i| forest.spans[i].end.max(forest.spans[i].start))
+        .max()
+        .unwrap_or(0);
+    let total = t1.saturating_sub(t0).max(1);
+    let _ = writeln!(
+        out,
+        "trace {}  {}  {}{}",
+        t.id,
+        title(forest, t),
+        fmt_ns(t1.saturating_sub(t0)),
+        if findings.is_empty() {
+            String::new()
+        } else {
+            format!("  {} finding(s)", findings.len())
+        }
+    );
+    let marks_of = |i: u32| -> Vec<&str> {
+        let id = forest.span(i).id.to_string();
+        let mut v: Vec<&str> = findings
+            .iter()
+            .filter(|f| f.span_id.as_deref() == Some(id.as_str()))
+            .map(|f| f.rule.as_str())
+            .collect();
+        v.dedup();
+        v
+    };
+    // Lines: prefix, label, bar; computed first so the bars line up.
+    let mut lines: Vec<(String, String, String)> = Vec::new();
+    let mut drawn = vec![false; t.spans.len as usize];
+    let tops: Vec<u32> = forest.tops(t).collect();
+    // Explicit stack: (span, prefix for its children, is last sibling, depth-0?)
+    let mut stack: Vec<(u32, String, bool, bool)> = Vec::new();
+    for (k, &top) in tops.iter().enumerate().rev() {
+        stack.push((top, String::new(), k + 1 == tops.len(), true));
+    }
+    while let Some((i, prefix, last, top)) = stack.pop() {
+        let local = (i - t.spans.start) as usize;
+        if drawn.get(local).copied().unwrap_or(true) {
+            continue;
+        }
+        drawn[local] = true;
+        let s = forest.span(i);
+        let branch = if top {
+            ""
+        } else if last {
+            "└─ "
+        } else {
+            "├─ "
+        };
+        let mut label = format!(
+            "{}  {} {}  {}",
+            forest.name(i),
+            or_dash(forest.service_name(i)),
+            s.kind.as_str(),
+            fmt_ns(s.duration())
+        );
+        if top && s.has_parent() {
+            label.push_str(&format!("  (parent {} not in trace)", s.parent));
+        }
+        let bar = bar(
+            s.start.saturating_sub(t0),
+            s.end.max(s.start).saturating_sub(t0),
+            total,
+            width,
+        );
+        let m = marks_of(i);
+        let mut bar_col = format!("|{bar}|");
+        if !m.is_empty() {
+            let text = format!("  ✗ {}", m.join(", "));
+            bar_col.push_str(&if color {
+                format!("\x1b[31m{text}\x1b[0m")
+            } else {
+                text
+            });
+        }
+        lines.push((format!("{prefix}{branch}"), label, bar_col));
+        let child_prefix = if top {
+            String::new()
+        } else if last {
+            format!("{prefix}   ")
+        } else {
+            format!("{prefix}│  ")
+        };
+        let kids = forest.children(i);
+        for (k, &c) in kids.iter().enumerate().rev() {
+            stack.push((c, child_prefix.clone(), k + 1 == kids.len(), false));
+        }
+    }
+    let unreached: Vec<u32> = range
+        .clone()
+        .filter(|&i| !drawn[i - t.spans.start as usize])
+        .map(|i| i as u32)
+        .collect();
+    let wide = lines
+        .iter()
+        .map(|(p, l, _)| p.chars().count() + l.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(100);
+    for (p, l, b) in &lines {
+        let n = p.chars().count() + l.chars().count();
+        let _ = writeln!(out, "  {p}{l}{}  {b}", " ".repeat(wide.saturating_sub(n)));
+    }
+    if !unreached.is_empty() {
+        let _ = writeln!(out, "  not reachable from any root (parent cycle):");
+        for i in unreached {
+            let s = forest.span(i);
+            let _ = writeln!(
+                out,
+                "    {} {}  {} {}  parent {}",
+                s.id,
+                forest.name(i),
+                or_dash(forest.service_name(i)),
+                s.kind.as_str(),
+                s.parent
+            );
+        }
+    }
+    for f in findings {
+        let span = f
+            .span_id
+            .as_deref()
+            .map(|s| format!(" span {s}"))
+            .unwrap_or_default();
+        let _ = writeln!(out, "  ✗ {}{span}: {}", f.rule, f.message);
+    }
+    out.push('\n');
+}
+
+fn or_dash(s: &str) -> &str {
+    if s.is_empty() { "-" } else { s }
+}
+
+/// A timeline bar: `█` where the span runs, spaces elsewhere; at least one block.
+fn bar(start: u64, end: u64, total: u64, width: usize) -> String {
+    let scale = |x: u64| ((x as u128 * width as u128) / total as u128) as usize;
+    let a = scale(start).min(width.saturating_sub(1));
+    let b = scale(end).clamp(a + 1, width);
+    let mut s = String::with_capacity(width * 3);
+    for k in 0..width {
+        s.push(if k >= a && k < b { '█' } else { ' ' });
+    }
+    s
 }

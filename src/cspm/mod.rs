@@ -8,6 +8,7 @@
 
 pub mod ast;
 mod erase;
+pub mod eval;
 pub mod lexer;
 pub mod load;
 pub mod parser;
@@ -15,4 +16,5 @@ pub mod pretty;
 pub mod proc;
 pub mod source;
 
+pub use eval::{Script, ScriptErrors, Value, check_scopes};
 pub use parser::parse;

@@ -1,46 +1,73 @@
-//! Breadth-first search over packed states: a placeholder sequential implementation of the
-//! engine contract (to be replaced by the parallel one).
+//! Breadth-first search over packed states, on one thread or many, with identical results.
+//!
+//! The queue is implicit: states get consecutive ids in the order they are first reached, so
+//! the states still to expand are the id range `next..len`. The search takes that range in
+//! slices of at most [`SLICE`] states that never cross a BFS level, and each slice in chunks of
+//! [`CHUNK`] states. A chunk is *expanded* into candidates (successor words, hash, parent), then
+//! *committed*: candidates are looked up and inserted in order, with the buckets of the next
+//! few prefetched, so that a new state gets the id of its first discovery in BFS order.
+//!
+//! With several jobs, a slice is committed in four phases on a rayon pool:
+//!
+//! 1. its chunks are expanded in parallel, each dropping the candidates the store already holds
+//!    (the store is only read in this phase);
+//! 2. the remaining candidates, in slice order, are split by hash bits and each part keeps the
+//!    first occurrence of every state (parts in parallel);
+//! 3. first occurrences get ids in slice order and are appended to the arena (sequential: a flag
+//!    test and a copy per candidate);
+//! 4. the new ids are indexed, each thread filling its own range of buckets.
+//!
+//! Either way the same states get the same ids,
+//! the search stops at the same violation or bound and counts the same transitions, so reports
+//! never depend on `--jobs`.
 
+use super::store::{NO_PARENT, PROVISIONAL, Probe, Store, hash_state, same};
 use super::{Bound, Exploration, Model, Options, Outcome, Progress, Successors};
-use rustc_hash::FxHashMap;
-use std::time::Instant;
+use rayon::prelude::*;
+use std::time::{Duration, Instant};
 
-/// Stored states: a flat arena of words and the BFS parent of each state.
-pub struct Store<L> {
-    words: usize,
-    arena: Vec<u32>,
-    parent: Vec<u32>,
-    index: FxHashMap<Vec<u32>, u32>,
-    _label: std::marker::PhantomData<L>,
+/// Most states expanded between two checks of the bounds and two progress reports.
+const SLICE: usize = 1 << 15;
+/// States per expansion task.
+const CHUNK: usize = 256;
+/// How many candidates ahead of the one being probed have their bucket prefetched.
+const AHEAD: usize = 8;
+/// Least time between two progress callbacks.
+const PROGRESS_EVERY: Duration = Duration::from_millis(200);
+
+/// How a slice ended early.
+enum End<V> {
+    Violation(u32, V),
+    Bounded(Bound),
 }
 
-impl<L: Copy> Store<L> {
-    pub fn state(&self, id: u32) -> &[u32] {
-        let i = id as usize * self.words;
-        &self.arena[i..i + self.words]
-    }
-    pub fn lookup(&self, state: &[u32]) -> Option<u32> {
-        self.index.get(state).copied()
-    }
-    pub fn path<M: Model<Label = L>>(&self, model: &M, id: u32) -> (Vec<u32>, Vec<(L, Vec<u32>)>) {
-        let mut chain = vec![id];
-        let mut cur = id;
-        while self.parent[cur as usize] != u32::MAX {
-            cur = self.parent[cur as usize];
-            chain.push(cur);
+/// The successors of a chunk of states, ready to commit.
+struct Chunk<V> {
+    words: Vec<u32>,
+    hashes: Vec<u64>,
+    parents: Vec<u32>,
+    /// Per expanded state: its number of successors and the end of its candidates.
+    per_state: Vec<(u32, u32)>,
+    /// The first state of the chunk that violates the property; the chunk stops before it.
+    violation: Option<(u32, V)>,
+}
+
+impl<V> Chunk<V> {
+    fn new() -> Self {
+        Chunk {
+            words: Vec::new(),
+            hashes: Vec::new(),
+            parents: Vec::new(),
+            per_state: Vec::new(),
+            violation: None,
         }
-        chain.reverse();
-        let mut out = Successors::new(self.words);
-        let mut steps = Vec::new();
-        for w in chain.windows(2) {
-            out.clear();
-            let _ = model.expand(self.state(w[0]), &mut out);
-            let child = self.state(w[1]);
-            if let Some((l, _)) = out.iter().find(|(_, s)| *s == child) {
-                steps.push((l, child.to_vec()));
-            }
-        }
-        (self.state(chain[0]).to_vec(), steps)
+    }
+    fn clear(&mut self) {
+        self.words.clear();
+        self.hashes.clear();
+        self.parents.clear();
+        self.per_state.clear();
+        self.violation = None;
     }
 }
 
@@ -52,86 +79,422 @@ pub fn explore<M: Model>(
 ) -> Exploration<M::Label, M::Violation> {
     let start = Instant::now();
     let words = model.state_words();
-    let mut store = Store {
-        words,
-        arena: Vec::new(),
-        parent: Vec::new(),
-        index: FxHashMap::default(),
-        _label: std::marker::PhantomData,
+    let mut store = Store::new(words);
+    let jobs = match opts.jobs {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
     };
-    let mut index: FxHashMap<Vec<u32>, u32> = FxHashMap::default();
+    let pool = if jobs > 1 {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(jobs)
+            .build()
+            .ok()
+    } else {
+        None
+    };
+    let max_states = opts.max_states.unwrap_or(u64::MAX);
+
     let mut out = Successors::new(words);
+    let mut outcome = None;
     model.initial(&mut out);
-    let mut frontier = Vec::new();
     for (_, s) in out.iter() {
-        if !index.contains_key(s) {
-            let id = store.parent.len() as u32;
-            index.insert(s.to_vec(), id);
-            store.arena.extend_from_slice(s);
-            store.parent.push(u32::MAX);
-            frontier.push(id);
+        let h = hash_state(s);
+        if store.find(h, s).is_some() {
+            continue;
+        }
+        if store.len() as u64 >= max_states {
+            outcome = Some(Outcome::Bounded(Bound::States(max_states)));
+            break;
+        }
+        if store.insert_absent(h, s, NO_PARENT).is_err() {
+            outcome = Some(Outcome::Bounded(Bound::Memory(store.memory_bytes())));
+            break;
         }
     }
+
+    let mut chunk = Chunk::new();
+    let mut merge = Merge::default();
+    let mut buf = vec![0u32; words];
     let mut transitions = 0u64;
-    let mut depth = 0u32;
-    let mut outcome = Outcome::Complete;
-    let mut state_buf = vec![0u32; words];
-    'search: while !frontier.is_empty() {
-        let mut next = Vec::new();
-        for &id in &frontier {
-            state_buf.copy_from_slice(store.state(id));
-            out.clear();
-            if let Some(v) = model.expand(&state_buf, &mut out) {
-                outcome = Outcome::Violation {
-                    state: id,
-                    violation: v,
-                };
-                break 'search;
+    let mut level = 0u32;
+    let mut level_end = store.len();
+    let mut next = 0usize;
+    let mut last_progress = Instant::now();
+    let mut growth = 1.0f64;
+    let outcome = loop {
+        if let Some(o) = outcome.take() {
+            break o;
+        }
+        if next == level_end {
+            if next == store.len() {
+                break Outcome::Complete;
             }
-            transitions += out.len() as u64;
-            for (_, s) in out.iter() {
-                if index.contains_key(s) {
-                    continue;
-                }
-                let nid = store.parent.len() as u32;
-                index.insert(s.to_vec(), nid);
-                store.arena.extend_from_slice(s);
-                store.parent.push(id);
-                next.push(nid);
-                if let Some(max) = opts.max_states {
-                    if store.parent.len() as u64 >= max {
-                        outcome = Outcome::Bounded(Bound::States(max));
-                        break 'search;
+            level += 1;
+            level_end = store.len();
+        }
+        if let Some(t) = opts.timeout {
+            if start.elapsed() >= t {
+                break Outcome::Bounded(Bound::Time(t));
+            }
+        }
+        let hi = (next + SLICE).min(level_end);
+        if let Some(max) = opts.max_memory {
+            let per_state = (words * 4 + 10) as f64;
+            let expected = store.memory_bytes() as f64 + (hi - next) as f64 * growth * per_state;
+            if expected > max as f64 {
+                break Outcome::Bounded(Bound::Memory(max));
+            }
+        }
+        let before = store.len();
+        if store.try_reserve(hi - next).is_err() {
+            break Outcome::Bounded(Bound::Memory(store.memory_bytes()));
+        }
+        let mut end = None;
+        match pool.as_ref() {
+            Some(pool) if hi - next > CHUNK => {
+                let chunks: Vec<Chunk<M::Violation>> = {
+                    let store = &store;
+                    pool.install(|| {
+                        (next..hi)
+                            .step_by(CHUNK)
+                            .collect::<Vec<_>>()
+                            .into_par_iter()
+                            .map_init(
+                                || (Successors::new(words), vec![0u32; words]),
+                                |(out, buf), lo| {
+                                    let mut c = Chunk::new();
+                                    expand(
+                                        model,
+                                        store,
+                                        lo,
+                                        (lo + CHUNK).min(hi),
+                                        out,
+                                        buf,
+                                        &mut c,
+                                    );
+                                    c
+                                },
+                            )
+                            .collect()
+                    })
+                };
+                let (t, e) = merge.commit(pool, &mut store, chunks, max_states);
+                transitions += t;
+                end = e;
+            }
+            _ => {
+                for lo in (next..hi).step_by(CHUNK) {
+                    chunk.clear();
+                    expand(
+                        model,
+                        &store,
+                        lo,
+                        (lo + CHUNK).min(hi),
+                        &mut out,
+                        &mut buf,
+                        &mut chunk,
+                    );
+                    let (t, e) = commit(&mut store, &mut chunk, max_states);
+                    transitions += t;
+                    if e.is_some() {
+                        end = e;
+                        break;
                     }
                 }
             }
-            if let Some(t) = opts.timeout {
-                if start.elapsed() > t {
-                    outcome = Outcome::Bounded(Bound::Time(t));
-                    break 'search;
-                }
-            }
         }
-        depth += 1;
-        frontier = next;
-        progress(&Progress {
-            states: store.parent.len() as u64,
-            transitions,
-            depth,
-            seconds: start.elapsed().as_secs_f64(),
-            memory_bytes: 0,
-        });
-    }
-    let states = store.parent.len() as u64;
-    let memory_bytes = (store.arena.len() * 4 + store.parent.len() * 4) as u64;
-    store.index = index;
+        growth = ((store.len() - before) as f64 / (hi - next) as f64).max(0.5);
+        next = hi;
+        match end {
+            Some(End::Violation(state, violation)) => {
+                break Outcome::Violation { state, violation };
+            }
+            Some(End::Bounded(b)) => break Outcome::Bounded(b),
+            None => {}
+        }
+        if last_progress.elapsed() >= PROGRESS_EVERY {
+            last_progress = Instant::now();
+            progress(&Progress {
+                states: store.len() as u64,
+                transitions,
+                depth: level,
+                seconds: start.elapsed().as_secs_f64(),
+                memory_bytes: store.memory_bytes(),
+            });
+        }
+    };
+    // The deepest level that holds a state.
+    let depth = if store.len() > level_end {
+        level + 1
+    } else {
+        level
+    };
     Exploration {
         outcome,
-        states,
+        states: store.len() as u64,
         transitions,
         depth,
         seconds: start.elapsed().as_secs_f64(),
-        memory_bytes,
+        memory_bytes: store.memory_bytes(),
+        overhead_bytes: store.overhead_bytes(),
         store,
+        _label: std::marker::PhantomData,
+    }
+}
+
+/// Expands states `lo..hi` into `c`, stopping at the first that violates the property.
+fn expand<M: Model>(
+    model: &M,
+    store: &Store,
+    lo: usize,
+    hi: usize,
+    out: &mut Successors<M::Label>,
+    buf: &mut [u32],
+    c: &mut Chunk<M::Violation>,
+) {
+    for id in lo..hi {
+        let id = id as u32;
+        buf.copy_from_slice(store.state(id));
+        out.clear();
+        if let Some(v) = model.expand(buf, out) {
+            c.violation = Some((id, v));
+            return;
+        }
+        for (_, s) in out.iter() {
+            c.words.extend_from_slice(s);
+            c.hashes.push(hash_state(s));
+            c.parents.push(id);
+        }
+        c.per_state.push((out.len() as u32, c.hashes.len() as u32));
+    }
+}
+
+/// Inserts the candidates of `c` in order; returns the transitions of the states whose
+/// successors were committed and how the chunk ended, if early.
+fn commit<V>(store: &mut Store, c: &mut Chunk<V>, max_states: u64) -> (u64, Option<End<V>>) {
+    let w = store.words;
+    let n = c.hashes.len();
+    for g in 0..n.min(AHEAD) {
+        store.prefetch(c.hashes[g]);
+    }
+    for g in 0..n {
+        if g + AHEAD < n {
+            store.prefetch(c.hashes[g + AHEAD]);
+        }
+        let h = c.hashes[g];
+        let s = &c.words[g * w..g * w + w];
+        if store.find(h, s).is_some() {
+            continue;
+        }
+        if store.len() as u64 >= max_states {
+            // Count the transitions of the states expanded up to the one that produced `g`.
+            let owner = c.per_state.partition_point(|&(_, end)| end as usize <= g);
+            let t = c.per_state[..=owner.min(c.per_state.len().saturating_sub(1))]
+                .iter()
+                .map(|&(k, _)| k as u64)
+                .sum();
+            return (t, Some(End::Bounded(Bound::States(max_states))));
+        }
+        if store.insert_absent(h, s, c.parents[g]).is_err() {
+            let t = c.per_state.iter().map(|&(k, _)| k as u64).sum();
+            return (t, Some(End::Bounded(Bound::Memory(store.memory_bytes()))));
+        }
+    }
+    let t = c.per_state.iter().map(|&(k, _)| k as u64).sum();
+    (t, c.violation.take().map(|(id, v)| End::Violation(id, v)))
+}
+
+/// Buffers of the parallel commit, reused from slice to slice.
+#[derive(Default)]
+struct Merge {
+    words: Vec<u32>,
+    hashes: Vec<u64>,
+    parents: Vec<u32>,
+    /// Per expanded state: its number of successors and the end of its candidates.
+    per_state: Vec<(u32, u32)>,
+    /// Candidate indices per bucket range of the index.
+    by_part: Vec<Vec<u32>>,
+    /// Per bucket range: the candidates inserted there, with their (bucket, slot).
+    placed: Vec<Vec<(u32, u32, u8)>>,
+    /// The id each candidate got (`u32::MAX`: none).
+    ids: Vec<u32>,
+}
+
+impl Merge {
+    /// Commits the chunks of one slice, expanded in parallel, in four phases:
+    ///
+    /// 2. each bucket range of the index, in parallel, finds or inserts its candidates in slice
+    ///    order, as provisional entries (candidate indices), so the first occurrence of every
+    ///    new state is the one inserted; candidates whose probe leaves their range are done
+    ///    afterwards, in order, over the whole table;
+    /// 3. first occurrences get ids in slice order and are appended to the arena;
+    /// 4. each range, in parallel, turns its provisional entries into those ids.
+    ///
+    /// Every candidate is probed once, as on one thread; only phase 3 is sequential, a flag
+    /// test and a copy per candidate.
+    fn commit<V: Send>(
+        &mut self,
+        pool: &rayon::ThreadPool,
+        store: &mut Store,
+        chunks: Vec<Chunk<V>>,
+        max_states: u64,
+    ) -> (u64, Option<End<V>>) {
+        let w = store.words;
+        self.words.clear();
+        self.hashes.clear();
+        self.parents.clear();
+        self.per_state.clear();
+        let mut violation = None;
+        for mut c in chunks {
+            let base = self.hashes.len() as u32;
+            self.per_state
+                .extend(c.per_state.iter().map(|&(k, e)| (k, e + base)));
+            self.words.extend_from_slice(&c.words);
+            self.hashes.extend_from_slice(&c.hashes);
+            self.parents.extend_from_slice(&c.parents);
+            if let Some(v) = c.violation.take() {
+                violation = Some(v);
+                break;
+            }
+        }
+        let n = self.hashes.len();
+        let all: u64 = self.per_state.iter().map(|&(k, _)| k as u64).sum();
+        if store.len() + n >= PROVISIONAL as usize || store.reserve_index(n).is_err() {
+            return (all, Some(End::Bounded(Bound::Memory(store.memory_bytes()))));
+        }
+
+        // Phase 2: find or insert, bucket ranges in parallel.
+        let parts = store.index.part_count();
+        self.by_part.resize_with(parts, Vec::new);
+        self.placed.resize_with(parts, Vec::new);
+        for l in &mut self.by_part {
+            l.clear();
+        }
+        for (g, &h) in self.hashes.iter().enumerate() {
+            self.by_part[store.index.part_of(h)].push(g as u32);
+        }
+        let spilled: Vec<u32> = {
+            let words = &self.words;
+            let hashes = &self.hashes;
+            let arena = &store.arena;
+            let eq_for = |g: u32| {
+                let s = &words[g as usize * w..(g as usize + 1) * w];
+                move |e: u32| {
+                    let other = if e >= PROVISIONAL {
+                        let x = (e - PROVISIONAL) as usize;
+                        &words[x * w..(x + 1) * w]
+                    } else {
+                        &arena[e as usize * w..(e as usize + 1) * w]
+                    };
+                    same(other, s)
+                }
+            };
+            let ranges = store.index.parts();
+            let by_part = &self.by_part;
+            let placed = &mut self.placed;
+            let mut spilled: Vec<u32> = pool.install(|| {
+                ranges
+                    .into_par_iter()
+                    .zip(by_part.par_iter())
+                    .zip(placed.par_iter_mut())
+                    .map(|((mut range, list), placed)| {
+                        placed.clear();
+                        let mut spill = Vec::new();
+                        for (k, &g) in list.iter().enumerate() {
+                            if let Some(&next) = list.get(k + AHEAD) {
+                                range.prefetch(hashes[next as usize]);
+                            }
+                            match range.find_or_insert(hashes[g as usize], g, eq_for(g)) {
+                                Probe::Found => {}
+                                Probe::Inserted(b, i) => placed.push((g, b, i)),
+                                Probe::Spill => spill.push(g),
+                            }
+                        }
+                        spill
+                    })
+                    .flatten()
+                    .collect()
+            });
+            spilled.sort_unstable();
+            spilled
+        };
+        let mut late = Vec::new();
+        for g in spilled {
+            let eq = {
+                let words = &self.words;
+                let arena = &store.arena;
+                let s = &words[g as usize * w..(g as usize + 1) * w];
+                move |e: u32| {
+                    let other = if e >= PROVISIONAL {
+                        let x = (e - PROVISIONAL) as usize;
+                        &words[x * w..(x + 1) * w]
+                    } else {
+                        &arena[e as usize * w..(e as usize + 1) * w]
+                    };
+                    same(other, s)
+                }
+            };
+            if let Probe::Inserted(b, i) =
+                store.index.find_or_insert(self.hashes[g as usize], g, eq)
+            {
+                late.push((g, b, i));
+            }
+        }
+
+        // Phase 3: ids in slice order.
+        self.ids.clear();
+        self.ids.resize(n, u32::MAX);
+        for &(g, _, _) in self.placed.iter().flatten().chain(&late) {
+            self.ids[g as usize] = 0;
+        }
+        let mut transitions = all;
+        let mut end = None;
+        let mut added = 0usize;
+        for g in 0..n {
+            if self.ids[g] == u32::MAX {
+                continue;
+            }
+            if end.is_some() || store.len() as u64 >= max_states {
+                if end.is_none() {
+                    let owner = self.per_state.partition_point(|&(_, e)| e as usize <= g);
+                    transitions = self.per_state
+                        [..=owner.min(self.per_state.len().saturating_sub(1))]
+                        .iter()
+                        .map(|&(k, _)| k as u64)
+                        .sum();
+                    end = Some(End::Bounded(Bound::States(max_states)));
+                }
+                self.ids[g] = u32::MAX;
+                continue;
+            }
+            self.ids[g] = store.push_unindexed(&self.words[g * w..(g + 1) * w], self.parents[g]);
+            added += 1;
+        }
+
+        // Phase 4: provisional entries become ids (or dead slots past a bound).
+        {
+            let ids = &self.ids;
+            let settle = |g: u32| Some(ids[g as usize]).filter(|&id| id != u32::MAX);
+            let ranges = store.index.parts();
+            let placed = &self.placed;
+            pool.install(|| {
+                ranges
+                    .into_par_iter()
+                    .zip(placed.par_iter())
+                    .for_each(|(mut range, list)| {
+                        for &(g, b, i) in list {
+                            range.settle(b, i, settle(g));
+                        }
+                    })
+            });
+            for &(g, b, i) in &late {
+                store.index.settle(b, i, settle(g));
+            }
+        }
+        store.index.add_len(added);
+        (
+            transitions,
+            end.or(violation.map(|(id, v)| End::Violation(id, v))),
+        )
     }
 }

@@ -10,8 +10,10 @@
 //! the number of jobs.
 
 mod bfs;
+mod store;
 
 pub use bfs::explore;
+pub use store::hash_state;
 
 use std::time::Duration;
 
@@ -125,19 +127,29 @@ pub enum Outcome<V> {
 /// the path to any state is rebuilt on demand.
 pub struct Exploration<L, V> {
     pub outcome: Outcome<V>,
+    /// States stored (ids are `0..states`, in breadth-first order).
     pub states: u64,
+    /// Transitions of every expanded state (duplicates included).
     pub transitions: u64,
+    /// The deepest BFS level that holds a state.
     pub depth: u32,
     pub seconds: f64,
-    /// Bytes of the visited set and parent links, for the bytes-per-state figure.
+    /// Bytes of the arena, parent links and index, for the bytes-per-state figure.
     pub memory_bytes: u64,
-    store: bfs::Store<L>,
+    /// Of those, the bytes that are not the packed states themselves (parent links and index).
+    pub overhead_bytes: u64,
+    store: store::Store,
+    _label: std::marker::PhantomData<L>,
 }
 
 impl<L: Copy, V> Exploration<L, V> {
-    /// The packed words of state `id` (ids are `0..states`, in breadth-first order).
+    /// The packed words of state `id`.
     pub fn state(&self, id: u32) -> &[u32] {
         self.store.state(id)
+    }
+    /// The BFS parent of state `id`; `None` for initial states.
+    pub fn parent(&self, id: u32) -> Option<u32> {
+        self.store.parent(id)
     }
     /// The id of a stored state, when it was reached.
     pub fn lookup(&self, state: &[u32]) -> Option<u32> {

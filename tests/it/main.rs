@@ -1,4 +1,9 @@
 //! The one integration-test binary: data-driven tests per pipeline stage and CLI tests.
 
+mod bsp;
+mod check;
+mod cspm_eval;
 mod cspm_parse;
+mod explore;
+mod otlp;
 mod report;

@@ -1,0 +1,201 @@
+//! Checking every property of one variant: breadth-first searches through the shared engine,
+//! then the hang pass, each verdict turned into a `report::CheckResult`.
+//!
+//! One search checks all properties still open; when it stops at a violation, that property
+//! is settled (its counterexample is shortest, breadth first) and the search runs again
+//! without it, so every property gets its own verdict and its own shortest counterexample.
+
+use super::config::Config;
+use super::explain::counterexample;
+use super::hang::find_hang;
+use super::model::{Action, BspModel};
+use super::props::{Property, PropertySet, Violation, ViolationKind};
+use super::variant::Variant;
+use crate::explore::{self, Bound, Outcome, Progress, Successors};
+use crate::report::{CheckResult, Kind, Stats, Verdict};
+
+/// The verdict on one property.
+#[derive(Clone, Debug)]
+pub struct PropertyResult {
+    pub property: Property,
+    pub verdict: Verdict,
+    pub stats: Stats,
+    /// Bytes of stored states of the search that settled it, for bytes-per-state figures.
+    pub memory_bytes: u64,
+    /// Words of one packed state.
+    pub state_words: usize,
+    /// The full strongly-connected-component pass ran (the in-search hang check was not
+    /// enough, or was turned off).
+    pub full_hang_pass: bool,
+}
+
+/// How hangs (P2) are looked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum HangCheck {
+    /// During the search, backed by the potential; the full pass only when that fails.
+    #[default]
+    InSearch,
+    /// Only the full strongly-connected-component pass after the search (for testing the
+    /// in-search check against it).
+    FullPass,
+}
+
+impl PropertyResult {
+    /// The report entry; `prefix` names the variant when several run in one report.
+    pub fn to_check_result(&self, cfg: &Config, variant: Variant, prefix: bool) -> CheckResult {
+        let mut verdict = self.verdict.clone();
+        if let Verdict::Violated(cx) = &mut verdict {
+            cx.facts.push(("configuration".into(), cfg.describe()));
+        }
+        let id = if prefix {
+            format!("{} {}", variant.name(), self.property.id())
+        } else {
+            self.property.id().to_string()
+        };
+        CheckResult {
+            id,
+            kind: Kind::Bsp,
+            title: format!("{} ({})", self.property.title(), variant.name()),
+            source: None,
+            verdict,
+            findings: Vec::new(),
+            stats: self.stats,
+        }
+    }
+}
+
+fn bound_reason(b: Bound) -> String {
+    match b {
+        Bound::States(n) => format!("stopped after {n} states (--max-states)"),
+        Bound::Memory(n) => format!("stopped at {n} bytes of stored states (--max-memory)"),
+        Bound::Time(t) => format!("stopped after {:.1}s (--timeout)", t.as_secs_f64()),
+    }
+}
+
+/// The label of the edge `from → to`, found by expanding `from` again.
+fn label(m: &BspModel, from: &[u32], to: &[u32]) -> Option<Action> {
+    let mut out = Successors::new(m.layout.words);
+    m.successors_into(&m.layout.unpack(from), &mut out);
+    out.iter().find(|(_, s)| *s == to).map(|(a, _)| a)
+}
+
+/// Follows the first successor from a trapped state until a state repeats; returns the
+/// index in `path` of the first step of the loop.
+fn extend_into_loop(m: &BspModel, from: Vec<u32>, path: &mut Vec<(Action, Vec<u32>)>) -> usize {
+    let base = path.len();
+    let mut seen = vec![from.clone()];
+    let mut cur = from;
+    let mut out = Successors::new(m.layout.words);
+    loop {
+        out.clear();
+        m.successors_into(&m.layout.unpack(&cur), &mut out);
+        let Some((a, next)) = out.iter().next() else {
+            return base;
+        };
+        let next = next.to_vec();
+        path.push((a, next.clone()));
+        if let Some(i) = seen.iter().position(|s| *s == next) {
+            return base + i;
+        }
+        seen.push(next.clone());
+        cur = next;
+    }
+}
+
+/// Checks the properties in `props` for one variant and configuration.
+pub fn check_variant(
+    cfg: &Config,
+    variant: Variant,
+    props: PropertySet,
+    opts: &explore::Options,
+    progress: &mut dyn FnMut(&Progress),
+) -> Vec<PropertyResult> {
+    check_variant_with(cfg, variant, props, HangCheck::InSearch, opts, progress)
+}
+
+/// [`check_variant`] with a choice of hang check.
+pub fn check_variant_with(
+    cfg: &Config,
+    variant: Variant,
+    props: PropertySet,
+    hang: HangCheck,
+    opts: &explore::Options,
+    progress: &mut dyn FnMut(&Progress),
+) -> Vec<PropertyResult> {
+    let mut open = props;
+    let mut results: Vec<PropertyResult> = Vec::new();
+    while !open.is_empty() {
+        let mut model = BspModel::new(*cfg, variant, open);
+        model.in_search_hangs = hang == HangCheck::InSearch;
+        let ex = explore::explore(&model, opts, progress);
+        let mut stats = Stats {
+            states: ex.states,
+            transitions: ex.transitions,
+            seconds: ex.seconds,
+        };
+        let full = open.has(Property::P2)
+            && model.needs_full_hang_pass()
+            && matches!(ex.outcome, Outcome::Complete);
+        let mut settle = |p: Property, verdict: Verdict, stats: Stats| {
+            results.push(PropertyResult {
+                property: p,
+                verdict,
+                stats,
+                memory_bytes: ex.memory_bytes,
+                state_words: model.layout.words,
+                full_hang_pass: full,
+            })
+        };
+        match ex.outcome {
+            Outcome::Violation {
+                state,
+                violation: v,
+            } => {
+                let (init, mut path) = ex.path(&model, state);
+                let mut loop_start = None;
+                if v.kind == ViolationKind::Hang {
+                    let here = path.last().map_or(init.clone(), |(_, s)| s.clone());
+                    loop_start = Some(extend_into_loop(&model, here, &mut path));
+                }
+                let cx = counterexample(&model, &init, &path, v, loop_start);
+                settle(v.property(), Verdict::Violated(cx), stats);
+                open = open.without(v.property());
+            }
+            Outcome::Complete => {
+                if full {
+                    let t = std::time::Instant::now();
+                    let lasso = find_hang(&model, &ex);
+                    stats.seconds += t.elapsed().as_secs_f64();
+                    if let Some(l) = lasso {
+                        let (init, mut path) = ex.path(&model, l.entry);
+                        let loop_start = path.len();
+                        let mut prev = l.entry;
+                        for &next in &l.cycle {
+                            let (from, to) = (ex.state(prev), ex.state(next));
+                            if let Some(a) = label(&model, from, to) {
+                                path.push((a, to.to_vec()));
+                            }
+                            prev = next;
+                        }
+                        let v = Violation::new(ViolationKind::Hang, 0);
+                        let cx = counterexample(&model, &init, &path, v, Some(loop_start));
+                        settle(Property::P2, Verdict::Violated(cx), stats);
+                        open = open.without(Property::P2);
+                    }
+                }
+                for p in open.iter() {
+                    settle(p, Verdict::Holds, stats);
+                }
+                open = PropertySet::none();
+            }
+            Outcome::Bounded(b) => {
+                for p in open.iter() {
+                    settle(p, Verdict::Inconclusive(bound_reason(b)), stats);
+                }
+                open = PropertySet::none();
+            }
+        }
+    }
+    results.sort_by_key(|r| r.property);
+    results
+}

@@ -1,0 +1,247 @@
+//! Parameters of one BatchSpanProcessor model: sizes, exporter behaviour, when the callers call.
+
+use serde::Deserialize;
+use thiserror::Error;
+
+/// Largest sizes the packed state supports. Span ids are 4 bits (0 marks an empty slot).
+pub const MAX_PRODUCERS: u8 = 4;
+pub const MAX_SPANS: u8 = 7;
+pub const MAX_SPANS_TOTAL: u8 = 15;
+pub const MAX_QUEUE: u8 = 8;
+pub const MAX_BATCH: u8 = 4;
+
+/// When a caller (ForceFlush, Shutdown) makes its one call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum When {
+    /// Never called.
+    Never,
+    /// At any moment once this many spans have ended (0: from the start).
+    After(u8),
+    /// Only once every producer has ended all its spans.
+    End,
+}
+
+impl When {
+    pub fn parse(s: &str) -> Result<When, ConfigError> {
+        match s.trim() {
+            "never" | "no" | "false" => Ok(When::Never),
+            "any" | "yes" | "true" => Ok(When::After(0)),
+            "end" => Ok(When::End),
+            n => n
+                .parse::<u8>()
+                .map(When::After)
+                .map_err(|_| ConfigError::When(s.to_string())),
+        }
+    }
+
+    pub fn called(self) -> bool {
+        self != When::Never
+    }
+}
+
+impl std::fmt::Display for When {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            When::Never => f.write_str("never"),
+            When::After(0) => f.write_str("any"),
+            When::After(n) => write!(f, "after {n} spans"),
+            When::End => f.write_str("end"),
+        }
+    }
+}
+
+/// One configuration of the model (a `models/bsp/*.toml` file, then command-line overrides).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Config {
+    pub producers: u8,
+    pub spans: u8,
+    pub queue: u8,
+    pub batch: u8,
+    /// An Export attempt can fail.
+    pub export_failures: bool,
+    /// An Export attempt can time out (the processor's export timeout).
+    pub export_timeouts: bool,
+    /// A failed attempt means the endpoint is unreachable: the exporter backs off and retries
+    /// until it succeeds or is shut down (the OTLP exporters' retry loop).
+    pub exporter_retries: bool,
+    pub force_flush: When,
+    pub shutdown: When,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            producers: 2,
+            spans: 2,
+            queue: 3,
+            batch: 2,
+            export_failures: true,
+            export_timeouts: false,
+            exporter_retries: true,
+            force_flush: When::After(0),
+            shutdown: When::After(0),
+        }
+    }
+}
+
+/// A configuration that cannot be explored.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("`{0}` is not a time to call: write never, any, end or a number of ended spans")]
+    When(String),
+    #[error("{what} must be between {min} and {max}, not {value}")]
+    Range {
+        what: &'static str,
+        min: u8,
+        max: u8,
+        value: u64,
+    },
+    #[error("producers × spans must be at most {MAX_SPANS_TOTAL}, not {0}")]
+    TooManySpans(u32),
+    #[error("batch ({batch}) must not exceed queue ({queue})")]
+    BatchOverQueue { batch: u8, queue: u8 },
+    #[error("{0}")]
+    Toml(String),
+}
+
+fn range(what: &'static str, value: u64, min: u8, max: u8) -> Result<u8, ConfigError> {
+    if value < min as u64 || value > max as u64 {
+        Err(ConfigError::Range {
+            what,
+            min,
+            max,
+            value,
+        })
+    } else {
+        Ok(value as u8)
+    }
+}
+
+impl Config {
+    /// Checks the sizes against what the packed state can hold.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        range("producers", self.producers as u64, 1, MAX_PRODUCERS)?;
+        range("spans", self.spans as u64, 1, MAX_SPANS)?;
+        range("queue", self.queue as u64, 1, MAX_QUEUE)?;
+        range("batch", self.batch as u64, 1, MAX_BATCH)?;
+        let total = self.producers as u32 * self.spans as u32;
+        if total > MAX_SPANS_TOTAL as u32 {
+            return Err(ConfigError::TooManySpans(total));
+        }
+        if self.batch > self.queue {
+            return Err(ConfigError::BatchOverQueue {
+                batch: self.batch,
+                queue: self.queue,
+            });
+        }
+        Ok(())
+    }
+
+    pub fn total_spans(&self) -> u8 {
+        self.producers * self.spans
+    }
+
+    /// One line naming the parameters, for report titles.
+    pub fn describe(&self) -> String {
+        let mut exporter = Vec::new();
+        if self.export_failures {
+            exporter.push(if self.exporter_retries {
+                "fails and retries"
+            } else {
+                "fails"
+            });
+        }
+        if self.export_timeouts {
+            exporter.push("times out");
+        }
+        if exporter.is_empty() {
+            exporter.push("always succeeds");
+        }
+        format!(
+            "{} producers × {} spans, queue {}, batch {}, exporter {}, ForceFlush {}, Shutdown {}",
+            self.producers,
+            self.spans,
+            self.queue,
+            self.batch,
+            exporter.join(" and "),
+            self.force_flush,
+            self.shutdown
+        )
+    }
+}
+
+/// The TOML form of a configuration: every key optional, defaults from [`Config::default`].
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    pub variant: Option<String>,
+    pub producers: Option<u64>,
+    pub spans: Option<u64>,
+    pub queue: Option<u64>,
+    pub batch: Option<u64>,
+    pub export_failures: Option<bool>,
+    pub export_timeouts: Option<bool>,
+    pub exporter_retries: Option<bool>,
+    pub force_flush: Option<WhenValue>,
+    pub shutdown: Option<WhenValue>,
+}
+
+/// `force_flush = "any"`, `= false`, `= 3`.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum WhenValue {
+    Bool(bool),
+    Count(u64),
+    Text(String),
+}
+
+impl WhenValue {
+    fn when(&self) -> Result<When, ConfigError> {
+        match self {
+            WhenValue::Bool(false) => Ok(When::Never),
+            WhenValue::Bool(true) => Ok(When::After(0)),
+            WhenValue::Count(n) => Ok(When::After(range("a call's span count", *n, 0, 255)?)),
+            WhenValue::Text(s) => When::parse(s),
+        }
+    }
+}
+
+impl ConfigFile {
+    /// Parses TOML text; errors carry the parser's line and column.
+    pub fn parse(text: &str) -> Result<ConfigFile, ConfigError> {
+        toml::from_str(text).map_err(|e| ConfigError::Toml(e.to_string()))
+    }
+
+    /// Applies the file's keys over `base`.
+    pub fn apply(&self, base: Config) -> Result<Config, ConfigError> {
+        let mut c = base;
+        if let Some(v) = self.producers {
+            c.producers = range("producers", v, 1, MAX_PRODUCERS)?;
+        }
+        if let Some(v) = self.spans {
+            c.spans = range("spans", v, 1, MAX_SPANS)?;
+        }
+        if let Some(v) = self.queue {
+            c.queue = range("queue", v, 1, MAX_QUEUE)?;
+        }
+        if let Some(v) = self.batch {
+            c.batch = range("batch", v, 1, MAX_BATCH)?;
+        }
+        if let Some(v) = self.export_failures {
+            c.export_failures = v;
+        }
+        if let Some(v) = self.export_timeouts {
+            c.export_timeouts = v;
+        }
+        if let Some(v) = self.exporter_retries {
+            c.exporter_retries = v;
+        }
+        if let Some(v) = &self.force_flush {
+            c.force_flush = v.when()?;
+        }
+        if let Some(v) = &self.shutdown {
+            c.shutdown = v.when()?;
+        }
+        Ok(c)
+    }
+}

@@ -1,0 +1,165 @@
+//! The hang check of P2 over a finished exploration: a caller waits in a cycle the system
+//! can never leave (a terminal strongly connected component of the explored graph).
+//!
+//! Deadlocks (a waiting caller and no step at all) are found during the search; this pass
+//! handles the rest after a complete breadth-first search, rebuilding the edges with
+//! `lookup` and running Tarjan's algorithm iteratively. A terminal component means no step
+//! can ever lead out of it, so a caller waiting there waits forever whatever the scheduler
+//! does (each component holds one value of the callers' states, since calls never repeat).
+
+use super::model::{Action, BspModel};
+use super::props::Violation;
+use crate::explore::{Exploration, Successors};
+use std::collections::VecDeque;
+
+/// A lasso: the state where the loop is entered and the loop's states (ending with it).
+pub struct Lasso {
+    pub entry: u32,
+    pub cycle: Vec<u32>,
+}
+
+/// The graph as compressed rows of successor ids.
+struct Graph {
+    start: Vec<u32>,
+    succ: Vec<u32>,
+}
+
+impl Graph {
+    fn build(model: &BspModel, ex: &Exploration<Action, Violation>) -> Graph {
+        let n = ex.states as usize;
+        let mut start = Vec::with_capacity(n + 1);
+        let mut succ = Vec::new();
+        let mut out = Successors::new(model.layout.words);
+        start.push(0);
+        for id in 0..n as u32 {
+            out.clear();
+            let st = model.layout.unpack(ex.state(id));
+            model.successors_into(&st, &mut out);
+            for (_, s) in out.iter() {
+                if let Some(t) = ex.lookup(s) {
+                    succ.push(t);
+                }
+            }
+            start.push(succ.len() as u32);
+        }
+        Graph { start, succ }
+    }
+
+    fn edges(&self, v: u32) -> &[u32] {
+        let a = self.start[v as usize] as usize;
+        let b = self.start[v as usize + 1] as usize;
+        &self.succ[a..b]
+    }
+}
+
+/// Component id of every state (Tarjan, iterative; no recursion on deep graphs).
+fn components(g: &Graph, n: usize) -> Vec<u32> {
+    const UNSEEN: u32 = u32::MAX;
+    let mut index = vec![UNSEEN; n];
+    let mut low = vec![0u32; n];
+    let mut comp = vec![UNSEEN; n];
+    let mut on_stack = vec![false; n];
+    let mut stack: Vec<u32> = Vec::new();
+    let mut call: Vec<(u32, usize)> = Vec::new();
+    let mut next_index = 0u32;
+    let mut next_comp = 0u32;
+    for root in 0..n as u32 {
+        if index[root as usize] != UNSEEN {
+            continue;
+        }
+        call.push((root, 0));
+        while let Some(&mut (v, ref mut i)) = call.last_mut() {
+            let vu = v as usize;
+            if *i == 0 && index[vu] == UNSEEN {
+                index[vu] = next_index;
+                low[vu] = next_index;
+                next_index += 1;
+                stack.push(v);
+                on_stack[vu] = true;
+            }
+            let edges = g.edges(v);
+            if *i < edges.len() {
+                let w = edges[*i];
+                *i += 1;
+                let wu = w as usize;
+                if index[wu] == UNSEEN {
+                    call.push((w, 0));
+                } else if on_stack[wu] {
+                    low[vu] = low[vu].min(index[wu]);
+                }
+                continue;
+            }
+            call.pop();
+            if let Some(&(parent, _)) = call.last() {
+                let pu = parent as usize;
+                low[pu] = low[pu].min(low[vu]);
+            }
+            if low[vu] == index[vu] {
+                while let Some(w) = stack.pop() {
+                    on_stack[w as usize] = false;
+                    comp[w as usize] = next_comp;
+                    if w == v {
+                        break;
+                    }
+                }
+                next_comp += 1;
+            }
+        }
+    }
+    comp
+}
+
+/// The lasso of the first hang in breadth-first order, if any.
+pub fn find_hang(model: &BspModel, ex: &Exploration<Action, Violation>) -> Option<Lasso> {
+    let n = ex.states as usize;
+    let g = Graph::build(model, ex);
+    let comp = components(&g, n);
+    let ncomp = comp.iter().copied().max().map_or(0, |m| m as usize + 1);
+    // A component is a trap when no edge leaves it and it holds a cycle.
+    let mut leaves = vec![false; ncomp];
+    let mut cyclic = vec![false; ncomp];
+    for v in 0..n as u32 {
+        let c = comp[v as usize];
+        for &w in g.edges(v) {
+            if comp[w as usize] != c {
+                leaves[c as usize] = true;
+            } else {
+                cyclic[c as usize] = true;
+            }
+        }
+    }
+    // Ids are in breadth-first order, so the smallest id of a trap is its closest state.
+    let entry = (0..n as u32).find(|&v| {
+        let c = comp[v as usize] as usize;
+        !leaves[c] && cyclic[c] && model.caller_waiting(&model.layout.unpack(ex.state(v)))
+    })?;
+    let c = comp[entry as usize];
+    // Shortest way round the loop, inside the component.
+    let mut parent = vec![u32::MAX; n];
+    let mut queue = VecDeque::new();
+    for &w in g.edges(entry) {
+        if comp[w as usize] == c && parent[w as usize] == u32::MAX {
+            parent[w as usize] = entry;
+            queue.push_back(w);
+        }
+    }
+    while let Some(v) = queue.pop_front() {
+        if v == entry {
+            break;
+        }
+        for &w in g.edges(v) {
+            if comp[w as usize] == c && parent[w as usize] == u32::MAX {
+                parent[w as usize] = v;
+                queue.push_back(w);
+            }
+        }
+    }
+    let mut cycle = vec![entry];
+    let mut cur = parent[entry as usize];
+    while cur != entry && cur != u32::MAX {
+        cycle.push(cur);
+        cur = parent[cur as usize];
+    }
+    cycle.reverse();
+    Some(Lasso { entry, cycle })
+}

@@ -1,0 +1,184 @@
+//! Normalisation of a specification: τ-closure, subset construction, minimal acceptances and
+//! divergence marking. A normal-form node is the set of specification states reachable on one
+//! trace; from it each visible event (✓ included) leads to exactly one node.
+
+use super::scc;
+use crate::cspm::proc::{EventId, TAU, TICK};
+use crate::lts::export::ExplicitLts;
+use rustc_hash::FxHashMap;
+
+/// One node of a normal form.
+#[derive(Clone, Debug, Default)]
+pub struct Node {
+    /// Visible events (✓ included) and the node each leads to, sorted by event.
+    pub trans: Vec<(EventId, u32)>,
+    /// Minimal acceptance sets (sorted events), for the failures models.
+    pub acceptances: Vec<Vec<EventId>>,
+    /// Some member can diverge.
+    pub divergent: bool,
+    /// Specification states in this node.
+    pub members: Vec<u32>,
+}
+
+impl Node {
+    #[inline]
+    pub fn after(&self, e: EventId) -> Option<u32> {
+        self.trans
+            .binary_search_by_key(&e, |&(f, _)| f)
+            .ok()
+            .map(|i| self.trans[i].1)
+    }
+}
+
+/// A normalised process; node 0 is the initial node.
+#[derive(Clone, Debug, Default)]
+pub struct NormalForm {
+    pub nodes: Vec<Node>,
+}
+
+/// Normalisation passed its node bound.
+#[derive(Clone, Copy, Debug)]
+pub struct TooBig(pub usize);
+
+/// Normalises an explicit LTS (initial state 0).
+pub fn normalise(lts: &ExplicitLts, max_nodes: usize) -> Result<NormalForm, TooBig> {
+    let n = lts.len();
+    let tau_succ = |s: u32, out: &mut Vec<u32>| {
+        for &(_, e, t) in lts.out(s) {
+            if e == TAU {
+                out.push(t);
+            }
+        }
+    };
+    let comp = scc::cyclic_components(n, tau_succ, |_| false);
+    let mut index: FxHashMap<Vec<u32>, u32> = FxHashMap::default();
+    let mut nf = NormalForm::default();
+    let mut seen = vec![u32::MAX; n];
+    let start = closure(lts, &[0], &mut seen, 0);
+    index.insert(start.clone(), 0);
+    nf.nodes.push(Node {
+        members: start,
+        ..Default::default()
+    });
+    let mut next = 0usize;
+    let mut stamp = 1u32;
+    while next < nf.nodes.len() {
+        let members = nf.nodes[next].members.clone();
+        // Successors per visible event.
+        let mut by_event: Vec<(EventId, u32)> = Vec::new();
+        let mut accs: Vec<Vec<EventId>> = Vec::new();
+        let mut divergent = false;
+        for &s in &members {
+            if comp[s as usize] != u32::MAX {
+                divergent = true;
+            }
+            let mut stable = true;
+            let mut init: Vec<EventId> = Vec::new();
+            for &(_, e, t) in lts.out(s) {
+                if e == TAU {
+                    stable = false;
+                } else {
+                    by_event.push((e, t));
+                    init.push(e);
+                }
+            }
+            init.sort_unstable();
+            init.dedup();
+            if init.contains(&TICK) {
+                // A state that can terminate can refuse every other event.
+                accs.push(vec![TICK]);
+            }
+            if stable {
+                accs.push(init);
+            }
+        }
+        by_event.sort_unstable();
+        by_event.dedup();
+        let mut trans = Vec::new();
+        let mut i = 0;
+        while i < by_event.len() {
+            let e = by_event[i].0;
+            let mut targets = Vec::new();
+            while i < by_event.len() && by_event[i].0 == e {
+                targets.push(by_event[i].1);
+                i += 1;
+            }
+            let set = closure(lts, &targets, &mut seen, stamp);
+            stamp = stamp.wrapping_add(1);
+            let id = match index.get(&set) {
+                Some(&id) => id,
+                None => {
+                    let id = nf.nodes.len() as u32;
+                    if nf.nodes.len() >= max_nodes {
+                        return Err(TooBig(max_nodes));
+                    }
+                    index.insert(set.clone(), id);
+                    nf.nodes.push(Node {
+                        members: set,
+                        ..Default::default()
+                    });
+                    id
+                }
+            };
+            trans.push((e, id));
+        }
+        let node = &mut nf.nodes[next];
+        node.trans = trans;
+        node.acceptances = minimal(accs);
+        node.divergent = divergent;
+        next += 1;
+    }
+    Ok(nf)
+}
+
+/// The τ-closure of `from`, sorted. `seen` is a stamp array reused between calls.
+fn closure(lts: &ExplicitLts, from: &[u32], seen: &mut [u32], stamp: u32) -> Vec<u32> {
+    let mut out: Vec<u32> = Vec::new();
+    for &s in from {
+        if seen[s as usize] != stamp {
+            seen[s as usize] = stamp;
+            out.push(s);
+        }
+    }
+    let mut i = 0;
+    while i < out.len() {
+        let s = out[i];
+        i += 1;
+        for &(_, e, t) in lts.out(s) {
+            if e == TAU && seen[t as usize] != stamp {
+                seen[t as usize] = stamp;
+                out.push(t);
+            }
+        }
+    }
+    out.sort_unstable();
+    out
+}
+
+/// The minimal sets under inclusion, sorted and deduplicated.
+fn minimal(mut accs: Vec<Vec<EventId>>) -> Vec<Vec<EventId>> {
+    accs.sort_by(|a, b| a.len().cmp(&b.len()).then(a.cmp(b)));
+    accs.dedup();
+    let mut out: Vec<Vec<EventId>> = Vec::new();
+    for a in accs {
+        if !out.iter().any(|m| is_subset(m, &a)) {
+            out.push(a);
+        }
+    }
+    out
+}
+
+/// `a ⊆ b` for sorted slices.
+pub fn is_subset(a: &[EventId], b: &[EventId]) -> bool {
+    let mut j = 0;
+    for &x in a {
+        while j < b.len() && b[j] < x {
+            j += 1;
+        }
+        if j == b.len() || b[j] != x {
+            return false;
+        }
+        j += 1;
+    }
+    true
+}

@@ -1,0 +1,245 @@
+//! The operator tree above the leaves (parallel, hiding, renaming, linking) and its flattening
+//! into synchronisation rules: which leaves must each perform which event, and what the system
+//! sees (an event or τ). This is FDR's supercombinator, without the state-changing formats.
+
+use super::sets::{EventSets, RelIx, SetIx};
+use crate::cspm::proc::{EventId, TAU};
+use crate::cspm::source::{Diagnostic, Span};
+use rustc_hash::FxHashMap;
+
+/// The network structure over leaf indices.
+#[derive(Clone, Debug)]
+pub enum Net {
+    Leaf(u32),
+    Hide(Box<Net>, SetIx),
+    Rename(Box<Net>, RelIx),
+    GenPar(SetIx, Vec<Net>),
+    AlphaPar(Vec<(SetIx, Net)>),
+    Linked(Box<Net>, RelIx, Box<Net>),
+}
+
+impl Net {
+    /// Whether a parallel operator occurs (then leaves terminate distributedly).
+    pub fn has_par(&self) -> bool {
+        match self {
+            Net::Leaf(_) => false,
+            Net::Hide(n, _) | Net::Rename(n, _) => n.has_par(),
+            _ => true,
+        }
+    }
+}
+
+/// A synchronisation rule in construction: the parts `(leaf, leaf event)` and the system event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Draft {
+    pub event: EventId,
+    pub parts: Vec<(u32, EventId)>,
+}
+
+/// Computes the rules of a network, given each leaf's alphabet. Fails when their number passes
+/// `max_rules` (a synchronisation whose combinations explode).
+pub fn rules(
+    net: &Net,
+    alphabets: &[Vec<EventId>],
+    sets: &EventSets,
+    max_rules: usize,
+) -> Result<Vec<Draft>, Diagnostic> {
+    let mut count = 0usize;
+    let r = build(net, alphabets, sets, max_rules, &mut count)?;
+    Ok(r)
+}
+
+fn too_many(max: usize) -> Diagnostic {
+    Diagnostic::error(
+        Span::default(),
+        format!("the network's synchronisations have more than {max} combinations"),
+    )
+}
+
+fn build(
+    net: &Net,
+    alphabets: &[Vec<EventId>],
+    sets: &EventSets,
+    max: usize,
+    count: &mut usize,
+) -> Result<Vec<Draft>, Diagnostic> {
+    let out = match net {
+        Net::Leaf(i) => alphabets
+            .get(*i as usize)
+            .map(|a| {
+                a.iter()
+                    .map(|&e| Draft {
+                        event: e,
+                        parts: vec![(*i, e)],
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        Net::Hide(n, a) => {
+            let mut v = build(n, alphabets, sets, max, count)?;
+            for d in &mut v {
+                if d.event != TAU && sets.contains(*a, d.event) {
+                    d.event = TAU;
+                }
+            }
+            v
+        }
+        Net::Rename(n, r) => {
+            let v = build(n, alphabets, sets, max, count)?;
+            let mut out = Vec::with_capacity(v.len());
+            for d in v {
+                let imgs = if d.event == TAU {
+                    &[][..]
+                } else {
+                    sets.images(*r, d.event)
+                };
+                if imgs.is_empty() {
+                    out.push(d);
+                } else {
+                    for &(_, b) in imgs {
+                        out.push(Draft {
+                            event: b,
+                            parts: d.parts.clone(),
+                        });
+                    }
+                }
+            }
+            out
+        }
+        Net::GenPar(a, cs) => {
+            let kids: Vec<Vec<Draft>> = cs
+                .iter()
+                .map(|c| build(c, alphabets, sets, max, count))
+                .collect::<Result<_, _>>()?;
+            let mut out = Vec::new();
+            let mut synced: Vec<FxHashMap<EventId, Vec<usize>>> = Vec::new();
+            for k in &kids {
+                let mut m: FxHashMap<EventId, Vec<usize>> = FxHashMap::default();
+                for (j, d) in k.iter().enumerate() {
+                    if d.event == TAU || !sets.contains(*a, d.event) {
+                        out.push(d.clone());
+                    } else {
+                        m.entry(d.event).or_default().push(j);
+                    }
+                }
+                synced.push(m);
+            }
+            for &e in sets.members(*a) {
+                let lists: Option<Vec<Vec<&Draft>>> = synced
+                    .iter()
+                    .zip(&kids)
+                    .map(|(m, k)| m.get(&e).map(|js| js.iter().map(|&j| &k[j]).collect()))
+                    .collect();
+                if let Some(lists) = lists {
+                    combine(e, &lists, &mut out, max, count)?;
+                }
+            }
+            out
+        }
+        Net::AlphaPar(cs) => {
+            let mut out = Vec::new();
+            let mut by_event: Vec<FxHashMap<EventId, Vec<Draft>>> = Vec::new();
+            let mut events: Vec<EventId> = Vec::new();
+            for (a, c) in cs {
+                let k = build(c, alphabets, sets, max, count)?;
+                let mut m: FxHashMap<EventId, Vec<Draft>> = FxHashMap::default();
+                for d in k {
+                    if d.event == TAU {
+                        out.push(d);
+                    } else if sets.contains(*a, d.event) {
+                        events.push(d.event);
+                        m.entry(d.event).or_default().push(d);
+                    }
+                }
+                by_event.push(m);
+            }
+            events.sort_unstable();
+            events.dedup();
+            for e in events {
+                let mut lists: Vec<Vec<&Draft>> = Vec::new();
+                let mut ok = true;
+                for ((a, _), m) in cs.iter().zip(&by_event) {
+                    if sets.contains(*a, e) {
+                        match m.get(&e) {
+                            Some(v) => lists.push(v.iter().collect()),
+                            None => {
+                                ok = false;
+                                break;
+                            }
+                        }
+                    }
+                }
+                if ok {
+                    combine(e, &lists, &mut out, max, count)?;
+                }
+            }
+            out
+        }
+        Net::Linked(l, r, rt) => {
+            let left = build(l, alphabets, sets, max, count)?;
+            let right = build(rt, alphabets, sets, max, count)?;
+            let mut out = Vec::new();
+            let mut lm: FxHashMap<EventId, Vec<&Draft>> = FxHashMap::default();
+            let mut rm: FxHashMap<EventId, Vec<&Draft>> = FxHashMap::default();
+            for d in &left {
+                if d.event != TAU && sets.in_domain(*r, d.event) {
+                    lm.entry(d.event).or_default().push(d);
+                } else {
+                    out.push(d.clone());
+                }
+            }
+            for d in &right {
+                if d.event != TAU && sets.in_range(*r, d.event) {
+                    rm.entry(d.event).or_default().push(d);
+                } else {
+                    out.push(d.clone());
+                }
+            }
+            for &(a, b) in sets.pairs(*r) {
+                if let (Some(ls), Some(rs)) = (lm.get(&a), rm.get(&b)) {
+                    combine(TAU, &[ls.clone(), rs.clone()], &mut out, max, count)?;
+                }
+            }
+            out
+        }
+    };
+    Ok(out)
+}
+
+/// Every combination of one draft per list, as one rule on event `e`.
+fn combine(
+    e: EventId,
+    lists: &[Vec<&Draft>],
+    out: &mut Vec<Draft>,
+    max: usize,
+    count: &mut usize,
+) -> Result<(), Diagnostic> {
+    if lists.iter().any(|l| l.is_empty()) {
+        return Ok(());
+    }
+    let mut idx = vec![0usize; lists.len()];
+    loop {
+        *count += 1;
+        if *count > max {
+            return Err(too_many(max));
+        }
+        let mut parts = Vec::new();
+        for (l, &i) in lists.iter().zip(&idx) {
+            parts.extend_from_slice(&l[i].parts);
+        }
+        parts.sort_unstable();
+        out.push(Draft { event: e, parts });
+        let mut k = 0;
+        loop {
+            if k == lists.len() {
+                return Ok(());
+            }
+            idx[k] += 1;
+            if idx[k] < lists[k].len() {
+                break;
+            }
+            idx[k] = 0;
+            k += 1;
+        }
+    }
+}

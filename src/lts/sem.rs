@@ -1,0 +1,550 @@
+//! Roscoe's firing rules over hash-consed terms, with memoised transitions.
+//!
+//! `Semantics` imports process values from a [`ProcSource`] into its own term arena, unfolds
+//! named processes on demand, and computes each term's transitions once. τ is [`TAU`], ✓ is
+//! [`TICK`]; every transition labelled ✓ leads to [`OMEGA`]. Parallel operators implement
+//! distributed termination: a component's ✓ becomes τ and leaves the component at `Ω`; the
+//! parallel terminates (✓) when every component is at `Ω`.
+
+use super::sets::EventSets;
+use super::term::{OMEGA, STOP, Term, TermId, Terms};
+use crate::cspm::proc::{CallId, EventId, ProcId, ProcNode, ProcSource, TAU, TICK};
+use crate::cspm::source::{Diagnostic, Span};
+use rustc_hash::FxHashMap;
+
+/// Terms, sets and memoised transitions, over one process source.
+pub struct Semantics<'s> {
+    pub src: &'s mut dyn ProcSource,
+    pub terms: Terms,
+    pub sets: EventSets,
+    imported: FxHashMap<ProcId, TermId>,
+    bodies: FxHashMap<CallId, TermId>,
+    /// Per term: 0 not computed, 1 in progress, 2 done (then `ranges` holds its slice).
+    status: Vec<u8>,
+    ranges: Vec<(u32, u32)>,
+    trans: Vec<(EventId, TermId)>,
+    /// Calls whose transitions are being computed, innermost last (to name unguarded recursion).
+    call_stack: Vec<CallId>,
+}
+
+impl<'s> Semantics<'s> {
+    pub fn new(src: &'s mut dyn ProcSource) -> Self {
+        let sets = EventSets::new();
+        Semantics {
+            src,
+            terms: Terms::new(),
+            sets,
+            imported: FxHashMap::default(),
+            bodies: FxHashMap::default(),
+            status: Vec::new(),
+            ranges: Vec::new(),
+            trans: Vec::new(),
+            call_stack: Vec::new(),
+        }
+    }
+
+    /// The term of a process value (memoised; calls stay calls until their transitions are asked).
+    pub fn import(&mut self, p: ProcId) -> TermId {
+        if let Some(&t) = self.imported.get(&p) {
+            return t;
+        }
+        let node = self.src.node(p).clone();
+        let t = match node {
+            ProcNode::Stop => STOP,
+            ProcNode::Skip => self.terms.intern(Term::Skip),
+            ProcNode::Div => self.terms.intern(Term::Div),
+            ProcNode::Chaos(a) => {
+                let a = self.sets.import(&*self.src, a);
+                self.terms.intern(Term::Chaos(a))
+            }
+            ProcNode::Run(a) => {
+                let a = self.sets.import(&*self.src, a);
+                self.terms.intern(Term::Run(a))
+            }
+            ProcNode::Prefix(e, q) => {
+                let q = self.import(q);
+                self.terms.intern(Term::Prefix(e, q))
+            }
+            ProcNode::ExtChoice(ps) => {
+                let ps = ps.iter().map(|&q| self.import(q)).collect();
+                self.terms.ext(ps)
+            }
+            ProcNode::IntChoice(ps) => {
+                let ps = ps.iter().map(|&q| self.import(q)).collect();
+                self.terms.int(ps)
+            }
+            ProcNode::Sliding(a, b) => {
+                let (a, b) = (self.import(a), self.import(b));
+                self.terms.intern(Term::Sliding(a, b))
+            }
+            ProcNode::Interrupt(a, b) => {
+                let (a, b) = (self.import(a), self.import(b));
+                self.terms.intern(Term::Interrupt(a, b))
+            }
+            ProcNode::Exception(a, s, b) => {
+                let (a, b) = (self.import(a), self.import(b));
+                let s = self.sets.import(&*self.src, s);
+                self.terms.intern(Term::Exception(a, s, b))
+            }
+            ProcNode::Seq(a, b) => {
+                let (a, b) = (self.import(a), self.import(b));
+                self.terms.intern(Term::Seq(a, b))
+            }
+            ProcNode::GenParallel(s, ps) => {
+                let s = self.sets.import(&*self.src, s);
+                let ps: Vec<TermId> = ps.iter().map(|&q| self.import(q)).collect();
+                if ps.is_empty() {
+                    // A replicated parallel over the empty set is SKIP.
+                    self.terms.intern(Term::Skip)
+                } else {
+                    self.terms.intern(Term::GenPar(s, ps.into_boxed_slice()))
+                }
+            }
+            ProcNode::AlphaParallel(ps) => {
+                let ps: Vec<_> = ps
+                    .iter()
+                    .map(|&(s, q)| (self.sets.import(&*self.src, s), self.import(q)))
+                    .collect();
+                if ps.is_empty() {
+                    self.terms.intern(Term::Skip)
+                } else {
+                    self.terms.intern(Term::AlphaPar(ps.into_boxed_slice()))
+                }
+            }
+            ProcNode::Linked(a, r, b) => {
+                let (a, b) = (self.import(a), self.import(b));
+                let r = self.sets.import_rel(&*self.src, r);
+                self.terms.intern(Term::Linked(a, r, b))
+            }
+            ProcNode::Hide(a, s) => {
+                let a = self.import(a);
+                let s = self.sets.import(&*self.src, s);
+                self.terms.intern(Term::Hide(a, s))
+            }
+            ProcNode::Rename(a, r) => {
+                let a = self.import(a);
+                let r = self.sets.import_rel(&*self.src, r);
+                self.terms.intern(Term::Rename(a, r))
+            }
+            ProcNode::Call(c) => self.terms.intern(Term::Call(c)),
+        };
+        self.imported.insert(p, t);
+        t
+    }
+
+    /// The body of a call, imported (the source evaluates it the first time).
+    pub fn body(&mut self, c: CallId) -> Result<TermId, Diagnostic> {
+        if let Some(&t) = self.bodies.get(&c) {
+            return Ok(t);
+        }
+        let p = self.src.unfold(c)?;
+        let t = self.import(p);
+        self.bodies.insert(c, t);
+        Ok(t)
+    }
+
+    pub fn call_name(&self, c: CallId) -> &str {
+        &self.src.call_info(c).name
+    }
+
+    pub fn call_span(&self, c: CallId) -> Option<Span> {
+        self.src.call_info(c).span
+    }
+
+    /// The transitions of `t`, sorted by (event, target).
+    pub fn transitions(&mut self, t: TermId) -> Result<&[(EventId, TermId)], Diagnostic> {
+        let (lo, hi) = self.compute(t)?;
+        Ok(&self.trans[lo as usize..hi as usize])
+    }
+
+    fn compute(&mut self, t: TermId) -> Result<(u32, u32), Diagnostic> {
+        let i = t.0 as usize;
+        if self.status.len() <= i {
+            self.status.resize(self.terms.len().max(i + 1), 0);
+            self.ranges.resize(self.status.len(), (0, 0));
+        }
+        match self.status[i] {
+            2 => return Ok(self.ranges[i]),
+            1 => return Err(self.unguarded()),
+            _ => {}
+        }
+        self.status[i] = 1;
+        let mut out = Vec::new();
+        let r = self.fire(t, &mut out);
+        if let Err(e) = r {
+            self.status[i] = 0;
+            return Err(e);
+        }
+        out.sort_unstable();
+        out.dedup();
+        let lo = self.trans.len() as u32;
+        self.trans.extend_from_slice(&out);
+        let hi = self.trans.len() as u32;
+        if self.status.len() <= i {
+            self.status.resize(i + 1, 0);
+            self.ranges.resize(i + 1, (0, 0));
+        }
+        self.status[i] = 2;
+        self.ranges[i] = (lo, hi);
+        Ok((lo, hi))
+    }
+
+    fn unguarded(&self) -> Diagnostic {
+        match self.call_stack.last() {
+            Some(&c) => {
+                let info = self.src.call_info(c);
+                Diagnostic::error(
+                    info.span.unwrap_or_default(),
+                    format!(
+                        "unguarded recursion: `{}` can reach itself without performing an event",
+                        info.name
+                    ),
+                )
+                .with_help("put an event prefix before the recursive call")
+            }
+            None => Diagnostic::error(Span::default(), "unguarded recursion"),
+        }
+    }
+
+    /// The transitions of an operand, copied (operands' slices live in the shared buffer).
+    fn sub(&mut self, t: TermId) -> Result<Vec<(EventId, TermId)>, Diagnostic> {
+        let (lo, hi) = self.compute(t)?;
+        Ok(self.trans[lo as usize..hi as usize].to_vec())
+    }
+
+    fn fire(&mut self, t: TermId, out: &mut Vec<(EventId, TermId)>) -> Result<(), Diagnostic> {
+        let term = self.terms.get(t).clone();
+        match term {
+            Term::Omega | Term::Stop => {}
+            Term::Skip => out.push((TICK, OMEGA)),
+            Term::Div => out.push((TAU, t)),
+            Term::Chaos(a) => {
+                out.push((TAU, STOP));
+                for &e in self.sets.members(a) {
+                    out.push((e, t));
+                }
+            }
+            Term::Run(a) => {
+                for &e in self.sets.members(a) {
+                    out.push((e, t));
+                }
+            }
+            Term::Prefix(e, p) => out.push((e, p)),
+            Term::Call(c) => {
+                self.call_stack.push(c);
+                let body = self.body(c);
+                let r = body.and_then(|b| self.sub(b));
+                self.call_stack.pop();
+                out.extend(r?);
+            }
+            Term::Ext(ps) => {
+                for (k, &p) in ps.iter().enumerate() {
+                    for (e, q) in self.sub(p)? {
+                        if e == TAU {
+                            let mut v = ps.to_vec();
+                            v[k] = q;
+                            let n = self.terms.ext(v);
+                            out.push((TAU, n));
+                        } else {
+                            out.push((e, tick_target(e, q)));
+                        }
+                    }
+                }
+            }
+            Term::Int(ps) => out.extend(ps.iter().map(|&p| (TAU, p))),
+            Term::Sliding(p, q) => {
+                for (e, p2) in self.sub(p)? {
+                    if e == TAU {
+                        let n = self.terms.intern(Term::Sliding(p2, q));
+                        out.push((TAU, n));
+                    } else {
+                        out.push((e, tick_target(e, p2)));
+                    }
+                }
+                out.push((TAU, q));
+            }
+            Term::Interrupt(p, q) => {
+                for (e, p2) in self.sub(p)? {
+                    if e == TICK {
+                        out.push((TICK, OMEGA));
+                    } else {
+                        let n = self.terms.intern(Term::Interrupt(p2, q));
+                        out.push((e, n));
+                    }
+                }
+                for (e, q2) in self.sub(q)? {
+                    if e == TAU {
+                        let n = self.terms.intern(Term::Interrupt(p, q2));
+                        out.push((TAU, n));
+                    } else {
+                        out.push((e, tick_target(e, q2)));
+                    }
+                }
+            }
+            Term::Exception(p, a, q) => {
+                for (e, p2) in self.sub(p)? {
+                    if e == TICK {
+                        out.push((TICK, OMEGA));
+                    } else if e != TAU && self.sets.contains(a, e) {
+                        out.push((e, q));
+                    } else {
+                        let n = self.terms.intern(Term::Exception(p2, a, q));
+                        out.push((e, n));
+                    }
+                }
+            }
+            Term::Seq(p, q) => {
+                for (e, p2) in self.sub(p)? {
+                    if e == TICK {
+                        out.push((TAU, q));
+                    } else {
+                        let n = self.terms.intern(Term::Seq(p2, q));
+                        out.push((e, n));
+                    }
+                }
+            }
+            Term::Hide(p, a) => {
+                for (e, p2) in self.sub(p)? {
+                    if e == TICK {
+                        out.push((TICK, OMEGA));
+                    } else {
+                        let n = self.hide(p2, a);
+                        let e2 = if e != TAU && self.sets.contains(a, e) {
+                            TAU
+                        } else {
+                            e
+                        };
+                        out.push((e2, n));
+                    }
+                }
+            }
+            Term::Rename(p, r) => {
+                for (e, p2) in self.sub(p)? {
+                    if e == TICK {
+                        out.push((TICK, OMEGA));
+                        continue;
+                    }
+                    let n = self.rename(p2, r);
+                    let imgs = if e == TAU {
+                        &[][..]
+                    } else {
+                        self.sets.images(r, e)
+                    };
+                    if imgs.is_empty() {
+                        out.push((e, n));
+                    } else {
+                        for &(_, b) in imgs {
+                            out.push((b, n));
+                        }
+                    }
+                }
+            }
+            Term::GenPar(a, ps) => self.fire_par(
+                &ps,
+                out,
+                |sets, _i, e| sets.contains(a, e),
+                |terms, v| terms.intern(Term::GenPar(a, v.into_boxed_slice())),
+            )?,
+            Term::AlphaPar(ps) => {
+                let comps: Vec<TermId> = ps.iter().map(|&(_, p)| p).collect();
+                let alphas: Vec<_> = ps.iter().map(|&(s, _)| s).collect();
+                self.fire_alpha(&alphas, &comps, out)?;
+            }
+            Term::Linked(p, r, q) => self.fire_linked(p, r, q, out)?,
+        }
+        Ok(())
+    }
+
+    fn hide(&mut self, p: TermId, a: super::sets::SetIx) -> TermId {
+        match self.terms.get(p) {
+            Term::Omega => OMEGA,
+            Term::Stop => STOP,
+            _ => self.terms.intern(Term::Hide(p, a)),
+        }
+    }
+
+    fn rename(&mut self, p: TermId, r: super::sets::RelIx) -> TermId {
+        match self.terms.get(p) {
+            Term::Omega => OMEGA,
+            Term::Stop => STOP,
+            _ => self.terms.intern(Term::Rename(p, r)),
+        }
+    }
+
+    /// Generalised parallel: `sync(i, e)` says whether event `e` needs every component.
+    fn fire_par(
+        &mut self,
+        ps: &[TermId],
+        out: &mut Vec<(EventId, TermId)>,
+        sync: impl Fn(&EventSets, usize, EventId) -> bool,
+        make: impl Fn(&mut Terms, Vec<TermId>) -> TermId,
+    ) -> Result<(), Diagnostic> {
+        if ps.iter().all(|&p| p == OMEGA) {
+            out.push((TICK, OMEGA));
+            return Ok(());
+        }
+        let subs: Vec<Vec<(EventId, TermId)>> =
+            ps.iter().map(|&p| self.sub(p)).collect::<Result<_, _>>()?;
+        // Independent moves: τ, ✓ (as τ, to Ω) and unsynchronised events.
+        let mut synced: Vec<EventId> = Vec::new();
+        for (k, moves) in subs.iter().enumerate() {
+            for &(e, q) in moves {
+                if e == TAU || e == TICK || !sync(&self.sets, k, e) {
+                    let mut v = ps.to_vec();
+                    v[k] = if e == TICK { OMEGA } else { q };
+                    let n = make(&mut self.terms, v);
+                    out.push((if e == TICK { TAU } else { e }, n));
+                } else {
+                    synced.push(e);
+                }
+            }
+        }
+        synced.sort_unstable();
+        synced.dedup();
+        for e in synced {
+            let choices: Vec<Vec<TermId>> = subs
+                .iter()
+                .map(|m| {
+                    m.iter()
+                        .filter(|&&(f, _)| f == e)
+                        .map(|&(_, q)| q)
+                        .collect()
+                })
+                .collect();
+            if choices.iter().any(|c| c.is_empty()) {
+                continue;
+            }
+            for v in product(&choices) {
+                let n = make(&mut self.terms, v);
+                out.push((e, n));
+            }
+        }
+        Ok(())
+    }
+
+    fn fire_alpha(
+        &mut self,
+        alphas: &[super::sets::SetIx],
+        ps: &[TermId],
+        out: &mut Vec<(EventId, TermId)>,
+    ) -> Result<(), Diagnostic> {
+        if ps.iter().all(|&p| p == OMEGA) {
+            out.push((TICK, OMEGA));
+            return Ok(());
+        }
+        let alphas_v = alphas.to_vec();
+        let make = |terms: &mut Terms, v: Vec<TermId>| {
+            let items: Vec<_> = alphas_v.iter().copied().zip(v).collect();
+            terms.intern(Term::AlphaPar(items.into_boxed_slice()))
+        };
+        let subs: Vec<Vec<(EventId, TermId)>> =
+            ps.iter().map(|&p| self.sub(p)).collect::<Result<_, _>>()?;
+        let mut visible: Vec<EventId> = Vec::new();
+        for (k, moves) in subs.iter().enumerate() {
+            for &(e, q) in moves {
+                if e == TAU || e == TICK {
+                    let mut v = ps.to_vec();
+                    v[k] = if e == TICK { OMEGA } else { q };
+                    let n = make(&mut self.terms, v);
+                    out.push((TAU, n));
+                } else if self.sets.contains(alphas[k], e) {
+                    visible.push(e);
+                }
+            }
+        }
+        visible.sort_unstable();
+        visible.dedup();
+        for e in visible {
+            let mut choices: Vec<Vec<TermId>> = Vec::with_capacity(ps.len());
+            let mut ok = true;
+            for (k, m) in subs.iter().enumerate() {
+                if self.sets.contains(alphas[k], e) {
+                    let c: Vec<TermId> = m
+                        .iter()
+                        .filter(|&&(f, _)| f == e)
+                        .map(|&(_, q)| q)
+                        .collect();
+                    if c.is_empty() {
+                        ok = false;
+                        break;
+                    }
+                    choices.push(c);
+                } else {
+                    choices.push(vec![ps[k]]);
+                }
+            }
+            if ok {
+                for v in product(&choices) {
+                    let n = make(&mut self.terms, v);
+                    out.push((e, n));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn fire_linked(
+        &mut self,
+        p: TermId,
+        r: super::sets::RelIx,
+        q: TermId,
+        out: &mut Vec<(EventId, TermId)>,
+    ) -> Result<(), Diagnostic> {
+        if p == OMEGA && q == OMEGA {
+            out.push((TICK, OMEGA));
+            return Ok(());
+        }
+        let make = |terms: &mut Terms, a: TermId, b: TermId| terms.intern(Term::Linked(a, r, b));
+        let left = self.sub(p)?;
+        let right = self.sub(q)?;
+        for &(e, p2) in &left {
+            if e == TAU || e == TICK {
+                let n = make(&mut self.terms, if e == TICK { OMEGA } else { p2 }, q);
+                out.push((TAU, n));
+            } else if !self.sets.in_domain(r, e) {
+                let n = make(&mut self.terms, p2, q);
+                out.push((e, n));
+            } else {
+                let imgs = self.sets.images(r, e).to_vec();
+                for &(f, q2) in &right {
+                    if imgs.iter().any(|&(_, b)| b == f) {
+                        let n = make(&mut self.terms, p2, q2);
+                        out.push((TAU, n));
+                    }
+                }
+            }
+        }
+        for &(f, q2) in &right {
+            if f == TAU || f == TICK {
+                let n = make(&mut self.terms, p, if f == TICK { OMEGA } else { q2 });
+                out.push((TAU, n));
+            } else if !self.sets.in_range(r, f) {
+                let n = make(&mut self.terms, p, q2);
+                out.push((f, n));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The target of a visible transition that resolves an operator: ✓ always leads to Ω.
+fn tick_target(e: EventId, q: TermId) -> TermId {
+    if e == TICK { OMEGA } else { q }
+}
+
+/// Every combination picking one element from each list.
+fn product(choices: &[Vec<TermId>]) -> Vec<Vec<TermId>> {
+    let mut acc: Vec<Vec<TermId>> = vec![Vec::new()];
+    for c in choices {
+        let mut next = Vec::with_capacity(acc.len() * c.len());
+        for a in &acc {
+            for &x in c {
+                let mut v = a.clone();
+                v.push(x);
+                next.push(v);
+            }
+        }
+        acc = next;
+    }
+    acc
+}

@@ -1,0 +1,290 @@
+//! The sink every reader pushes into: arenas of spans, attributes, events and links, the intern
+//! table, read-time findings and read errors. [`Builder::finish`] assembles the [`Forest`].
+
+use super::error::{Position, ReadError};
+use super::forest::{self, Forest};
+use super::ids::IdError;
+use super::model::*;
+
+/// What readers accept beyond the specification.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ReadOptions {
+    /// Read ids written in base64 (what some proto-to-JSON converters emit) instead of
+    /// reporting them.
+    pub accept_base64: bool,
+}
+
+/// A finding the readers make while reading (an id that cannot be read), kept until the rules
+/// run so that it lands in its trace's result.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Issue {
+    pub trace: TraceId,
+    pub span: Option<SpanId>,
+    pub rule: &'static str,
+    pub message: String,
+}
+
+/// Arenas under construction.
+#[derive(Debug)]
+pub struct Builder {
+    pub(crate) opts: ReadOptions,
+    pub(crate) strings: Strings,
+    pub(crate) spans: Vec<Span>,
+    pub(crate) attrs: Vec<Attr>,
+    pub(crate) nested: Vec<Attr>,
+    pub(crate) values: Vec<Attr>,
+    pub(crate) blobs: Vec<u8>,
+    pub(crate) events: Vec<Event>,
+    pub(crate) links: Vec<Link>,
+    pub(crate) resources: Vec<Resource>,
+    pub(crate) scopes: Vec<Scope>,
+    pub(crate) files: Vec<String>,
+    pub(crate) issues: Vec<Issue>,
+    pub(crate) errors: Vec<ReadError>,
+    pub(crate) service_key: Sym,
+    pub(crate) host_key: Sym,
+    /// One resource per Zipkin service name.
+    zipkin_resources: rustc_hash::FxHashMap<Sym, u32>,
+    /// Recently seen attribute lists, by hash: equal lists share one range of the arena.
+    attr_cache: Vec<(u64, Range32)>,
+}
+
+/// Slots of the attribute-list cache (a direct-mapped cache: bounded memory, no eviction work).
+const ATTR_CACHE_SLOTS: usize = 4096;
+
+/// What reading produced: the forest of everything that could be read, and what could not.
+#[derive(Debug)]
+pub struct Dump {
+    pub forest: Forest,
+    pub errors: Vec<ReadError>,
+}
+
+impl Builder {
+    pub fn new(opts: ReadOptions) -> Builder {
+        let mut strings = Strings::default();
+        let service_key = strings.intern("service.name");
+        let host_key = strings.intern("host.name");
+        Builder {
+            opts,
+            strings,
+            spans: Vec::new(),
+            attrs: Vec::new(),
+            nested: Vec::new(),
+            values: Vec::new(),
+            blobs: Vec::new(),
+            events: Vec::new(),
+            links: Vec::new(),
+            // Index 0 is the unknown resource and the empty scope: spans whose document broke
+            // off before its resource was read keep them.
+            resources: vec![Resource::default()],
+            scopes: vec![Scope::default()],
+            files: Vec::new(),
+            issues: Vec::new(),
+            errors: Vec::new(),
+            service_key,
+            host_key,
+            zipkin_resources: Default::default(),
+            attr_cache: vec![(0, Range32::default()); ATTR_CACHE_SLOTS],
+        }
+    }
+
+    /// Starts a new input file; spans pushed from now on carry its index.
+    pub(crate) fn begin_file(&mut self, name: &str) -> u16 {
+        self.files.push(name.to_string());
+        (self.files.len() - 1).min(u16::MAX as usize) as u16
+    }
+
+    pub(crate) fn current_file(&self) -> &str {
+        self.files.last().map(String::as_str).unwrap_or("-")
+    }
+
+    pub(crate) fn intern(&mut self, s: &str) -> Sym {
+        self.strings.intern(s)
+    }
+
+    /// A resource from attributes `attrs[start..]`, picking out `service.name` and `host.name`.
+    pub(crate) fn add_resource(&mut self, attrs: Range32) -> u32 {
+        let mut r = Resource {
+            attrs,
+            ..Resource::default()
+        };
+        for a in self.attrs.get(attrs.range()).unwrap_or(&[]) {
+            if let Value::Str(s) = a.value() {
+                if a.key == self.service_key {
+                    r.service = s;
+                } else if a.key == self.host_key {
+                    r.host = s;
+                }
+            }
+        }
+        self.resources.push(r);
+        (self.resources.len() - 1) as u32
+    }
+
+    /// The resource of a Zipkin service (shared by all its spans).
+    pub(crate) fn zipkin_resource(&mut self, service: Sym) -> u32 {
+        if let Some(&r) = self.zipkin_resources.get(&service) {
+            return r;
+        }
+        let start = self.attrs.len();
+        self.attrs
+            .push(Attr::new(self.service_key, Value::Str(service)));
+        let r = self.add_resource(Range32::new(start, self.attrs.len()));
+        self.zipkin_resources.insert(service, r);
+        r
+    }
+
+    /// The attributes pushed since `start`, as a range: when an equal list was stored recently,
+    /// the new copy is dropped and the earlier range shared. Spans of one kind of operation carry
+    /// the same attributes, so this keeps memory to the distinct lists.
+    pub(crate) fn share_attrs(&mut self, start: usize) -> Range32 {
+        let end = self.attrs.len();
+        let Some(new) = self.attrs.get(start..end) else {
+            return Range32::default();
+        };
+        if new.is_empty() {
+            return Range32::default();
+        }
+        let mut h = rustc_hash::FxHasher::default();
+        std::hash::Hash::hash(new, &mut h);
+        let hash = std::hash::Hasher::finish(&h);
+        let slot = (hash as usize) & (ATTR_CACHE_SLOTS - 1);
+        let (old_hash, old) = self.attr_cache[slot];
+        if old_hash == hash
+            && old.len as usize == new.len()
+            && self.attrs.get(old.range()) == Some(new)
+        {
+            self.attrs.truncate(start);
+            return old;
+        }
+        let r = Range32::new(start, end);
+        self.attr_cache[slot] = (hash, r);
+        r
+    }
+
+    /// Lengths of the arenas, to undo a document that turned out not to be one.
+    pub(crate) fn mark(&self) -> [usize; 10] {
+        [
+            self.spans.len(),
+            self.attrs.len(),
+            self.nested.len(),
+            self.values.len(),
+            self.blobs.len(),
+            self.events.len(),
+            self.links.len(),
+            self.resources.len(),
+            self.scopes.len(),
+            self.issues.len(),
+        ]
+    }
+
+    pub(crate) fn rollback(&mut self, m: [usize; 10]) {
+        self.spans.truncate(m[0]);
+        self.attrs.truncate(m[1]);
+        self.nested.truncate(m[2]);
+        self.values.truncate(m[3]);
+        self.blobs.truncate(m[4]);
+        self.events.truncate(m[5]);
+        self.links.truncate(m[6]);
+        self.resources.truncate(m[7]);
+        self.scopes.truncate(m[8]);
+        self.issues.truncate(m[9]);
+        let n = self.resources.len() as u32;
+        self.zipkin_resources.retain(|_, r| *r < n);
+        self.attr_cache.fill((0, Range32::default()));
+    }
+
+    pub(crate) fn add_scope(&mut self, scope: Scope) -> u32 {
+        if scope == Scope::default() {
+            return 0;
+        }
+        self.scopes.push(scope);
+        (self.scopes.len() - 1) as u32
+    }
+
+    pub(crate) fn issue(
+        &mut self,
+        trace: TraceId,
+        span: Option<SpanId>,
+        rule: &'static str,
+        message: String,
+    ) {
+        self.issues.push(Issue {
+            trace,
+            span,
+            rule,
+            message,
+        });
+    }
+
+    /// Reports an id that could not be read, at a position and a field path.
+    pub(crate) fn bad_id(
+        &mut self,
+        trace: TraceId,
+        span: Option<SpanId>,
+        rule: &'static str,
+        what: &str,
+        err: &IdError,
+        at: (Position, String),
+    ) {
+        let (pos, path) = at;
+        let file = self.current_file();
+        let place = match pos {
+            Position::File => file.to_string(),
+            Position::LineCol { .. } => format!("{file}:{pos}"),
+            Position::Offset(_) => format!("{file} {pos}"),
+        };
+        let message = format!("{what} {err} ({place} {path})");
+        self.issue(trace, span, rule, message);
+    }
+
+    pub(crate) fn error(&mut self, position: Position, path: String, message: String) {
+        let file = self.current_file().to_string();
+        self.errors.push(ReadError {
+            file,
+            position,
+            path,
+            message,
+        });
+    }
+
+    /// Spans read so far.
+    pub fn span_count(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// Sorts the spans into traces and links them into trees.
+    pub fn finish(self) -> Dump {
+        let Builder {
+            strings,
+            spans,
+            attrs,
+            nested,
+            values,
+            blobs,
+            events,
+            links,
+            resources,
+            scopes,
+            files,
+            issues,
+            errors,
+            ..
+        } = self;
+        let forest = forest::assemble(forest::Parts {
+            strings,
+            spans,
+            attrs,
+            nested,
+            values,
+            blobs,
+            events,
+            links,
+            resources,
+            scopes,
+            files,
+            issues,
+        });
+        Dump { forest, errors }
+    }
+}

@@ -1,0 +1,193 @@
+//! The subset of the OTLP trace protos cspot needs, as prost messages written by hand (no
+//! `protoc` at build time). Field numbers follow `opentelemetry/proto/trace/v1/trace.proto` and
+//! `common/v1/common.proto`; fields cspot does not need are left out and skipped when decoding.
+//!
+//! These types write dumps (tests, benches, generators) and serve as the oracle the zero-copy
+//! decoder of [`super::protobuf`] is checked against.
+
+/// `TracesData`, and `ExportTraceServiceRequest`, which has the same field 1.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct TracesData {
+    #[prost(message, repeated, tag = "1")]
+    pub resource_spans: Vec<ResourceSpans>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct ResourceSpans {
+    #[prost(message, optional, tag = "1")]
+    pub resource: Option<Resource>,
+    #[prost(message, repeated, tag = "2")]
+    pub scope_spans: Vec<ScopeSpans>,
+    #[prost(string, tag = "3")]
+    pub schema_url: String,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct Resource {
+    #[prost(message, repeated, tag = "1")]
+    pub attributes: Vec<KeyValue>,
+    #[prost(uint32, tag = "2")]
+    pub dropped_attributes_count: u32,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct ScopeSpans {
+    #[prost(message, optional, tag = "1")]
+    pub scope: Option<InstrumentationScope>,
+    #[prost(message, repeated, tag = "2")]
+    pub spans: Vec<Span>,
+    #[prost(string, tag = "3")]
+    pub schema_url: String,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct InstrumentationScope {
+    #[prost(string, tag = "1")]
+    pub name: String,
+    #[prost(string, tag = "2")]
+    pub version: String,
+    #[prost(message, repeated, tag = "3")]
+    pub attributes: Vec<KeyValue>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct Span {
+    #[prost(bytes = "vec", tag = "1")]
+    pub trace_id: Vec<u8>,
+    #[prost(bytes = "vec", tag = "2")]
+    pub span_id: Vec<u8>,
+    #[prost(string, tag = "3")]
+    pub trace_state: String,
+    #[prost(bytes = "vec", tag = "4")]
+    pub parent_span_id: Vec<u8>,
+    #[prost(fixed32, tag = "16")]
+    pub flags: u32,
+    #[prost(string, tag = "5")]
+    pub name: String,
+    #[prost(int32, tag = "6")]
+    pub kind: i32,
+    #[prost(fixed64, tag = "7")]
+    pub start_time_unix_nano: u64,
+    #[prost(fixed64, tag = "8")]
+    pub end_time_unix_nano: u64,
+    #[prost(message, repeated, tag = "9")]
+    pub attributes: Vec<KeyValue>,
+    #[prost(uint32, tag = "10")]
+    pub dropped_attributes_count: u32,
+    #[prost(message, repeated, tag = "11")]
+    pub events: Vec<Event>,
+    #[prost(uint32, tag = "12")]
+    pub dropped_events_count: u32,
+    #[prost(message, repeated, tag = "13")]
+    pub links: Vec<Link>,
+    #[prost(uint32, tag = "14")]
+    pub dropped_links_count: u32,
+    #[prost(message, optional, tag = "15")]
+    pub status: Option<Status>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct Event {
+    #[prost(fixed64, tag = "1")]
+    pub time_unix_nano: u64,
+    #[prost(string, tag = "2")]
+    pub name: String,
+    #[prost(message, repeated, tag = "3")]
+    pub attributes: Vec<KeyValue>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct Link {
+    #[prost(bytes = "vec", tag = "1")]
+    pub trace_id: Vec<u8>,
+    #[prost(bytes = "vec", tag = "2")]
+    pub span_id: Vec<u8>,
+    #[prost(string, tag = "3")]
+    pub trace_state: String,
+    #[prost(message, repeated, tag = "4")]
+    pub attributes: Vec<KeyValue>,
+    #[prost(fixed32, tag = "6")]
+    pub flags: u32,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct Status {
+    #[prost(string, tag = "2")]
+    pub message: String,
+    #[prost(int32, tag = "3")]
+    pub code: i32,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct KeyValue {
+    #[prost(string, tag = "1")]
+    pub key: String,
+    #[prost(message, optional, tag = "2")]
+    pub value: Option<AnyValue>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct AnyValue {
+    #[prost(oneof = "any_value::Value", tags = "1, 2, 3, 4, 5, 6, 7")]
+    pub value: Option<any_value::Value>,
+}
+
+pub mod any_value {
+    #[derive(Clone, PartialEq, prost::Oneof)]
+    pub enum Value {
+        #[prost(string, tag = "1")]
+        StringValue(String),
+        #[prost(bool, tag = "2")]
+        BoolValue(bool),
+        #[prost(int64, tag = "3")]
+        IntValue(i64),
+        #[prost(double, tag = "4")]
+        DoubleValue(f64),
+        #[prost(message, tag = "5")]
+        ArrayValue(super::ArrayValue),
+        #[prost(message, tag = "6")]
+        KvlistValue(super::KeyValueList),
+        #[prost(bytes = "vec", tag = "7")]
+        BytesValue(Vec<u8>),
+    }
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct ArrayValue {
+    #[prost(message, repeated, tag = "1")]
+    pub values: Vec<AnyValue>,
+}
+
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct KeyValueList {
+    #[prost(message, repeated, tag = "1")]
+    pub values: Vec<KeyValue>,
+}
+
+impl KeyValue {
+    /// A string attribute.
+    pub fn string(key: &str, value: &str) -> KeyValue {
+        KeyValue {
+            key: key.into(),
+            value: Some(AnyValue {
+                value: Some(any_value::Value::StringValue(value.into())),
+            }),
+        }
+    }
+    /// An integer attribute.
+    pub fn int(key: &str, value: i64) -> KeyValue {
+        KeyValue {
+            key: key.into(),
+            value: Some(AnyValue {
+                value: Some(any_value::Value::IntValue(value)),
+            }),
+        }
+    }
+}
+
+/// Appends a message to the Collector file exporter's stream: a 4-byte big-endian length, then
+/// the message.
+pub fn write_length_prefixed(out: &mut Vec<u8>, message: &[u8]) {
+    out.extend_from_slice(&(message.len() as u32).to_be_bytes());
+    out.extend_from_slice(message);
+}

@@ -1,0 +1,458 @@
+//! The BatchSpanProcessor explorer: the spec holds everywhere in the acceptance range, every
+//! bug variant breaks its property with a short counterexample, the in-search hang check
+//! agrees with the full pass, packing round-trips, and the command line keeps its contract.
+
+use cspot::bsp::{
+    self, BspModel, Config, ConfigFile, HangCheck, Property, PropertyResult, PropertySet, Variant,
+    When,
+};
+use cspot::explore::{Options, Successors};
+use cspot::report::{self, Format, RenderOptions, Report, Verdict};
+use proptest::prelude::*;
+use std::process::Command;
+
+const MODELS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/models/bsp");
+
+fn run(cfg: &Config, v: Variant) -> Vec<PropertyResult> {
+    bsp::check_variant(cfg, v, PropertySet::all(), &Options::default(), &mut |_| {})
+}
+
+fn load(name: &str) -> (Config, Option<String>) {
+    let text = std::fs::read_to_string(format!("{MODELS}/{name}")).unwrap();
+    let file = ConfigFile::parse(&text).unwrap();
+    (file.apply(Config::default()).unwrap(), file.variant)
+}
+
+fn verdict_of(results: &[PropertyResult], p: Property) -> &Verdict {
+    &results.iter().find(|r| r.property == p).unwrap().verdict
+}
+
+/// Every configuration up to 2 producers × 3 spans, queue 4, batch 2, with failing
+/// exporters that do and do not retry, and each caller called at any moment or never
+/// (calling "at any moment" includes every later moment, so it covers `end` and `after N`).
+#[test]
+fn spec_holds_every_property_up_to_2x3_queue4_batch2() {
+    let mut checked = 0;
+    for producers in 1..=2 {
+        for spans in 1..=3 {
+            for queue in 1..=4 {
+                for batch in 1..=queue.min(2) {
+                    for retries in [false, true] {
+                        for flush in [When::Never, When::After(0)] {
+                            for shutdown in [When::Never, When::After(0)] {
+                                let cfg = Config {
+                                    producers,
+                                    spans,
+                                    queue,
+                                    batch,
+                                    export_failures: true,
+                                    export_timeouts: true,
+                                    exporter_retries: retries,
+                                    force_flush: flush,
+                                    shutdown,
+                                };
+                                let results = run(&cfg, Variant::Spec);
+                                assert_eq!(results.len(), 5);
+                                for r in &results {
+                                    assert!(
+                                        matches!(r.verdict, Verdict::Holds),
+                                        "{:?} fails for {}: {:?}",
+                                        r.property,
+                                        cfg.describe(),
+                                        r.verdict
+                                    );
+                                    assert!(!r.full_hang_pass, "potential broken: {cfg:?}");
+                                }
+                                checked += 1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(checked, 2 * 3 * 7 * 2 * 4);
+}
+
+/// The exhaustive acceptance figure: the state count of the 2×3 configuration is the one
+/// SPIN reports for benches/spin/bsp.pml, less its 3 `timeout` monitor states.
+#[test]
+fn spec_state_space_of_the_comparison_configuration() {
+    let (cfg, _) = load("acceptance-2x3.toml");
+    let results = run(&cfg, Variant::Spec);
+    assert!(results.iter().all(|r| matches!(r.verdict, Verdict::Holds)));
+    assert_eq!(results[0].stats.states, 154_019);
+    assert_eq!(results[0].stats.transitions, 493_787);
+    assert_eq!(results[0].state_words, 2);
+}
+
+fn assert_breaks(cfg: &Config, v: Variant) -> usize {
+    let expected = v.expected().unwrap();
+    let only = PropertySet::only(expected);
+    let results = bsp::check_variant(cfg, v, only, &Options::default(), &mut |_| {});
+    match verdict_of(&results, expected) {
+        Verdict::Violated(cx) => {
+            assert!(
+                cx.steps.len() <= 20,
+                "{} needs {} steps",
+                v.name(),
+                cx.steps.len()
+            );
+            assert!(
+                cx.summary.starts_with(expected.short()),
+                "{}: {}",
+                v.name(),
+                cx.summary
+            );
+            assert!(
+                cx.steps
+                    .iter()
+                    .all(|s| !s.actor.is_empty() && !s.action.is_empty())
+            );
+            cx.steps.len()
+        }
+        other => panic!("{} on {}: {other:?}", v.name(), cfg.describe()),
+    }
+}
+
+#[test]
+fn every_bug_variant_breaks_its_property_within_20_steps() {
+    for file in ["small.toml", "acceptance-2x3.toml", "acceptance-3x2.toml"] {
+        let (cfg, _) = load(file);
+        for v in Variant::ALL.into_iter().filter(|v| *v != Variant::Spec) {
+            assert_breaks(&cfg, v);
+        }
+    }
+}
+
+#[test]
+fn the_python_hang_is_a_lasso() {
+    let (cfg, variant) = load("python-hang.toml");
+    let v = Variant::from_name(variant.as_deref().unwrap()).unwrap();
+    let results = run(&cfg, v);
+    let Verdict::Violated(cx) = verdict_of(&results, Property::P2) else {
+        panic!("no hang")
+    };
+    let start = cx.loop_start.expect("a loop");
+    assert!(start < cx.steps.len());
+    assert!(cx.steps[start..].iter().all(|s| s.actor == "exporter"));
+    assert!(cx.summary.contains("Shutdown"));
+    // The spec's Shutdown deadline interrupts the retries: no hang there.
+    let spec = run(&cfg, Variant::Spec);
+    assert!(spec.iter().all(|r| matches!(r.verdict, Verdict::Holds)));
+}
+
+#[test]
+fn the_go_timer_hang_is_a_deadlock_of_shutdown() {
+    let (cfg, _) = load("small.toml");
+    let results = run(&cfg, Variant::GoTimerDrain);
+    let Verdict::Violated(cx) = verdict_of(&results, Property::P2) else {
+        panic!("no deadlock")
+    };
+    assert_eq!(cx.loop_start, None);
+    assert!(cx.summary.contains("Shutdown"), "{}", cx.summary);
+    assert!(
+        cx.steps
+            .iter()
+            .any(|s| s.action.contains("timer.Stop() returns false"))
+    );
+}
+
+/// The in-search hang check finds the same verdicts as the full component pass.
+#[test]
+fn in_search_hang_check_agrees_with_the_full_pass() {
+    let configs = [
+        load("small.toml").0,
+        load("python-hang.toml").0,
+        Config {
+            force_flush: When::End,
+            ..load("small.toml").0
+        },
+    ];
+    for cfg in configs {
+        for v in Variant::ALL {
+            let quick = run(&cfg, v);
+            let full = bsp::check_variant_with(
+                &cfg,
+                v,
+                PropertySet::all(),
+                HangCheck::FullPass,
+                &Options::default(),
+                &mut |_| {},
+            );
+            for (a, b) in quick.iter().zip(&full) {
+                assert_eq!(a.property, b.property);
+                assert_eq!(
+                    a.verdict.as_str(),
+                    b.verdict.as_str(),
+                    "{} {:?} on {}",
+                    v.name(),
+                    a.property,
+                    cfg.describe()
+                );
+            }
+        }
+    }
+}
+
+/// Counterexamples, as a person reads them, for each variant on the small configuration.
+#[test]
+fn counterexample_snapshots() {
+    let (cfg, _) = load("small.toml");
+    for v in Variant::ALL.into_iter().filter(|v| *v != Variant::Spec) {
+        let expected = v.expected().unwrap();
+        let mut rep = Report::new("bsp");
+        let only = PropertySet::only(expected);
+        for r in bsp::check_variant(&cfg, v, only, &Options::default(), &mut |_| {}) {
+            rep.results.push(r.to_check_result(&cfg, v, false));
+        }
+        let text = report::render(&rep, Format::Human, RenderOptions::default());
+        insta::assert_snapshot!(format!("bsp_{}", v.name()), text);
+    }
+}
+
+#[test]
+fn property_sets_limit_what_is_checked() {
+    let (cfg, _) = load("small.toml");
+    let r = bsp::check_variant(
+        &cfg,
+        Variant::CountAfterSend,
+        PropertySet::only(Property::P4),
+        &Options::default(),
+        &mut |_| {},
+    );
+    assert_eq!(r.len(), 1);
+    assert!(matches!(r[0].verdict, Verdict::Violated(_)));
+    let bounded = bsp::check_variant(
+        &cfg,
+        Variant::Spec,
+        PropertySet::all(),
+        &Options {
+            max_states: Some(100),
+            ..Options::default()
+        },
+        &mut |_| {},
+    );
+    assert!(
+        bounded
+            .iter()
+            .all(|r| matches!(r.verdict, Verdict::Inconclusive(_)))
+    );
+}
+
+#[test]
+fn configurations_are_validated() {
+    let bad = [
+        "producers = 0",
+        "producers = 5",
+        "spans = 8",
+        "queue = 9",
+        "batch = 5",
+        "force_flush = \"sometimes\"",
+        "colour = 3",
+        "producers = \"two\"",
+    ];
+    for text in bad {
+        let r = ConfigFile::parse(text).and_then(|f| f.apply(Config::default()));
+        assert!(r.is_err(), "{text} accepted");
+    }
+    let too_many = Config {
+        producers: 4,
+        spans: 4,
+        ..Config::default()
+    };
+    assert!(too_many.validate().is_err());
+    let over = Config {
+        queue: 2,
+        batch: 3,
+        ..Config::default()
+    };
+    assert!(over.validate().is_err());
+    let ok = ConfigFile::parse("force_flush = 3\nshutdown = false\nvariant = \"spec\"")
+        .unwrap()
+        .apply(Config::default())
+        .unwrap();
+    assert_eq!(ok.force_flush, When::After(3));
+    assert_eq!(ok.shutdown, When::Never);
+}
+
+fn config_strategy() -> impl Strategy<Value = (Config, usize)> {
+    (1u8..=3, 1u8..=3, 1u8..=4, 1u8..=2, any::<bool>(), 0usize..8).prop_map(
+        |(producers, spans, queue, batch, retries, variant)| {
+            (
+                Config {
+                    producers,
+                    spans,
+                    queue,
+                    batch: batch.min(queue),
+                    exporter_retries: retries,
+                    ..Config::default()
+                },
+                variant,
+            )
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Packing then unpacking any reachable state gives it back, and distinct decoded
+    /// states pack to distinct words (along random walks of every variant).
+    #[test]
+    fn packing_round_trips((cfg, v) in config_strategy(), choices in prop::collection::vec(any::<u16>(), 0..40)) {
+        let variant = Variant::ALL[v];
+        let m = BspModel::new(cfg, variant, PropertySet::all());
+        let w = m.layout.words;
+        let mut state = vec![0u32; w];
+        m.layout.pack(&m.layout.empty(), &mut state);
+        let mut out = Successors::new(w);
+        for c in choices {
+            let st = m.layout.unpack(&state);
+            let mut again = vec![0u32; w];
+            m.layout.pack(&st, &mut again);
+            prop_assert_eq!(&again, &state);
+            out.clear();
+            m.successors_into(&st, &mut out);
+            if out.is_empty() {
+                break;
+            }
+            let mut seen: Vec<(bsp::St, Vec<u32>)> = Vec::new();
+            for (_, s) in out.iter() {
+                let d = m.layout.unpack(s);
+                for (d2, s2) in &seen {
+                    prop_assert_eq!(d == *d2, s == s2.as_slice());
+                }
+                seen.push((d, s.to_vec()));
+            }
+            let (_, next) = out.get(c as usize % out.len());
+            state = next.to_vec();
+        }
+    }
+}
+
+// ---- the command line ----
+
+fn cspot(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_cspot"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn cli_json_reports_one_result_per_property() {
+    let (code, out, _) = cspot(&[
+        "bsp",
+        "models/bsp/small.toml",
+        "--variant",
+        "count-after-send",
+        "--format",
+        "json",
+        "--no-timings",
+    ]);
+    assert_eq!(code, report::exit::VIOLATED);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["command"], "bsp");
+    let results = v["results"].as_array().unwrap();
+    assert_eq!(results.len(), 5);
+    assert!(results.iter().all(|r| r["kind"] == "bsp"));
+    let p4 = results
+        .iter()
+        .find(|r| r["id"] == "P4 flush exports what ended before")
+        .unwrap();
+    assert_eq!(p4["verdict"], "violated");
+    assert!(p4["counterexample"]["steps"].as_array().unwrap().len() <= 20);
+}
+
+#[test]
+fn cli_flags_override_the_file_and_spec_exits_zero() {
+    let (code, out, _) = cspot(&[
+        "bsp",
+        "models/bsp/small.toml",
+        "--producers",
+        "1",
+        "--spans",
+        "3",
+        "--queue",
+        "2",
+        "--batch",
+        "1",
+        "--export-timeouts",
+        "--force-flush",
+        "end",
+        "-q",
+    ]);
+    assert_eq!(code, report::exit::HOLDS, "{out}");
+    assert!(out.contains("5 results: 5 holds"));
+}
+
+#[test]
+fn cli_all_variants_prefix_ids_and_junit_works() {
+    let (code, out, _) = cspot(&[
+        "bsp",
+        "--variant",
+        "all",
+        "--format",
+        "junit",
+        "--no-timings",
+        "-q",
+    ]);
+    assert_eq!(code, report::exit::VIOLATED);
+    for v in Variant::ALL {
+        assert!(
+            out.contains(&format!("{} P1 no concurrent export", v.name())),
+            "{}",
+            v.name()
+        );
+    }
+}
+
+#[test]
+fn cli_output_does_not_depend_on_jobs() {
+    let args = |j: &'static str| {
+        vec![
+            "bsp",
+            "models/bsp/small.toml",
+            "--variant",
+            "all",
+            "--no-timings",
+            "-q",
+            "--jobs",
+            j,
+        ]
+    };
+    let (_, one, _) = cspot(&args("1"));
+    let (_, two, _) = cspot(&args("2"));
+    assert_eq!(one, two);
+}
+
+#[test]
+fn cli_lists_variants_and_rejects_bad_input() {
+    let (code, out, _) = cspot(&["bsp", "--list-variants"]);
+    assert_eq!(code, report::exit::HOLDS);
+    for v in Variant::ALL {
+        assert!(out.contains(v.name()));
+    }
+    let (code, _, err) = cspot(&["bsp", "--variant", "nope"]);
+    assert_eq!(code, report::exit::ERROR);
+    assert!(err.contains("unknown variant"));
+    let dir = std::env::temp_dir().join(format!("cspot-bsp-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.toml");
+    std::fs::write(&bad, "producers = 2\nqueue = [\n").unwrap();
+    let (code, _, err) = cspot(&["bsp", bad.to_str().unwrap()]);
+    assert_eq!(code, report::exit::ERROR);
+    assert!(err.contains("bad.toml") && err.contains("line 2"), "{err}");
+    let (code, _, err) = cspot(&["bsp", "--queue", "1", "--batch", "2"]);
+    assert_eq!(code, report::exit::ERROR);
+    assert!(err.contains("batch"), "{err}");
+    let (code, _, _) = cspot(&["bsp", "--max-states", "50", "-q"]);
+    assert_eq!(code, report::exit::INCONCLUSIVE);
+}
