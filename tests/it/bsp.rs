@@ -3,8 +3,8 @@
 //! agrees with the full pass, packing round-trips, and the command line keeps its contract.
 
 use cspot::bsp::{
-    self, BspModel, Config, ConfigFile, HangCheck, Property, PropertyResult, PropertySet, Variant,
-    When,
+    self, BspModel, Config, ConfigFile, HangCheck, Property, PropertyResult, PropertySet, Search,
+    Variant, When,
 };
 use cspot::explore::{Options, Successors};
 use cspot::report::{self, Format, RenderOptions, Report, Verdict};
@@ -176,7 +176,10 @@ fn in_search_hang_check_agrees_with_the_full_pass() {
                 &cfg,
                 v,
                 PropertySet::all(),
-                HangCheck::FullPass,
+                Search {
+                    hang: HangCheck::FullPass,
+                    symmetry: false,
+                },
                 &Options::default(),
                 &mut |_| {},
             );
@@ -190,6 +193,63 @@ fn in_search_hang_check_agrees_with_the_full_pass() {
                     a.property,
                     cfg.describe()
                 );
+            }
+        }
+    }
+}
+
+/// Symmetry reduction over producers gives the same verdicts with fewer states, and its
+/// counterexamples replay as real steps of the unreduced model, as short as the plain ones.
+#[test]
+fn symmetry_reduction_keeps_verdicts() {
+    let configs = [
+        load("small.toml").0,
+        Config {
+            producers: 3,
+            spans: 1,
+            queue: 2,
+            batch: 1,
+            ..load("small.toml").0
+        },
+    ];
+    for cfg in configs {
+        for v in Variant::ALL {
+            let plain = run(&cfg, v);
+            let sym = bsp::check_variant_with(
+                &cfg,
+                v,
+                PropertySet::all(),
+                Search {
+                    symmetry: true,
+                    ..Search::default()
+                },
+                &Options::default(),
+                &mut |_| {},
+            );
+            for (a, b) in plain.iter().zip(&sym) {
+                assert_eq!(
+                    a.verdict.as_str(),
+                    b.verdict.as_str(),
+                    "{} {:?}",
+                    v.name(),
+                    a.property
+                );
+                assert!(b.stats.states <= a.stats.states);
+                if let (Verdict::Violated(x), Verdict::Violated(y)) = (&a.verdict, &b.verdict) {
+                    if x.loop_start.is_none() {
+                        assert_eq!(
+                            x.steps.len(),
+                            y.steps.len(),
+                            "{} {:?}",
+                            v.name(),
+                            a.property
+                        );
+                    }
+                    assert!(!y.steps.is_empty());
+                }
+            }
+            if v == Variant::Spec {
+                assert!(sym[0].stats.states < plain[0].stats.states);
             }
         }
     }
