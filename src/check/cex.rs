@@ -41,18 +41,21 @@ pub fn build(
             .filter_map(|&(i, _)| m.leaves.get(i as usize).map(|l| l.name.as_str()))
             .collect();
         let mut details = Vec::new();
-        for &(i, le) in &parts {
+        for (k, &(i, le)) in parts.iter().enumerate() {
             let Some(leaf) = m.leaves.get(i as usize) else {
                 continue;
             };
             let local = m.local(&state[offset..], i as usize);
-            let mut d = format!("{}", leaf.name);
+            let mut d = leaf.name.clone();
             if le != e {
                 d.push_str(&format!(" does {}", event_text(c, le)));
             }
-            d.push_str(&format!(" → {}", c.leaf_state(m, i as usize, local)));
-            if let Some(sp) = leaf.span {
-                d.push_str(&format!("  (defined at {})", position(sp)));
+            d.push_str(&format!(" now {}", c.leaf_state(m, i as usize, local)));
+            // The first participant's definition is the step's own source.
+            if k > 0 {
+                if let Some(sp) = leaf.span {
+                    d.push_str(&format!("  ({})", position(sp)));
+                }
             }
             details.push(d);
         }

@@ -112,6 +112,12 @@ impl<'s> Checker<'s> {
     ) -> Result<CheckResult, Diagnostic> {
         let mut acc = Acc::default();
         let (kind, answer) = match &a.property {
+            p if a.tau_priority.is_some() && !matches!(p, Property::Bool(_)) => (
+                kind_of(p),
+                Answer::Inconclusive(
+                    "unsupported: `:[tau priority over]:` is not implemented yet".into(),
+                ),
+            ),
             Property::Refinement { spec, model, imp } => {
                 let kind = match model {
                     SemanticModel::Traces => Kind::RefinementTraces,
@@ -577,6 +583,22 @@ impl<'s> Checker<'s> {
     fn trace_text(&self, es: &[EventId]) -> String {
         let v: Vec<String> = es.iter().map(|&e| self.ev(e)).collect();
         format!("<{}>", v.join(", "))
+    }
+}
+
+fn kind_of(p: &Property) -> Kind {
+    match p {
+        Property::Refinement { model, .. } => match model {
+            SemanticModel::Traces => Kind::RefinementTraces,
+            SemanticModel::Failures | SemanticModel::Refusals | SemanticModel::Revivals => {
+                Kind::RefinementFailures
+            }
+            _ => Kind::RefinementFd,
+        },
+        Property::DeadlockFree { .. } => Kind::Deadlock,
+        Property::DivergenceFree { .. } => Kind::Divergence,
+        Property::Deterministic { .. } => Kind::Determinism,
+        Property::HasTrace { .. } | Property::Bool(_) => Kind::HasTrace,
     }
 }
 

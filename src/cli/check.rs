@@ -1,24 +1,199 @@
-//! `cspot check`: not built yet (scaffolding until its issue lands).
+//! `cspot check FILE... [--assert N] [--show-tau]`: every assertion of every file, in file
+//! order, one result each; and `cspot lts FILE PROCESS --format dot|aut|json`: the explicit
+//! labelled transition system of a process.
 
 use super::Outcome;
-use clap::Args;
+use super::common::CheckOpts;
+use super::parse::FsLoader;
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use cspot::check::{CheckOptions, Checker};
+use cspot::cspm::Script;
+use cspot::cspm::source::{SourceMap, Span};
+use cspot::lts::{CompileOptions, Compiler, export};
+use cspot::report::{self, Report, exit};
+use std::path::PathBuf;
 
 #[derive(Args, Debug)]
 pub struct CheckArgs {
-    /// Arguments, once the command exists.
-    pub rest: Vec<String>,
+    /// CSPM files; their assertions are checked in file order, one result each.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Check only the N-th assertion (1-based) of each file.
+    #[arg(long = "assert", value_name = "N")]
+    pub assert: Option<usize>,
+    /// Keep internal (τ) steps in counterexamples; they are left out by default.
+    #[arg(long)]
+    pub show_tau: bool,
+    /// A leaf process (a sequential process under the parallel operators) with more states
+    /// than this is reported as not finite, with its name and position.
+    #[arg(long, default_value_t = 200_000, value_name = "N")]
+    pub max_leaf_states: usize,
+    #[command(flatten)]
+    pub opts: CheckOpts,
 }
 
-pub fn run(_args: CheckArgs) -> anyhow::Result<Outcome> {
-    anyhow::bail!("`cspot check` is not built yet")
+/// A copy of a script's files, so that positions can be rendered while the script is
+/// borrowed by the checker.
+fn copy_map(map: &SourceMap) -> SourceMap {
+    let mut out = SourceMap::default();
+    for (_, f) in map.files() {
+        out.add(f.name.clone(), f.text.clone());
+    }
+    out
+}
+
+pub fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
+    let mut report = Report::new("check");
+    let mut failed = false;
+    let several = args.files.len() > 1;
+    for path in &args.files {
+        let file = path.display().to_string();
+        let mut script = match Script::load(&file, &mut FsLoader::default()) {
+            Ok(s) => s,
+            Err(e) => {
+                eprint!("{e}");
+                failed = true;
+                continue;
+            }
+        };
+        let asserts = script.assertions();
+        let map = copy_map(script.source_map());
+        if let Some(n) = args.assert {
+            if n == 0 || n > asserts.len() {
+                eprintln!(
+                    "error: {file} has {} assertion{}; --assert {n} is out of range",
+                    asserts.len(),
+                    if asserts.len() == 1 { "" } else { "s" }
+                );
+                failed = true;
+                continue;
+            }
+        }
+        let opts = CheckOptions {
+            explore: args.opts.explore(),
+            compile: CompileOptions {
+                max_leaf_states: args.max_leaf_states,
+                ..CompileOptions::default()
+            },
+            show_tau: args.show_tau,
+        };
+        let pos_map = &map;
+        let mut checker = Checker::new(
+            &mut script,
+            opts,
+            Box::new(move |s: Span| pos_map.position(s)),
+        );
+        for (i, a) in asserts.iter().enumerate() {
+            if args.assert.is_some_and(|n| n != i + 1) {
+                continue;
+            }
+            let id = if several {
+                format!("{file} assert {}", i + 1)
+            } else {
+                format!("assert {}", i + 1)
+            };
+            let a = match a {
+                Ok(a) => a,
+                Err(d) => {
+                    eprint!("{}", d.render(&map));
+                    failed = true;
+                    continue;
+                }
+            };
+            let mut progress = args.opts.progress(&id);
+            match checker.check(a, id, &mut |p| progress.update(p)) {
+                Ok(r) => report.results.push(r),
+                Err(d) => {
+                    eprint!("{}", d.render(&map));
+                    failed = true;
+                }
+            }
+        }
+    }
+    if failed {
+        print!(
+            "{}",
+            report::render(&report, args.opts.format(), args.opts.render())
+        );
+        return Ok(Outcome::Code(exit::ERROR));
+    }
+    Ok(Outcome::Report {
+        report,
+        format: args.opts.format(),
+        render: args.opts.render(),
+    })
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum LtsFormat {
+    Dot,
+    Aut,
+    Json,
 }
 
 #[derive(Args, Debug)]
 pub struct LtsArgs {
-    /// Arguments, once the command exists.
-    pub rest: Vec<String>,
+    /// The CSPM file that defines the process.
+    pub file: PathBuf,
+    /// A process expression in the file's context, e.g. `SYSTEM` or `PHIL(2)`.
+    pub process: String,
+    /// Graphviz dot, Aldebaran aut (τ is `i`, ✓ is `tick`), or JSON.
+    #[arg(long, value_enum, default_value = "dot")]
+    pub format: LtsFormat,
+    /// Refuse to export more states than this.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub max_states: usize,
+    /// A leaf process with more states than this is reported as not finite.
+    #[arg(long, default_value_t = 200_000, value_name = "N")]
+    pub max_leaf_states: usize,
 }
 
-pub fn run_lts(_args: LtsArgs) -> anyhow::Result<Outcome> {
-    anyhow::bail!("not built yet")
+pub fn run_lts(args: LtsArgs) -> anyhow::Result<Outcome> {
+    let file = args.file.display().to_string();
+    let mut script = match Script::load(&file, &mut FsLoader::default()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprint!("{e}");
+            return Ok(Outcome::Code(exit::ERROR));
+        }
+    };
+    let p = match script.process(&args.process) {
+        Ok(p) => p,
+        Err(d) => {
+            eprint!("{}", d.render(script.source_map()));
+            return Ok(Outcome::Code(exit::ERROR));
+        }
+    };
+    let map = copy_map(script.source_map());
+    let opts = CompileOptions {
+        max_leaf_states: args.max_leaf_states,
+        ..CompileOptions::default()
+    };
+    let mut c = Compiler::new(&mut script, opts);
+    let m = match c.machine(p) {
+        Ok(m) => m,
+        Err(d) => {
+            eprint!("{}", d.render(&map));
+            return Ok(Outcome::Code(exit::ERROR));
+        }
+    };
+    let lts = export::explicit(&m, args.max_states)
+        .ok()
+        .with_context(|| format!("{} has more than {} states", args.process, args.max_states))?;
+    let name = |e| c.event_name(e).to_string();
+    let describe = |s: u32| {
+        let st = lts.state(s);
+        (0..m.leaves.len())
+            .map(|i| c.leaf_state(&m, i, m.local(st, i)))
+            .collect::<Vec<_>>()
+            .join(" || ")
+    };
+    let text = match args.format {
+        LtsFormat::Dot => export::to_dot(&lts, &name, &describe),
+        LtsFormat::Aut => export::to_aut(&lts, &name),
+        LtsFormat::Json => export::to_json(&lts, &name, &describe),
+    };
+    print!("{text}");
+    Ok(Outcome::Code(exit::HOLDS))
 }

@@ -5,9 +5,8 @@
 use super::Outcome;
 use clap::Args;
 use cspot::cspm::Script;
-use cspot::cspm::source::Loader;
 use cspot::report::exit;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[derive(Args, Debug)]
 pub struct EvalArgs {
@@ -27,24 +26,9 @@ pub struct EvalArgs {
     pub assertions: Option<usize>,
 }
 
-/// Reads CSPM files from disk; includes are resolved relative to the including file.
-pub struct FsLoader;
-
-impl Loader for FsLoader {
-    fn load(&mut self, path: &str, from: Option<&str>) -> Result<(String, String), String> {
-        let p = match from.and_then(|f| Path::new(f).parent()) {
-            Some(dir) if !Path::new(path).is_absolute() => dir.join(path),
-            _ => PathBuf::from(path),
-        };
-        let text = std::fs::read(&p).map_err(|e| format!("{}: {e}", p.display()))?;
-        let text = String::from_utf8_lossy(&text).into_owned();
-        Ok((p.display().to_string(), text))
-    }
-}
-
 pub fn run(args: EvalArgs) -> anyhow::Result<Outcome> {
     let file = args.file.display().to_string();
-    let mut script = match Script::load(&file, &mut FsLoader) {
+    let mut script = match Script::load(&file, &mut super::parse::FsLoader::default()) {
         Ok(s) => s,
         Err(e) => {
             eprint!("{e}");

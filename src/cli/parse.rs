@@ -37,7 +37,11 @@ pub fn run(args: ParseArgs) -> anyhow::Result<Outcome> {
         let mut loader = FsLoader::default();
         let loaded = load::load(&name, &mut loader, &mut map, &mut interner);
         // Scope checking (the evaluator's) plugs in here, on `loaded.module`.
-        let extra: Vec<Diagnostic> = Vec::new();
+        let extra: Vec<Diagnostic> = if loaded.has_errors() {
+            Vec::new()
+        } else {
+            cspot::cspm::check_scopes(&loaded.module, &interner, &map)
+        };
         loader.print_notes();
         let diags: Vec<&Diagnostic> = loaded.diagnostics.iter().chain(&extra).collect();
         for d in &diags {

@@ -38,7 +38,7 @@ pub struct CompileOptions {
 impl Default for CompileOptions {
     fn default() -> Self {
         CompileOptions {
-            max_leaf_states: 1_000_000,
+            max_leaf_states: 200_000,
             max_rules: 5_000_000,
         }
     }
@@ -211,7 +211,7 @@ impl<'s> Compiler<'s> {
     /// The display form of a leaf's local state in a machine.
     pub fn leaf_state(&self, m: &Machine, leaf: usize, local: u32) -> String {
         match m.leaves.get(leaf).and_then(|l| l.terms.get(local as usize)) {
-            Some(&t) => self.display(t, 60),
+            Some(&t) => self.display(t, 56),
             None => "?".into(),
         }
     }

@@ -29,7 +29,7 @@ pub struct Semantics<'s> {
 
 impl<'s> Semantics<'s> {
     pub fn new(src: &'s mut dyn ProcSource) -> Self {
-        let sets = EventSets::new(src.event_count());
+        let sets = EventSets::new();
         Semantics {
             src,
             terms: Terms::new(),

@@ -10,10 +10,12 @@ pub type SetIx = u32;
 pub type RelIx = u32;
 
 /// Imported event sets (bitsets over all events) and relations.
+///
+/// Each set has its own bitset, as long as its largest member needs: the evaluator may intern
+/// new events (of channels over infinite types) after the first sets were imported.
 #[derive(Debug, Default)]
 pub struct EventSets {
-    words: usize,
-    bits: Vec<u64>,
+    bits: Vec<Box<[u64]>>,
     members: Vec<Vec<EventId>>,
     by_src: FxHashMap<EventSetId, SetIx>,
     by_members: FxHashMap<Vec<EventId>, SetIx>,
@@ -22,11 +24,8 @@ pub struct EventSets {
 }
 
 impl EventSets {
-    pub fn new(event_count: u32) -> Self {
-        EventSets {
-            words: (event_count as usize).div_ceil(64).max(1),
-            ..Default::default()
-        }
+    pub fn new() -> Self {
+        EventSets::default()
     }
 
     /// Imports a set of the source (memoised).
@@ -48,14 +47,12 @@ impl EventSets {
             return i;
         }
         let i = self.members.len() as SetIx;
-        let base = self.bits.len();
-        self.bits.resize(base + self.words, 0);
+        let words = v.last().map(|&e| e as usize / 64 + 1).unwrap_or(0);
+        let mut bits = vec![0u64; words];
         for &e in &v {
-            let w = e as usize / 64;
-            if w < self.words {
-                self.bits[base + w] |= 1u64 << (e % 64);
-            }
+            bits[e as usize / 64] |= 1u64 << (e % 64);
         }
+        self.bits.push(bits.into_boxed_slice());
         self.members.push(v.clone());
         self.by_members.insert(v, i);
         i
@@ -63,12 +60,10 @@ impl EventSets {
 
     #[inline]
     pub fn contains(&self, s: SetIx, e: EventId) -> bool {
-        let w = e as usize / 64;
-        w < self.words
-            && self
-                .bits
-                .get(s as usize * self.words + w)
-                .is_some_and(|b| b >> (e % 64) & 1 == 1)
+        self.bits
+            .get(s as usize)
+            .and_then(|b| b.get(e as usize / 64))
+            .is_some_and(|b| b >> (e % 64) & 1 == 1)
     }
 
     pub fn members(&self, s: SetIx) -> &[EventId] {

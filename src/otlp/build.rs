@@ -45,7 +45,12 @@ pub struct Builder {
     pub(crate) host_key: Sym,
     /// One resource per Zipkin service name.
     zipkin_resources: rustc_hash::FxHashMap<Sym, u32>,
+    /// Recently seen attribute lists, by hash: equal lists share one range of the arena.
+    attr_cache: Vec<(u64, Range32)>,
 }
+
+/// Slots of the attribute-list cache (a direct-mapped cache: bounded memory, no eviction work).
+const ATTR_CACHE_SLOTS: usize = 4096;
 
 /// What reading produced: the forest of everything that could be read, and what could not.
 #[derive(Debug)]
@@ -79,6 +84,7 @@ impl Builder {
             service_key,
             host_key,
             zipkin_resources: Default::default(),
+            attr_cache: vec![(0, Range32::default()); ATTR_CACHE_SLOTS],
         }
     }
 
@@ -128,6 +134,34 @@ impl Builder {
         r
     }
 
+    /// The attributes pushed since `start`, as a range: when an equal list was stored recently,
+    /// the new copy is dropped and the earlier range shared. Spans of one kind of operation carry
+    /// the same attributes, so this keeps memory to the distinct lists.
+    pub(crate) fn share_attrs(&mut self, start: usize) -> Range32 {
+        let end = self.attrs.len();
+        let Some(new) = self.attrs.get(start..end) else {
+            return Range32::default();
+        };
+        if new.is_empty() {
+            return Range32::default();
+        }
+        let mut h = rustc_hash::FxHasher::default();
+        std::hash::Hash::hash(new, &mut h);
+        let hash = std::hash::Hasher::finish(&h);
+        let slot = (hash as usize) & (ATTR_CACHE_SLOTS - 1);
+        let (old_hash, old) = self.attr_cache[slot];
+        if old_hash == hash
+            && old.len as usize == new.len()
+            && self.attrs.get(old.range()) == Some(new)
+        {
+            self.attrs.truncate(start);
+            return old;
+        }
+        let r = Range32::new(start, end);
+        self.attr_cache[slot] = (hash, r);
+        r
+    }
+
     /// Lengths of the arenas, to undo a document that turned out not to be one.
     pub(crate) fn mark(&self) -> [usize; 10] {
         [
@@ -157,6 +191,7 @@ impl Builder {
         self.issues.truncate(m[9]);
         let n = self.resources.len() as u32;
         self.zipkin_resources.retain(|_, r| *r < n);
+        self.attr_cache.fill((0, Range32::default()));
     }
 
     pub(crate) fn add_scope(&mut self, scope: Scope) -> u32 {

@@ -40,24 +40,42 @@ impl fmt::Display for IdError {
     }
 }
 
-fn nibble(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
+/// Value of each hex digit, 0xff for every other byte.
+const HEX: [u8; 256] = {
+    let mut t = [0xffu8; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
     }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        t[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
+
+fn nibble(c: u8) -> Option<u8> {
+    let v = HEX[c as usize];
+    (v != 0xff).then_some(v)
 }
 
+#[inline]
 fn decode_hex<const N: usize>(s: &[u8]) -> Option<[u8; N]> {
     if s.len() != 2 * N {
         return None;
     }
     let mut out = [0u8; N];
-    for (i, pair) in s.chunks_exact(2).enumerate() {
-        out[i] = (nibble(pair[0])? << 4) | nibble(pair[1])?;
+    let mut bad = 0u8;
+    for (i, o) in out.iter_mut().enumerate() {
+        let (hi, lo) = (HEX[s[2 * i] as usize], HEX[s[2 * i + 1] as usize]);
+        bad |= hi | lo;
+        *o = (hi << 4) | (lo & 0x0f);
     }
-    Some(out)
+    // 0xff marks a non-digit; digits are below 16, so any high bit set means a bad byte.
+    (bad & 0xf0 == 0).then_some(out)
 }
 
 fn b64(c: u8) -> Option<u32> {
@@ -74,7 +92,7 @@ fn b64(c: u8) -> Option<u32> {
 /// Standard or URL-safe base64, padded or not.
 pub fn decode_base64(s: &[u8]) -> Option<Vec<u8>> {
     let s = match s.iter().position(|&c| c == b'=') {
-        Some(p) if s[p..].iter().all(|&c| c == b'=') && s.len() % 4 == 0 => &s[..p],
+        Some(p) if s[p..].iter().all(|&c| c == b'=') && s.len().is_multiple_of(4) => &s[..p],
         Some(_) => return None,
         None => s,
     };
@@ -120,11 +138,10 @@ pub fn encode_base64(bytes: &[u8]) -> String {
 /// An id of `N` bytes from text. `pad` accepts hex of half the length, left-padded with zeros
 /// (Jaeger and Zipkin 64-bit trace ids).
 pub fn id_from_text<const N: usize>(
-    s: &str,
+    b: &[u8],
     accept_base64: bool,
     pad: bool,
 ) -> Result<[u8; N], IdError> {
-    let b = s.as_bytes();
     if b.is_empty() {
         return Err(IdError::Empty);
     }
@@ -184,35 +201,38 @@ mod tests {
     #[test]
     fn hex_either_case_and_errors() {
         assert_eq!(
-            id_from_text::<8>("00F067aa0BA902b7", false, false),
+            id_from_text::<8>(b"00F067aa0BA902b7", false, false),
             Ok([0, 0xf0, 0x67, 0xaa, 0x0b, 0xa9, 0x02, 0xb7])
         );
         assert_eq!(
-            id_from_text::<8>("00f067", false, false),
+            id_from_text::<8>(b"00f067", false, false),
             Err(IdError::Length {
                 digits: 6,
                 want: 16
             })
         );
         assert_eq!(
-            id_from_text::<8>("0000000000000000", false, false),
+            id_from_text::<8>(b"0000000000000000", false, false),
             Err(IdError::Zero)
         );
         // 8 bytes in base64: 12 characters with one '='.
         let b = encode_base64(&[1, 2, 3, 4, 5, 6, 7, 8]);
         assert_eq!(
-            id_from_text::<8>(&b, false, false),
+            id_from_text::<8>(b.as_bytes(), false, false),
             Err(IdError::LooksBase64)
         );
         assert_eq!(
-            id_from_text::<8>(&b, true, false),
+            id_from_text::<8>(b.as_bytes(), true, false),
             Ok([1, 2, 3, 4, 5, 6, 7, 8])
         );
-        assert_eq!(id_from_text::<8>("zz!", false, false), Err(IdError::NotHex));
+        assert_eq!(
+            id_from_text::<8>(b"zz!", false, false),
+            Err(IdError::NotHex)
+        );
         let mut padded = [0u8; 16];
         padded[15] = 1;
         assert_eq!(
-            id_from_text::<16>("0000000000000001", false, true),
+            id_from_text::<16>(b"0000000000000001", false, true),
             Ok(padded)
         );
     }

@@ -7,7 +7,7 @@ use super::error::Position;
 use super::ids::IdError;
 use super::jsonutil::*;
 use super::model::*;
-use super::otlp_json::{Elem, field, list};
+
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::fmt;
 

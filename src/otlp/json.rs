@@ -1,12 +1,16 @@
-//! JSON files: one document (OTLP, Jaeger, Zipkin) or JSON Lines (the Collector's file exporter),
-//! told apart by content. JSON Lines are parsed line by line from a reused buffer; a single
-//! document is streamed through serde_json's reader, so neither holds the file in memory.
+//! JSON files: one document or JSON Lines (the Collector's file exporter), told apart by content.
+//!
+//! OTLP/JSON goes to the scanner-based reader of [`super::otlp_json`]: JSON Lines record by
+//! record from a reused buffer, one big document element by element (each `resourceSpans` entry
+//! is cut out of the stream and read on its own), so neither holds the file in memory. Jaeger and
+//! Zipkin documents go to serde readers, streamed from the file.
 
 use super::build::Builder;
 use super::error::{FieldPath, Position};
 use super::jaeger;
+use super::jscan::Scan;
 use super::jsonutil::*;
-use super::otlp_json::{ListSeed, ResourceSpansElem, field, list};
+use super::otlp_json::{Doc, Lines, looks_like_otlp};
 use super::zipkin;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::fmt;
@@ -18,7 +22,6 @@ const FIRST_LINE_LIMIT: u64 = 64 << 20;
 
 #[derive(Clone, Copy)]
 enum DocField {
-    ResourceSpans,
     Data,
     JaegerTrace(jaeger::TraceField),
     Other,
@@ -26,7 +29,6 @@ enum DocField {
 
 fn doc_field(k: &str) -> DocField {
     match k {
-        "resourceSpans" | "resource_spans" => DocField::ResourceSpans,
         "data" => DocField::Data,
         "spans" | "processes" | "traceID" | "warnings" => {
             DocField::JaegerTrace(jaeger::trace_field(k))
@@ -35,8 +37,8 @@ fn doc_field(k: &str) -> DocField {
     }
 }
 
-/// One JSON document of any supported kind: an object (OTLP, Jaeger) or an array (Zipkin).
-pub(crate) struct DocSeed<'c, 'b, 's>(pub &'c mut Ctx<'b, 's>);
+/// A Jaeger object or a Zipkin array.
+struct DocSeed<'c, 'b, 's>(&'c mut Ctx<'b, 's>);
 
 impl<'de> DeserializeSeed<'de> for DocSeed<'_, '_, '_> {
     type Value = ();
@@ -54,12 +56,6 @@ impl<'de> Visitor<'de> for DocSeed<'_, '_, '_> {
         let ctx = self.0;
         while let Some(k) = map.next_key_seed(KeySeed(doc_field))? {
             match k {
-                DocField::ResourceSpans => field!(
-                    ctx,
-                    "resourceSpans",
-                    map,
-                    list::<ResourceSpansElem>(&mut *ctx)
-                )?,
                 DocField::Data => field!(ctx, "data", map, list::<jaeger::TraceElem>(&mut *ctx))?,
                 DocField::JaegerTrace(f) => return jaeger::trace_map(ctx, map, Some(f)),
                 DocField::Other => {
@@ -76,7 +72,7 @@ impl<'de> Visitor<'de> for DocSeed<'_, '_, '_> {
 }
 
 /// serde_json's message without its " at line L column C" suffix (we print our own position).
-pub(crate) fn bare_message(e: &serde_json::Error) -> String {
+fn bare_message(e: &serde_json::Error) -> String {
     let s = e.to_string();
     match s.rfind(" at line ") {
         Some(i) => s[..i].to_string(),
@@ -84,13 +80,39 @@ pub(crate) fn bare_message(e: &serde_json::Error) -> String {
     }
 }
 
-/// Parses one document held in memory; `line0` is the line of its first byte in the file.
-pub(crate) fn parse_slice(
-    b: &mut Builder,
-    file: u16,
-    data: &[u8],
-    line0: u64,
-) -> Result<(), (serde_json::Error, String)> {
+/// A failure to read one document: where, the field path, what, and whether the text simply
+/// ended (so that more lines might complete it).
+struct Failure {
+    pos: Position,
+    path: String,
+    message: String,
+    at_end: bool,
+}
+
+/// One document held in memory; `line0` is the line of its first byte in the file.
+fn parse_slice(b: &mut Builder, file: u16, data: &[u8], line0: u64) -> Result<(), Failure> {
+    if looks_like_otlp(data) {
+        let mut doc = Doc {
+            b,
+            file,
+            path: FieldPath::default(),
+            lines: Lines {
+                data,
+                line0,
+                col0: 1,
+            },
+        };
+        let mut s = Scan::new(data);
+        return doc.traces_data(&mut s).map_err(|(pos, path, message)| {
+            let rest = &data[s.pos.min(data.len())..];
+            Failure {
+                pos,
+                path,
+                message,
+                at_end: rest.iter().all(|c| c.is_ascii_whitespace()),
+            }
+        });
+    }
     let mut ctx = Ctx {
         b,
         path: FieldPath::default(),
@@ -101,15 +123,15 @@ pub(crate) fn parse_slice(
     DocSeed(&mut ctx)
         .deserialize(&mut de)
         .and_then(|_| de.end())
-        .map_err(|e| (e, ctx.path.to_string()))
-}
-
-fn report(b: &mut Builder, line0: u64, e: &serde_json::Error, path: String) {
-    let pos = Position::LineCol {
-        line: line0 + e.line().max(1) as u64 - 1,
-        col: e.column().max(1) as u64,
-    };
-    b.error(pos, path, bare_message(e));
+        .map_err(|e| Failure {
+            pos: Position::LineCol {
+                line: line0 + e.line().max(1) as u64 - 1,
+                col: e.column().max(1) as u64,
+            },
+            path: ctx.path.to_string(),
+            message: bare_message(&e),
+            at_end: e.is_eof(),
+        })
 }
 
 fn is_blank(line: &[u8]) -> bool {
@@ -135,37 +157,52 @@ pub(crate) fn read_json<R: BufRead>(b: &mut Builder, file: u16, mut r: R) {
         }
     }
     let complete_line = line.last() == Some(&b'\n') || (line.len() as u64) < FIRST_LINE_LIMIT;
+    let mut one_document = !complete_line;
     if complete_line {
         let mark = b.mark();
         match parse_slice(b, file, &line, lineno) {
             Ok(()) => {}
-            Err((e, _)) if e.is_eof() && line.last() == Some(&b'\n') => {
+            Err(f) if f.at_end && line.last() == Some(&b'\n') => {
                 // The first line is not a whole document: the file is one document over
                 // several lines.
                 b.rollback(mark);
-                return read_stream(b, file, lineno, std::io::Cursor::new(line).chain(r));
+                one_document = true;
             }
-            Err((e, path)) => report(b, lineno, &e, path),
+            Err(f) => b.error(f.pos, f.path, f.message),
         }
-    } else {
-        return read_stream(b, file, lineno, std::io::Cursor::new(line).chain(r));
     }
-    // JSON Lines: one document per line; a bad line is reported and the next one read.
-    loop {
-        line.clear();
-        lineno += 1;
-        match r.read_until(b'\n', &mut line) {
-            Ok(0) => return,
-            Ok(_) if is_blank(&line) => {}
-            Ok(_) => {
-                if let Err((e, path)) = parse_slice(b, file, &line, lineno) {
-                    report(b, lineno, &e, path);
-                }
+    if one_document {
+        let otlp = {
+            let mut head = line.clone();
+            if let Ok(more) = r.fill_buf() {
+                head.extend_from_slice(&more[..more.len().min(4096)]);
             }
+            looks_like_otlp(&head)
+        };
+        let whole = std::io::Cursor::new(line).chain(r);
+        if otlp {
+            return read_otlp_document(b, file, lineno, whole);
+        }
+        return read_stream(b, file, lineno, whole);
+    }
+    // JSON Lines: one document per line; a bad line is reported and the next one read. Lines
+    // are parsed where they lie in a large buffer; only a line cut by the buffer's end moves.
+    let mut buf = vec![0u8; 1 << 22];
+    let mut filled = 0;
+    let mut eof = false;
+    while !eof {
+        if filled == buf.len() {
+            let n = buf.len() * 2;
+            buf.resize(n, 0);
+        }
+        match r.read(&mut buf[filled..]) {
+            Ok(0) => eof = true,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => {
                 return b.error(
                     Position::LineCol {
-                        line: lineno,
+                        line: lineno + 1,
                         col: 1,
                     },
                     String::new(),
@@ -173,10 +210,178 @@ pub(crate) fn read_json<R: BufRead>(b: &mut Builder, file: u16, mut r: R) {
                 );
             }
         }
+        let mut start = 0;
+        while start < filled {
+            let end = match memchr::memchr(b'\n', &buf[start..filled]) {
+                Some(p) => start + p + 1,
+                None if eof => filled,
+                None => break,
+            };
+            lineno += 1;
+            let line = &buf[start..end];
+            if !is_blank(line)
+                && let Err(f) = parse_slice(b, file, line, lineno)
+            {
+                b.error(f.pos, f.path, f.message);
+            }
+            start = end;
+        }
+        buf.copy_within(start..filled, 0);
+        filled -= start;
     }
 }
 
-/// One document streamed from a reader, positions counted as bytes go by.
+/// One OTLP document of any size: each element of its `resourceSpans` list is cut out of the
+/// stream into a reused buffer and read on its own; other members are skipped.
+fn read_otlp_document<R: BufRead>(b: &mut Builder, file: u16, line0: u64, mut r: R) {
+    let mut line = line0;
+    let mut col = 1u64;
+    let mut depth = 0u32;
+    let (mut in_str, mut esc) = (false, false);
+    let mut expecting_key = false;
+    let mut capturing_key = false;
+    let mut key: Vec<u8> = Vec::new();
+    let mut in_list = false;
+    let mut elem: Vec<u8> = Vec::new();
+    let mut capturing = false;
+    let (mut elem_line, mut elem_col) = (0u64, 0u64);
+    let mut index = 0usize;
+    let mut done = false;
+    let mut path = FieldPath::default();
+    path.push_field("resourceSpans");
+    loop {
+        let chunk = match r.fill_buf() {
+            Ok([]) => break,
+            Ok(c) => c,
+            Err(e) => {
+                return b.error(
+                    Position::LineCol { line, col },
+                    String::new(),
+                    e.to_string(),
+                );
+            }
+        };
+        let n = chunk.len();
+        for &c in chunk {
+            let here = Position::LineCol { line, col };
+            if c == b'\n' {
+                line += 1;
+                col = 1;
+            } else if c & 0xc0 != 0x80 {
+                col += 1;
+            }
+            if capturing {
+                elem.push(c);
+            }
+            if done {
+                if !c.is_ascii_whitespace() {
+                    return b.error(
+                        here,
+                        String::new(),
+                        "trailing characters after the document (several documents must be \
+                         one per line, as JSON Lines)"
+                            .into(),
+                    );
+                }
+                continue;
+            }
+            if in_str {
+                if esc {
+                    esc = false;
+                    if capturing_key {
+                        key.push(c);
+                    }
+                } else if c == b'\\' {
+                    esc = true;
+                } else if c == b'"' {
+                    in_str = false;
+                    capturing_key = false;
+                } else if capturing_key {
+                    key.push(c);
+                }
+                continue;
+            }
+            match c {
+                b'"' => {
+                    in_str = true;
+                    if depth == 1 && expecting_key {
+                        capturing_key = true;
+                        key.clear();
+                    }
+                }
+                b'{' | b'[' => {
+                    if depth == 0 && c != b'{' {
+                        return b.error(here, String::new(), "expected an object".into());
+                    }
+                    if depth == 2 && in_list && !capturing {
+                        capturing = true;
+                        elem.clear();
+                        elem.push(c);
+                        (elem_line, elem_col) = match here {
+                            Position::LineCol { line, col } => (line, col),
+                            _ => (line, col),
+                        };
+                    }
+                    depth += 1;
+                    if depth == 1 {
+                        expecting_key = true;
+                    }
+                    if depth == 2
+                        && c == b'['
+                        && matches!(&key[..], b"resourceSpans" | b"resource_spans")
+                    {
+                        in_list = true;
+                    }
+                }
+                b'}' | b']' => {
+                    if depth == 0 {
+                        return b.error(here, String::new(), format!("unexpected `{}`", c as char));
+                    }
+                    depth -= 1;
+                    if capturing && depth == 2 {
+                        capturing = false;
+                        let mut doc = Doc {
+                            b: &mut *b,
+                            file,
+                            path: path.clone(),
+                            lines: Lines {
+                                data: &elem,
+                                line0: elem_line,
+                                col0: elem_col,
+                            },
+                        };
+                        let mut s = Scan::new(&elem);
+                        if let Err(e) = doc.resource_spans_at(&mut s, index) {
+                            let p = doc.lines.position(e.at);
+                            let fp = doc.path.to_string();
+                            b.error(p, fp, e.message);
+                        }
+                        index += 1;
+                    }
+                    if depth == 1 {
+                        in_list = false;
+                    }
+                    if depth == 0 {
+                        done = true;
+                    }
+                }
+                b':' if depth == 1 => expecting_key = false,
+                b',' if depth == 1 => expecting_key = true,
+                _ => {}
+            }
+        }
+        r.consume(n);
+    }
+    if !done {
+        b.error(
+            Position::LineCol { line, col },
+            String::new(),
+            "the document ends before it is closed".into(),
+        );
+    }
+}
+
+/// A Jaeger or Zipkin document streamed from a reader, positions counted as bytes go by.
 fn read_stream<R: Read>(b: &mut Builder, file: u16, line0: u64, r: R) {
     let pos = Rc::new(StreamPos::default());
     pos.line.set(line0 - 1);
@@ -210,13 +415,8 @@ fn read_stream<R: Read>(b: &mut Builder, file: u16, line0: u64, r: R) {
 
 /// A JSON document held in memory (a message of a length-prefixed stream).
 pub(crate) fn read_json_message(b: &mut Builder, file: u16, data: &[u8], offset: u64) {
-    if let Err((e, path)) = parse_slice(b, file, data, 1) {
-        let msg = format!(
-            "{} (line {} column {} of the JSON message)",
-            bare_message(&e),
-            e.line(),
-            e.column()
-        );
-        b.error(Position::Offset(offset), path, msg);
+    if let Err(f) = parse_slice(b, file, data, 1) {
+        let msg = format!("{} (at {} of the JSON message)", f.message, f.pos);
+        b.error(Position::Offset(offset), f.path, msg);
     }
 }

@@ -5,9 +5,11 @@
 use super::build::Builder;
 use super::error::{FieldPath, Position};
 use super::ids::{IdError, id_from_text};
-use serde::de::{self, DeserializeSeed, Deserializer, Visitor};
+use super::model::SpanKind;
+use serde::de::{self, DeserializeSeed, Deserializer, SeqAccess, Visitor};
 use std::cell::Cell;
 use std::fmt;
+use std::marker::PhantomData;
 use std::rc::Rc;
 
 /// Where the JSON text comes from, so a value can be given a line and column.
@@ -143,7 +145,7 @@ impl<'de, const N: usize> Visitor<'de> for IdSeed<'_, N> {
     }
     fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
         Ok(IdText {
-            id: id_from_text::<N>(v, self.base64, self.pad),
+            id: id_from_text::<N>(v.as_bytes(), self.base64, self.pad),
             ptr: Some(v.as_ptr() as usize),
             at: None,
         })
@@ -158,7 +160,7 @@ impl<'de, const N: usize> Visitor<'de> for IdSeed<'_, N> {
             )
         });
         Ok(IdText {
-            id: id_from_text::<N>(v, self.base64, self.pad),
+            id: id_from_text::<N>(v.as_bytes(), self.base64, self.pad),
             ptr: None,
             at,
         })
@@ -203,81 +205,6 @@ impl<'de> Visitor<'de> for U64Seed {
     }
     fn visit_unit<E: de::Error>(self) -> Result<u64, E> {
         Ok(0)
-    }
-}
-
-/// A signed 64-bit integer written as a number or a string of digits.
-pub(crate) struct I64Seed;
-
-impl<'de> DeserializeSeed<'de> for I64Seed {
-    type Value = i64;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<i64, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for I64Seed {
-    type Value = i64;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an integer (a number or a string of digits)")
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<i64, E> {
-        i64::try_from(v).map_err(|_| E::custom(format!("{v} is too large")))
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<i64, E> {
-        Ok(v)
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<i64, E> {
-        if v.fract() == 0.0 && v.abs() < 9.2e18 {
-            Ok(v as i64)
-        } else {
-            Err(E::custom(format!("{v} is not an integer")))
-        }
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<i64, E> {
-        v.trim()
-            .parse()
-            .map_err(|_| E::custom(format!("`{v}` is not an integer")))
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<i64, E> {
-        Ok(0)
-    }
-}
-
-/// A double written as a number or a string (`"NaN"`, `"Infinity"`, digits).
-pub(crate) struct F64Seed;
-
-impl<'de> DeserializeSeed<'de> for F64Seed {
-    type Value = f64;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<f64, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for F64Seed {
-    type Value = f64;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a number")
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<f64, E> {
-        Ok(v as f64)
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<f64, E> {
-        Ok(v as f64)
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<f64, E> {
-        Ok(v)
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<f64, E> {
-        match v {
-            "NaN" => Ok(f64::NAN),
-            "Infinity" => Ok(f64::INFINITY),
-            "-Infinity" => Ok(f64::NEG_INFINITY),
-            _ => v
-                .trim()
-                .parse()
-                .map_err(|_| E::custom(format!("`{v}` is not a number"))),
-        }
     }
 }
 
@@ -374,3 +301,73 @@ impl<R: std::io::Read> std::io::Read for CountingReader<R> {
         Ok(n)
     }
 }
+
+/// A list whose elements are read by `E`, with the index kept in the field path.
+pub(crate) struct ListSeed<'c, 'b, 's, E> {
+    pub ctx: &'c mut Ctx<'b, 's>,
+    pub _e: PhantomData<E>,
+}
+
+pub(crate) fn list<'c, 'b, 's, E>(ctx: &'c mut Ctx<'b, 's>) -> ListSeed<'c, 'b, 's, E> {
+    ListSeed {
+        ctx,
+        _e: PhantomData,
+    }
+}
+
+/// Reads one element of a list; `false` at its end.
+pub(crate) trait Elem {
+    fn next<'de, A: SeqAccess<'de>>(ctx: &mut Ctx, seq: &mut A) -> Result<bool, A::Error>;
+}
+
+impl<'de, E: Elem> DeserializeSeed<'de> for ListSeed<'_, '_, '_, E> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de, E: Elem> Visitor<'de> for ListSeed<'_, '_, '_, E> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a list")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        self.ctx.path.push_index(0);
+        let mut i = 0;
+        loop {
+            self.ctx.path.set_index(i);
+            if !E::next(self.ctx, &mut seq)? {
+                break;
+            }
+            i += 1;
+        }
+        self.ctx.path.pop();
+        Ok(())
+    }
+    fn visit_unit<E2: de::Error>(self) -> Result<(), E2> {
+        Ok(())
+    }
+}
+
+/// Reads a field's value with the field's canonical name pushed on the path.
+macro_rules! field {
+    ($ctx:expr, $name:expr, $map:expr, $seed:expr) => {{
+        $ctx.path.push_field($name);
+        // On error the path is left as it is: it names where reading failed.
+        match $map.next_value_seed($seed) {
+            Ok(v) => {
+                $ctx.path.pop();
+                Ok(v)
+            }
+            Err(e) => Err(e),
+        }
+    }};
+}
+pub(crate) use field;
+
+pub(crate) const KIND_SEED: EnumSeed<SpanKind> = EnumSeed {
+    what: "span kind",
+    from_int: SpanKind::from_i64,
+    from_name: SpanKind::from_name,
+};

@@ -23,6 +23,7 @@ mod error;
 mod forest;
 pub mod ids;
 mod jaeger;
+mod jscan;
 mod json;
 mod jsonutil;
 mod model;

@@ -7,7 +7,7 @@
 
 use hashbrown::HashTable;
 use std::fmt;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::{BuildHasher, Hasher};
 
 /// A 16-byte trace id. All zeros is the invalid id of the W3C and OpenTelemetry specifications.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -39,10 +39,14 @@ impl SpanId {
 }
 
 fn hex(bytes: &[u8], f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    for b in bytes {
-        write!(f, "{b:02x}")?;
+    const H: &[u8; 16] = b"0123456789abcdef";
+    let mut out = [0u8; 32];
+    for (i, b) in bytes.iter().take(16).enumerate() {
+        out[2 * i] = H[(b >> 4) as usize];
+        out[2 * i + 1] = H[(b & 15) as usize];
     }
-    Ok(())
+    let n = 2 * bytes.len().min(16);
+    f.write_str(std::str::from_utf8(&out[..n]).unwrap_or(""))
 }
 
 impl fmt::Display for TraceId {
@@ -93,8 +97,12 @@ impl Default for Strings {
 }
 
 fn hash_str(s: &str) -> u64 {
+    hash_bytes(s.as_bytes())
+}
+
+fn hash_bytes(s: &[u8]) -> u64 {
     let mut h = rustc_hash::FxBuildHasher.build_hasher();
-    s.hash(&mut h);
+    h.write(s);
     h.finish()
 }
 
@@ -141,6 +149,26 @@ impl Strings {
             hash_str(&text[starts[i] as usize..starts[i + 1] as usize])
         });
         Sym(id)
+    }
+
+    /// The symbol of a byte string, adding it when new; `None` when it is new and not UTF-8.
+    /// Bytes already in the table are valid by construction, so only new strings are checked.
+    pub fn intern_bytes(&mut self, b: &[u8]) -> Option<Sym> {
+        let h = hash_bytes(b);
+        let Strings {
+            text,
+            starts,
+            table,
+        } = self;
+        let get = |i: u32| -> &[u8] {
+            let i = i as usize;
+            &text.as_bytes()[starts[i] as usize..starts[i + 1] as usize]
+        };
+        if let Some(&i) = table.find(h, |&i| get(i) == b) {
+            return Some(Sym(i));
+        }
+        let s = std::str::from_utf8(b).ok()?;
+        Some(self.intern(s))
     }
 
     /// The symbol of a string if it was interned.
@@ -282,7 +310,7 @@ pub enum Value {
 }
 
 /// One key-value pair: 16 bytes (key, tag, payload), decoded by [`Attr::value`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Attr {
     pub key: Sym,
     tag: u8,

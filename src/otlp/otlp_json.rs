@@ -1,1032 +1,527 @@
-//! OTLP/JSON (`TracesData`, `ExportTraceServiceRequest`): serde seeds that push spans into the
-//! builder as they are read, so a document of any size needs memory for the spans only.
+//! OTLP/JSON (`TracesData`, `ExportTraceServiceRequest`), read with the [`Scan`] scanner:
+//! spans are pushed into the builder as they are met, strings stay borrowed until interned, ids
+//! are decoded straight from the bytes.
 //!
 //! Accepts what the Collector accepts: lowerCamelCase and snake_case keys, enums as integers or
 //! names, 64-bit integers as numbers or strings, hex ids in either case. Ids that cannot be read
 //! are findings (`span.invalid-id`, `link.invalid`) with position and field path; malformed JSON
-//! is a serde error, which the caller turns into a [`ReadError`](super::ReadError).
+//! is a [`ScanError`] with its byte offset, which the caller turns into a read error.
 
-use super::error::Position;
-use super::ids::IdError;
-use super::jsonutil::*;
+use super::build::Builder;
+use super::error::{FieldPath, Position};
+use super::ids::{IdError, decode_base64, id_from_text};
+use super::jscan::{R, Scan, ScanError};
 use super::model::*;
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use std::fmt;
-use std::marker::PhantomData;
 
-/// A list whose elements are read by `E`, with the index kept in the field path.
-pub(crate) struct ListSeed<'c, 'b, 's, E> {
-    pub ctx: &'c mut Ctx<'b, 's>,
-    pub _e: PhantomData<E>,
+/// Turns byte offsets of one scanned slice into lines and columns of its file.
+pub(crate) struct Lines<'a> {
+    pub data: &'a [u8],
+    /// Line of `data[0]` in the file.
+    pub line0: u64,
+    /// Column (1-based) of `data[0]` on that line.
+    pub col0: u64,
 }
 
-pub(crate) fn list<'c, 'b, 's, E>(ctx: &'c mut Ctx<'b, 's>) -> ListSeed<'c, 'b, 's, E> {
-    ListSeed {
-        ctx,
-        _e: PhantomData,
-    }
-}
-
-/// Reads one element of a list; `false` at its end.
-pub(crate) trait Elem {
-    fn next<'de, A: SeqAccess<'de>>(ctx: &mut Ctx, seq: &mut A) -> Result<bool, A::Error>;
-}
-
-impl<'de, E: Elem> DeserializeSeed<'de> for ListSeed<'_, '_, '_, E> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de, E: Elem> Visitor<'de> for ListSeed<'_, '_, '_, E> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a list")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        self.ctx.path.push_index(0);
-        let mut i = 0;
-        loop {
-            self.ctx.path.set_index(i);
-            if !E::next(self.ctx, &mut seq)? {
-                break;
-            }
-            i += 1;
+impl Lines<'_> {
+    pub fn position(&self, off: usize) -> Position {
+        let off = off.min(self.data.len());
+        let before = &self.data[..off];
+        let nl = before.iter().filter(|&&c| c == b'\n').count() as u64;
+        let start = before
+            .iter()
+            .rposition(|&c| c == b'\n')
+            .map(|i| i + 1)
+            .unwrap_or(0);
+        let chars = String::from_utf8_lossy(&self.data[start..off])
+            .chars()
+            .count() as u64;
+        let col = if nl == 0 {
+            self.col0 + chars
+        } else {
+            chars + 1
+        };
+        Position::LineCol {
+            line: self.line0 + nl,
+            col,
         }
-        self.ctx.path.pop();
-        Ok(())
-    }
-    fn visit_unit<E2: de::Error>(self) -> Result<(), E2> {
-        Ok(())
     }
 }
 
-/// Reads a field's value with the field's canonical name pushed on the path.
-macro_rules! field {
-    ($ctx:expr, $name:expr, $map:expr, $seed:expr) => {{
-        $ctx.path.push_field($name);
-        // On error the path is left as it is: it names where reading failed.
-        match $map.next_value_seed($seed) {
-            Ok(v) => {
-                $ctx.path.pop();
-                Ok(v)
-            }
-            Err(e) => Err(e),
-        }
-    }};
+/// The reader of one slice.
+pub(crate) struct Doc<'b, 'a> {
+    pub b: &'b mut Builder,
+    pub file: u16,
+    pub path: FieldPath,
+    pub lines: Lines<'a>,
 }
-pub(crate) use field;
 
-// ---- TracesData / ExportTraceServiceRequest -------------------------------------------------
+/// An id read from the text: its bytes or why not, and its byte offset.
+type IdAt<const N: usize> = (Result<[u8; N], IdError>, usize);
 
-/// `resourceSpans`: the list of a `TracesData` or `ExportTraceServiceRequest`.
-pub(crate) struct ResourceSpansElem;
-
-impl Elem for ResourceSpansElem {
-    fn next<'de, A: SeqAccess<'de>>(ctx: &mut Ctx, seq: &mut A) -> Result<bool, A::Error> {
-        Ok(seq.next_element_seed(ResourceSpansSeed(ctx))?.is_some())
+impl<'a> Doc<'_, 'a> {
+    fn pos(&self, off: usize) -> Position {
+        self.lines.position(off)
     }
-}
 
-#[derive(Clone, Copy)]
-enum RsField {
-    Resource,
-    ScopeSpans,
-    Other,
-}
-
-fn rs_field(k: &str) -> RsField {
-    match k {
-        "resource" => RsField::Resource,
-        "scopeSpans"
-        | "scope_spans"
-        | "instrumentationLibrarySpans"
-        | "instrumentation_library_spans" => RsField::ScopeSpans,
-        _ => RsField::Other,
+    fn error(&self, e: ScanError) -> (Position, String, String) {
+        (self.pos(e.at), self.path.to_string(), e.message)
     }
-}
 
-struct ResourceSpansSeed<'c, 'b, 's>(&'c mut Ctx<'b, 's>);
-
-impl<'de> DeserializeSeed<'de> for ResourceSpansSeed<'_, '_, '_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
+    /// A whole `TracesData` / `ExportTraceServiceRequest` object, then the end of the slice.
+    pub fn traces_data(&mut self, s: &mut Scan<'a>) -> Result<(), (Position, String, String)> {
+        self.path.clear();
+        let r = s
+            .object(|s, k| match k {
+                b"resourceSpans" | b"resource_spans" => {
+                    self.path.push_field("resourceSpans");
+                    s.array(|s, i| self.resource_spans_at(s, i))?;
+                    self.path.pop();
+                    Ok(())
+                }
+                _ => s.skip(),
+            })
+            .and_then(|_| s.end());
+        r.map_err(|e| self.error(e))
     }
-}
 
-impl<'de> Visitor<'de> for ResourceSpansSeed<'_, '_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a ResourceSpans object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let ctx = self.0;
-        let start = ctx.b.spans.len();
+    /// One element of `resourceSpans`, the `i`-th.
+    pub fn resource_spans_at(&mut self, s: &mut Scan<'a>, i: usize) -> R<()> {
+        self.path.push_index(i);
+        let start = self.b.spans.len();
         let mut attrs = Range32::default();
-        while let Some(k) = map.next_key_seed(KeySeed(rs_field))? {
-            match k {
-                RsField::Resource => {
-                    attrs = field!(ctx, "resource", map, ResourceSeed(&mut *ctx))?;
-                }
-                RsField::ScopeSpans => {
-                    field!(ctx, "scopeSpans", map, list::<ScopeSpansElem>(&mut *ctx))?;
-                }
-                RsField::Other => {
-                    map.next_value::<IgnoredAny>()?;
-                }
+        let r = s.object(|s, k| match k {
+            b"resource" => {
+                self.path.push_field("resource");
+                s.object(|s, k| match k {
+                    b"attributes" => {
+                        attrs = self.attributes(s, false)?;
+                        Ok(())
+                    }
+                    _ => s.skip(),
+                })?;
+                self.path.pop();
+                Ok(())
             }
+            b"scopeSpans"
+            | b"scope_spans"
+            | b"instrumentationLibrarySpans"
+            | b"instrumentation_library_spans" => {
+                self.path.push_field("scopeSpans");
+                s.array(|s, j| self.scope_spans(s, j))?;
+                self.path.pop();
+                Ok(())
+            }
+            _ => s.skip(),
+        });
+        let res = self.b.add_resource(attrs);
+        for sp in self.b.spans.get_mut(start..).unwrap_or(&mut []) {
+            sp.resource = res;
         }
-        let r = ctx.b.add_resource(attrs);
-        for s in ctx.b.spans.get_mut(start..).unwrap_or(&mut []) {
-            s.resource = r;
-        }
+        r?;
+        self.path.pop();
         Ok(())
     }
-}
 
-#[derive(Clone, Copy)]
-enum AttrsField {
-    Attributes,
-    Name,
-    Version,
-    Other,
-}
-
-fn attrs_field(k: &str) -> AttrsField {
-    match k {
-        "attributes" => AttrsField::Attributes,
-        "name" => AttrsField::Name,
-        "version" => AttrsField::Version,
-        _ => AttrsField::Other,
-    }
-}
-
-/// `Resource`: its attributes, pushed into the attribute arena.
-struct ResourceSeed<'c, 'b, 's>(&'c mut Ctx<'b, 's>);
-
-impl<'de> DeserializeSeed<'de> for ResourceSeed<'_, '_, '_> {
-    type Value = Range32;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Range32, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ResourceSeed<'_, '_, '_> {
-    type Value = Range32;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a Resource object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Range32, A::Error> {
-        let ctx = self.0;
-        let mut r = Range32::default();
-        while let Some(k) = map.next_key_seed(KeySeed(attrs_field))? {
-            match k {
-                AttrsField::Attributes => {
-                    r = field!(
-                        ctx,
-                        "attributes",
-                        map,
-                        AttrList {
-                            ctx: &mut *ctx,
-                            nested: false,
-                        }
-                    )?;
-                }
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-        }
-        Ok(r)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Range32, E> {
-        Ok(Range32::default())
-    }
-}
-
-struct ScopeSpansElem;
-
-impl Elem for ScopeSpansElem {
-    fn next<'de, A: SeqAccess<'de>>(ctx: &mut Ctx, seq: &mut A) -> Result<bool, A::Error> {
-        Ok(seq.next_element_seed(ScopeSpansSeed(ctx))?.is_some())
-    }
-}
-
-#[derive(Clone, Copy)]
-enum SsField {
-    Scope,
-    Spans,
-    Other,
-}
-
-fn ss_field(k: &str) -> SsField {
-    match k {
-        "scope" | "instrumentationLibrary" | "instrumentation_library" => SsField::Scope,
-        "spans" => SsField::Spans,
-        _ => SsField::Other,
-    }
-}
-
-struct ScopeSpansSeed<'c, 'b, 's>(&'c mut Ctx<'b, 's>);
-
-impl<'de> DeserializeSeed<'de> for ScopeSpansSeed<'_, '_, '_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ScopeSpansSeed<'_, '_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a ScopeSpans object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let ctx = self.0;
-        let start = ctx.b.spans.len();
+    fn scope_spans(&mut self, s: &mut Scan<'a>, i: usize) -> R<()> {
+        self.path.push_index(i);
+        let start = self.b.spans.len();
         let mut scope = Scope::default();
-        while let Some(k) = map.next_key_seed(KeySeed(ss_field))? {
-            match k {
-                SsField::Scope => scope = field!(ctx, "scope", map, ScopeSeed(&mut *ctx))?,
-                SsField::Spans => field!(ctx, "spans", map, list::<SpanElem>(&mut *ctx))?,
-                SsField::Other => {
-                    map.next_value::<IgnoredAny>()?;
-                }
+        let r = s.object(|s, k| match k {
+            b"scope" | b"instrumentationLibrary" | b"instrumentation_library" => {
+                self.path.push_field("scope");
+                s.object(|s, k| {
+                    match k {
+                        b"name" => scope.name = self.sym(s)?,
+                        b"version" => scope.version = self.sym(s)?,
+                        b"attributes" => scope.attrs = self.attributes(s, false)?,
+                        _ => s.skip()?,
+                    }
+                    Ok(())
+                })?;
+                self.path.pop();
+                Ok(())
             }
+            b"spans" => {
+                self.path.push_field("spans");
+                s.array(|s, j| self.span(s, j))?;
+                self.path.pop();
+                Ok(())
+            }
+            _ => s.skip(),
+        });
+        let id = self.b.add_scope(scope);
+        for sp in self.b.spans.get_mut(start..).unwrap_or(&mut []) {
+            sp.scope = id;
         }
-        let id = ctx.b.add_scope(scope);
-        for s in ctx.b.spans.get_mut(start..).unwrap_or(&mut []) {
-            s.scope = id;
-        }
+        r?;
+        self.path.pop();
         Ok(())
     }
-}
 
-struct ScopeSeed<'c, 'b, 's>(&'c mut Ctx<'b, 's>);
-
-impl<'de> DeserializeSeed<'de> for ScopeSeed<'_, '_, '_> {
-    type Value = Scope;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Scope, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ScopeSeed<'_, '_, '_> {
-    type Value = Scope;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an InstrumentationScope object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Scope, A::Error> {
-        let ctx = self.0;
-        let mut s = Scope::default();
-        while let Some(k) = map.next_key_seed(KeySeed(attrs_field))? {
-            match k {
-                AttrsField::Name => s.name = map.next_value_seed(SymSeed(ctx.b))?,
-                AttrsField::Version => s.version = map.next_value_seed(SymSeed(ctx.b))?,
-                AttrsField::Attributes => {
-                    s.attrs = field!(
-                        ctx,
-                        "attributes",
-                        map,
-                        AttrList {
-                            ctx: &mut *ctx,
-                            nested: false,
-                        }
-                    )?;
-                }
-                AttrsField::Other => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
+    /// A string, interned.
+    fn sym(&mut self, s: &mut Scan<'a>) -> R<Sym> {
+        if s.peek() != Some(b'"') && s.null() {
+            return Ok(Sym::EMPTY);
         }
-        Ok(s)
+        let at = s.pos;
+        let b = s.string()?;
+        self.b.strings.intern_bytes(&b).ok_or_else(|| ScanError {
+            at,
+            message: "string is not valid UTF-8".into(),
+        })
     }
-    fn visit_unit<E: de::Error>(self) -> Result<Scope, E> {
-        Ok(Scope::default())
+
+    fn field_sym(&mut self, s: &mut Scan<'a>, name: &'static str) -> R<Sym> {
+        self.path.push_field(name);
+        let v = self.sym(s)?;
+        self.path.pop();
+        Ok(v)
     }
-}
 
-// ---- Span -------------------------------------------------------------------------------------
-
-struct SpanElem;
-
-impl Elem for SpanElem {
-    fn next<'de, A: SeqAccess<'de>>(ctx: &mut Ctx, seq: &mut A) -> Result<bool, A::Error> {
-        Ok(seq.next_element_seed(SpanSeed(ctx))?.is_some())
+    fn id<const N: usize>(&mut self, s: &mut Scan<'a>, name: &'static str) -> R<IdAt<N>> {
+        self.path.push_field(name);
+        s.ws();
+        let at = s.pos;
+        let r = if s.peek() != Some(b'"') && s.null() {
+            Err(IdError::Empty)
+        } else {
+            id_from_text::<N>(&s.string()?, self.b.opts.accept_base64, false)
+        };
+        self.path.pop();
+        Ok((r, at))
     }
-}
 
-#[derive(Clone, Copy)]
-enum SpanField {
-    TraceId,
-    SpanId,
-    ParentSpanId,
-    TraceState,
-    Name,
-    Kind,
-    Start,
-    End,
-    Attributes,
-    Events,
-    Links,
-    Status,
-    Flags,
-    Other,
-}
-
-fn span_field(k: &str) -> SpanField {
-    match k {
-        "traceId" | "trace_id" => SpanField::TraceId,
-        "spanId" | "span_id" => SpanField::SpanId,
-        "parentSpanId" | "parent_span_id" => SpanField::ParentSpanId,
-        "traceState" | "trace_state" => SpanField::TraceState,
-        "name" => SpanField::Name,
-        "kind" => SpanField::Kind,
-        "startTimeUnixNano" | "start_time_unix_nano" => SpanField::Start,
-        "endTimeUnixNano" | "end_time_unix_nano" => SpanField::End,
-        "attributes" => SpanField::Attributes,
-        "events" => SpanField::Events,
-        "links" => SpanField::Links,
-        "status" => SpanField::Status,
-        "flags" => SpanField::Flags,
-        _ => SpanField::Other,
+    fn num(&mut self, s: &mut Scan<'a>, name: &'static str) -> R<u64> {
+        self.path.push_field(name);
+        let v = s.u64()?;
+        self.path.pop();
+        Ok(v)
     }
-}
 
-pub(crate) const KIND_SEED: EnumSeed<SpanKind> = EnumSeed {
-    what: "span kind",
-    from_int: SpanKind::from_i64,
-    from_name: SpanKind::from_name,
-};
-
-/// An id that could not be read, kept until the span's own ids are known.
-struct PendingLink {
-    index: usize,
-    what: &'static str,
-    err: IdError,
-    pos: Position,
-}
-
-struct SpanSeed<'c, 'b, 's>(&'c mut Ctx<'b, 's>);
-
-impl<'de> DeserializeSeed<'de> for SpanSeed<'_, '_, '_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
+    fn kind(&mut self, s: &mut Scan<'a>) -> R<SpanKind> {
+        self.path.push_field("kind");
+        let at = s.pos;
+        let k = if s.peek() == Some(b'"') {
+            let t = s.string()?;
+            let t = String::from_utf8_lossy(&t);
+            SpanKind::from_name(&t).ok_or_else(|| format!("`{t}` is not a span kind"))
+        } else {
+            let n = s.i64()?;
+            SpanKind::from_i64(n).ok_or_else(|| format!("{n} is not a span kind"))
+        };
+        let k = k.map_err(|message| ScanError { at, message })?;
+        self.path.pop();
+        Ok(k)
     }
-}
 
-impl<'de> Visitor<'de> for SpanSeed<'_, '_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a Span object")
+    fn status(&mut self, s: &mut Scan<'a>, sp: &mut Span) -> R<()> {
+        self.path.push_field("status");
+        s.object(|s, k| {
+            match k {
+                b"code" => {
+                    self.path.push_field("code");
+                    let at = s.pos;
+                    let c = if s.peek() == Some(b'"') {
+                        let t = s.string()?;
+                        let t = String::from_utf8_lossy(&t);
+                        StatusCode::from_name(&t)
+                            .ok_or_else(|| format!("`{t}` is not a status code"))
+                    } else {
+                        let n = s.i64()?;
+                        StatusCode::from_i64(n).ok_or_else(|| format!("{n} is not a status code"))
+                    };
+                    sp.status = c.map_err(|message| ScanError { at, message })?;
+                    self.path.pop();
+                }
+                b"message" => sp.status_message = self.field_sym(s, "message")?,
+                _ => s.skip()?,
+            }
+            Ok(())
+        })?;
+        self.path.pop();
+        Ok(())
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let ctx = self.0;
-        let mut trace = IdText::<16>::default();
-        let mut id = IdText::<8>::default();
-        let mut parent: Option<IdText<8>> = None;
-        let mut pending: Vec<PendingLink> = Vec::new();
-        let mut s = Span {
-            file: ctx.file,
+
+    fn span(&mut self, s: &mut Scan<'a>, i: usize) -> R<()> {
+        self.path.push_index(i);
+        let start_at = s.pos;
+        let mut sp = Span {
+            file: self.file,
             ..Span::default()
         };
-        while let Some(k) = map.next_key_seed(KeySeed(span_field))? {
+        let mut trace: IdAt<16> = (Err(IdError::Empty), start_at);
+        let mut id: IdAt<8> = (Err(IdError::Empty), start_at);
+        let mut parent: Option<IdAt<8>> = None;
+        let mut bad_links: Vec<(usize, &'static str, IdError, usize)> = Vec::new();
+        s.object(|s, k| {
             match k {
-                SpanField::TraceId => {
-                    trace = field!(ctx, "traceId", map, IdSeed::<16>::new(ctx, false))?
+                b"traceId" | b"trace_id" => trace = self.id::<16>(s, "traceId")?,
+                b"spanId" | b"span_id" => id = self.id::<8>(s, "spanId")?,
+                b"parentSpanId" | b"parent_span_id" => {
+                    parent = Some(self.id::<8>(s, "parentSpanId")?)
                 }
-                SpanField::SpanId => id = field!(ctx, "spanId", map, IdSeed::<8>::new(ctx, false))?,
-                SpanField::ParentSpanId => {
-                    parent = Some(field!(
-                        ctx,
-                        "parentSpanId",
-                        map,
-                        IdSeed::<8>::new(ctx, false)
-                    )?)
+                b"traceState" | b"trace_state" => {
+                    sp.trace_state = self.field_sym(s, "traceState")?
                 }
-                SpanField::TraceState => {
-                    s.trace_state = field!(ctx, "traceState", map, SymSeed(ctx.b))?
+                b"name" => sp.name = self.field_sym(s, "name")?,
+                b"kind" => sp.kind = self.kind(s)?,
+                b"startTimeUnixNano" | b"start_time_unix_nano" => {
+                    sp.start = self.num(s, "startTimeUnixNano")?
                 }
-                SpanField::Name => s.name = field!(ctx, "name", map, SymSeed(ctx.b))?,
-                SpanField::Kind => s.kind = field!(ctx, "kind", map, KIND_SEED)?,
-                SpanField::Start => s.start = field!(ctx, "startTimeUnixNano", map, U64Seed)?,
-                SpanField::End => s.end = field!(ctx, "endTimeUnixNano", map, U64Seed)?,
-                SpanField::Flags => {
-                    let f = field!(ctx, "flags", map, U64Seed)?;
-                    s.flags = f as u32;
+                b"endTimeUnixNano" | b"end_time_unix_nano" => {
+                    sp.end = self.num(s, "endTimeUnixNano")?
                 }
-                SpanField::Attributes => {
-                    s.attrs = field!(
-                        ctx,
-                        "attributes",
-                        map,
-                        AttrList {
-                            ctx: &mut *ctx,
-                            nested: false,
-                        }
-                    )?;
+                b"flags" => sp.flags = self.num(s, "flags")? as u32,
+                b"attributes" => sp.attrs = self.attributes(s, true)?,
+                b"events" => {
+                    self.path.push_field("events");
+                    let start = self.b.events.len();
+                    s.array(|s, j| self.event(s, j))?;
+                    sp.events = Range32::new(start, self.b.events.len());
+                    self.path.pop();
                 }
-                SpanField::Events => {
-                    let start = ctx.b.events.len();
-                    field!(ctx, "events", map, list::<EventElem>(&mut *ctx))?;
-                    s.events = Range32::new(start, ctx.b.events.len());
+                b"links" => {
+                    self.path.push_field("links");
+                    let start = self.b.links.len();
+                    s.array(|s, j| self.link(s, j, &mut bad_links))?;
+                    sp.links = Range32::new(start, self.b.links.len());
+                    self.path.pop();
                 }
-                SpanField::Links => {
-                    let start = ctx.b.links.len();
-                    ctx.path.push_field("links");
-                    map.next_value_seed(LinkList {
-                        ctx: &mut *ctx,
-                        pending: &mut pending,
-                    })?;
-                    ctx.path.pop();
-                    s.links = Range32::new(start, ctx.b.links.len());
-                }
-                SpanField::Status => {
-                    let (code, msg) = field!(ctx, "status", map, StatusSeed(&mut *ctx))?;
-                    s.status = code;
-                    s.status_message = msg;
-                }
-                SpanField::Other => {
-                    map.next_value::<IgnoredAny>()?;
-                }
+                b"status" => self.status(s, &mut sp)?,
+                _ => s.skip()?,
             }
+            Ok(())
+        })?;
+        let mut problems: Vec<(&'static str, &'static str, IdError, usize)> = Vec::new();
+        match trace.0 {
+            Ok(t) => sp.trace = TraceId(t),
+            Err(e) => problems.push(("traceId", "trace id", e, trace.1)),
         }
-        finish_span(ctx, s, trace, id, parent, pending);
-        Ok(())
-    }
-}
-
-fn finish_span(
-    ctx: &mut Ctx,
-    mut s: Span,
-    trace: IdText<16>,
-    id: IdText<8>,
-    parent: Option<IdText<8>>,
-    pending: Vec<PendingLink>,
-) {
-    let mut problems: Vec<(&'static str, &'static str, IdError, Position)> = Vec::new();
-    match trace.id {
-        Ok(t) => s.trace = TraceId(t),
-        Err(e) => problems.push((
-            "traceId",
-            "trace id",
-            e,
-            ctx.id_position(trace.ptr, trace.at),
-        )),
-    }
-    match id.id {
-        Ok(i) => s.id = SpanId(i),
-        Err(e) => {
-            s.marks |= marks::INVALID_ID;
-            problems.push(("spanId", "span id", e, ctx.id_position(id.ptr, id.at)));
-        }
-    }
-    if let Some(p) = parent {
-        match p.id {
-            Ok(i) => s.parent = SpanId(i),
-            // An empty or all-zero parent id means "no parent", as the Collector reads it.
-            Err(IdError::Empty) | Err(IdError::Zero) => {}
+        match id.0 {
+            Ok(t) => sp.id = SpanId(t),
             Err(e) => {
-                s.marks |= marks::INVALID_PARENT;
-                problems.push((
-                    "parentSpanId",
-                    "parent span id",
-                    e,
-                    ctx.id_position(p.ptr, p.at),
-                ));
+                sp.marks |= marks::INVALID_ID;
+                problems.push(("spanId", "span id", e, id.1));
             }
         }
-    }
-    let span = (s.marks & marks::INVALID_ID == 0).then_some(s.id);
-    for (field, what, err, pos) in problems {
-        let at = (pos, ctx.path_with(field));
-        ctx.b
-            .bad_id(s.trace, span, "span.invalid-id", what, &err, at);
-    }
-    for p in pending {
-        let link = format!(
-            "links[{}].{}",
-            p.index,
-            if p.what == "trace id" {
+        if let Some((p, at)) = parent {
+            match p {
+                Ok(t) => sp.parent = SpanId(t),
+                // An empty or all-zero parent id means "no parent", as the Collector reads it.
+                Err(IdError::Empty) | Err(IdError::Zero) => {}
+                Err(e) => {
+                    sp.marks |= marks::INVALID_PARENT;
+                    problems.push(("parentSpanId", "parent span id", e, at));
+                }
+            }
+        }
+        let owner = (sp.marks & marks::INVALID_ID == 0).then_some(sp.id);
+        for (field, what, err, at) in problems {
+            let where_ = (self.pos(at), format!("{}.{field}", self.path));
+            self.b
+                .bad_id(sp.trace, owner, "span.invalid-id", what, &err, where_);
+        }
+        for (j, what, err, at) in bad_links {
+            let f = if what == "trace id" {
                 "traceId"
             } else {
                 "spanId"
+            };
+            let where_ = (self.pos(at), format!("{}.links[{j}].{f}", self.path));
+            let what = format!("link's {what}");
+            self.b
+                .bad_id(sp.trace, owner, "link.invalid", &what, &err, where_);
+        }
+        self.b.spans.push(sp);
+        self.path.pop();
+        Ok(())
+    }
+
+    fn event(&mut self, s: &mut Scan<'a>, i: usize) -> R<()> {
+        self.path.push_index(i);
+        let mut e = Event::default();
+        s.object(|s, k| {
+            match k {
+                b"timeUnixNano" | b"time_unix_nano" => e.time = self.num(s, "timeUnixNano")?,
+                b"name" => e.name = self.field_sym(s, "name")?,
+                b"attributes" => e.attrs = self.attributes(s, true)?,
+                _ => s.skip()?,
             }
-        );
-        let at = (p.pos, ctx.path_with(&link));
-        let what = format!("link's {}", p.what);
-        ctx.b
-            .bad_id(s.trace, span, "link.invalid", &what, &p.err, at);
+            Ok(())
+        })?;
+        self.b.events.push(e);
+        self.path.pop();
+        Ok(())
     }
-    ctx.b.spans.push(s);
-}
 
-// ---- Attributes -------------------------------------------------------------------------------
-
-/// A list of `KeyValue`s: pushed straight into the attribute arena, or (nested in a `kvlist`)
-/// collected and appended to the nested arena so that each list stays contiguous.
-pub(crate) struct AttrList<'c, 'b, 's> {
-    pub ctx: &'c mut Ctx<'b, 's>,
-    pub nested: bool,
-}
-
-impl<'de> DeserializeSeed<'de> for AttrList<'_, '_, '_> {
-    type Value = Range32;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Range32, D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for AttrList<'_, '_, '_> {
-    type Value = Range32;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a list of KeyValue objects")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Range32, A::Error> {
-        let ctx = self.ctx;
-        ctx.path.push_index(0);
-        let mut i = 0;
-        let r = if self.nested {
-            let mut local = Vec::new();
-            while let Some(a) = seq.next_element_seed(KeyValueSeed(ctx))? {
-                local.push(a);
-                i += 1;
-                ctx.path.set_index(i);
+    fn link(
+        &mut self,
+        s: &mut Scan<'a>,
+        i: usize,
+        bad: &mut Vec<(usize, &'static str, IdError, usize)>,
+    ) -> R<()> {
+        self.path.push_index(i);
+        let mut l = Link::default();
+        let at = s.pos;
+        let mut trace: IdAt<16> = (Err(IdError::Empty), at);
+        let mut span: IdAt<8> = (Err(IdError::Empty), at);
+        s.object(|s, k| {
+            match k {
+                b"traceId" | b"trace_id" => trace = self.id::<16>(s, "traceId")?,
+                b"spanId" | b"span_id" => span = self.id::<8>(s, "spanId")?,
+                b"traceState" | b"trace_state" => {
+                    l.trace_state = self.field_sym(s, "traceState")?
+                }
+                b"flags" => l.flags = self.num(s, "flags")? as u32,
+                b"attributes" => l.attrs = self.attributes(s, false)?,
+                _ => s.skip()?,
             }
-            let start = ctx.b.nested.len();
-            ctx.b.nested.extend_from_slice(&local);
-            Range32::new(start, ctx.b.nested.len())
+            Ok(())
+        })?;
+        match trace.0 {
+            Ok(t) => l.trace = TraceId(t),
+            Err(e) => bad.push((i, "trace id", e, trace.1)),
+        }
+        match span.0 {
+            Ok(t) => l.span = SpanId(t),
+            Err(e) => bad.push((i, "span id", e, span.1)),
+        }
+        l.invalid = l.trace == TraceId::INVALID || l.span == SpanId::INVALID;
+        self.b.links.push(l);
+        self.path.pop();
+        Ok(())
+    }
+
+    /// A list of `KeyValue`s into the attribute arena; `share` lets equal lists share storage.
+    fn attributes(&mut self, s: &mut Scan<'a>, share: bool) -> R<Range32> {
+        self.path.push_field("attributes");
+        let start = self.b.attrs.len();
+        s.array(|s, i| {
+            self.path.push_index(i);
+            let a = self.key_value(s, 0)?;
+            self.b.attrs.push(a);
+            self.path.pop();
+            Ok(())
+        })?;
+        self.path.pop();
+        Ok(if share {
+            self.b.share_attrs(start)
         } else {
-            let start = ctx.b.attrs.len();
-            while let Some(a) = seq.next_element_seed(KeyValueSeed(ctx))? {
-                ctx.b.attrs.push(a);
-                i += 1;
-                ctx.path.set_index(i);
-            }
-            Range32::new(start, ctx.b.attrs.len())
-        };
-        ctx.path.pop();
-        Ok(r)
+            Range32::new(start, self.b.attrs.len())
+        })
     }
-    fn visit_unit<E: de::Error>(self) -> Result<Range32, E> {
-        Ok(Range32::default())
-    }
-}
 
-#[derive(Clone, Copy)]
-enum KvField {
-    Key,
-    Value,
-    Other,
-}
-
-fn kv_field(k: &str) -> KvField {
-    match k {
-        "key" => KvField::Key,
-        "value" => KvField::Value,
-        _ => KvField::Other,
-    }
-}
-
-struct KeyValueSeed<'c, 'b, 's>(&'c mut Ctx<'b, 's>);
-
-impl<'de> DeserializeSeed<'de> for KeyValueSeed<'_, '_, '_> {
-    type Value = Attr;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Attr, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for KeyValueSeed<'_, '_, '_> {
-    type Value = Attr;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a KeyValue object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Attr, A::Error> {
-        let ctx = self.0;
+    fn key_value(&mut self, s: &mut Scan<'a>, depth: u32) -> R<Attr> {
         let mut key = Sym::EMPTY;
         let mut value = Value::Empty;
-        while let Some(k) = map.next_key_seed(KeySeed(kv_field))? {
+        s.object(|s, k| {
             match k {
-                KvField::Key => key = map.next_value_seed(SymSeed(ctx.b))?,
-                KvField::Value => value = field!(ctx, "value", map, AnyValueSeed(&mut *ctx))?,
-                KvField::Other => {
-                    map.next_value::<IgnoredAny>()?;
+                b"key" => key = self.sym(s)?,
+                b"value" => {
+                    self.path.push_field("value");
+                    value = self.any_value(s, depth)?;
+                    self.path.pop();
                 }
+                _ => s.skip()?,
             }
-        }
+            Ok(())
+        })?;
         Ok(Attr::new(key, value))
     }
-}
 
-#[derive(Clone, Copy)]
-enum AnyField {
-    Str,
-    Bool,
-    Int,
-    Double,
-    Array,
-    KvList,
-    Bytes,
-    Other,
-}
-
-fn any_field(k: &str) -> AnyField {
-    match k {
-        "stringValue" | "string_value" => AnyField::Str,
-        "boolValue" | "bool_value" => AnyField::Bool,
-        "intValue" | "int_value" => AnyField::Int,
-        "doubleValue" | "double_value" => AnyField::Double,
-        "arrayValue" | "array_value" => AnyField::Array,
-        "kvlistValue" | "kvlist_value" => AnyField::KvList,
-        "bytesValue" | "bytes_value" => AnyField::Bytes,
-        _ => AnyField::Other,
-    }
-}
-
-/// `AnyValue`, with nested arrays and lists in their arenas.
-pub(crate) struct AnyValueSeed<'c, 'b, 's>(pub &'c mut Ctx<'b, 's>);
-
-impl<'de> DeserializeSeed<'de> for AnyValueSeed<'_, '_, '_> {
-    type Value = Value;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for AnyValueSeed<'_, '_, '_> {
-    type Value = Value;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an AnyValue object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let ctx = self.0;
+    fn any_value(&mut self, s: &mut Scan<'a>, depth: u32) -> R<Value> {
+        if depth > 64 {
+            return s.err("values nested more than 64 deep");
+        }
         let mut v = Value::Empty;
-        while let Some(k) = map.next_key_seed(KeySeed(any_field))? {
+        s.object(|s, k| {
             v = match k {
-                AnyField::Str => Value::Str(map.next_value_seed(SymSeed(ctx.b))?),
-                AnyField::Bool => Value::Bool(map.next_value::<bool>()?),
-                AnyField::Int => Value::Int(field!(ctx, "intValue", map, I64Seed)?),
-                AnyField::Double => Value::Double(field!(ctx, "doubleValue", map, F64Seed)?),
-                AnyField::Bytes => {
-                    let text: std::borrow::Cow<'de, str> = map.next_value()?;
-                    let bytes = super::ids::decode_base64(text.as_bytes()).ok_or_else(|| {
-                        de::Error::custom(
-                            "bytesValue is not base64 (OTLP/JSON writes bytes as base64)",
-                        )
+                b"stringValue" | b"string_value" => Value::Str(self.sym(s)?),
+                b"boolValue" | b"bool_value" => Value::Bool(s.bool()?),
+                b"intValue" | b"int_value" => Value::Int(s.i64()?),
+                b"doubleValue" | b"double_value" => Value::Double(s.f64()?),
+                b"bytesValue" | b"bytes_value" => {
+                    let at = s.pos;
+                    let text = s.string()?;
+                    let bytes = decode_base64(&text).ok_or_else(|| ScanError {
+                        at,
+                        message: "bytesValue is not base64 (OTLP/JSON writes bytes as base64)"
+                            .into(),
                     })?;
-                    let start = ctx.b.blobs.len();
-                    ctx.b.blobs.extend_from_slice(&bytes);
+                    let start = self.b.blobs.len() as u32;
+                    self.b.blobs.extend_from_slice(&bytes);
                     Value::Bytes {
-                        start: start as u32,
+                        start,
                         len: bytes.len() as u32,
                     }
                 }
-                AnyField::Array => {
-                    let r = field!(
-                        ctx,
-                        "arrayValue",
-                        map,
-                        Wrapped {
-                            ctx: &mut *ctx,
-                            kv: false,
-                        }
-                    )?;
+                b"arrayValue" | b"array_value" => {
+                    let mut local = Vec::new();
+                    s.object(|s, k| match k {
+                        b"values" => s.array(|s, _| {
+                            local.push(Attr::new(Sym::EMPTY, self.any_value(s, depth + 1)?));
+                            Ok(())
+                        }),
+                        _ => s.skip(),
+                    })?;
+                    let start = self.b.values.len() as u32;
+                    self.b.values.extend_from_slice(&local);
                     Value::Array {
-                        start: r.start,
-                        len: r.len,
+                        start,
+                        len: local.len() as u32,
                     }
                 }
-                AnyField::KvList => {
-                    let r = field!(
-                        ctx,
-                        "kvlistValue",
-                        map,
-                        Wrapped {
-                            ctx: &mut *ctx,
-                            kv: true
-                        }
-                    )?;
+                b"kvlistValue" | b"kvlist_value" => {
+                    let mut local = Vec::new();
+                    s.object(|s, k| match k {
+                        b"values" => s.array(|s, _| {
+                            local.push(self.key_value(s, depth + 1)?);
+                            Ok(())
+                        }),
+                        _ => s.skip(),
+                    })?;
+                    let start = self.b.nested.len() as u32;
+                    self.b.nested.extend_from_slice(&local);
                     Value::KvList {
-                        start: r.start,
-                        len: r.len,
+                        start,
+                        len: local.len() as u32,
                     }
                 }
-                AnyField::Other => {
-                    map.next_value::<IgnoredAny>()?;
+                _ => {
+                    s.skip()?;
                     v
                 }
             };
-        }
+            Ok(())
+        })?;
         Ok(v)
     }
-    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
-        Ok(Value::Empty)
-    }
 }
 
-/// `ArrayValue` / `KeyValueList`: an object whose `values` is the list.
-struct Wrapped<'c, 'b, 's> {
-    ctx: &'c mut Ctx<'b, 's>,
-    kv: bool,
-}
-
-impl<'de> DeserializeSeed<'de> for Wrapped<'_, '_, '_> {
-    type Value = Range32;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Range32, D::Error> {
-        d.deserialize_map(self)
+/// Whether a JSON object's first key says it is OTLP (`resourceSpans`), judged from its first
+/// bytes; anything else (Jaeger, Zipkin) goes to the serde readers.
+pub(crate) fn looks_like_otlp(head: &[u8]) -> bool {
+    let mut s = Scan::new(head);
+    if s.peek() != Some(b'{') {
+        return false;
     }
-}
-
-impl<'de> Visitor<'de> for Wrapped<'_, '_, '_> {
-    type Value = Range32;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an object with `values`")
+    s.pos += 1;
+    if s.peek() == Some(b'}') {
+        return true;
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Range32, A::Error> {
-        let ctx = self.ctx;
-        let mut r = Range32::default();
-        while let Some(k) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            if k == "values" {
-                r = if self.kv {
-                    field!(
-                        ctx,
-                        "values",
-                        map,
-                        AttrList {
-                            ctx: &mut *ctx,
-                            nested: true,
-                        }
-                    )?
-                } else {
-                    field!(ctx, "values", map, ValueList(&mut *ctx))?
-                };
-            } else {
-                map.next_value::<IgnoredAny>()?;
-            }
-        }
-        Ok(r)
-    }
-}
-
-struct ValueList<'c, 'b, 's>(&'c mut Ctx<'b, 's>);
-
-impl<'de> DeserializeSeed<'de> for ValueList<'_, '_, '_> {
-    type Value = Range32;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Range32, D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for ValueList<'_, '_, '_> {
-    type Value = Range32;
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a list of AnyValue objects")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Range32, A::Error> {
-        let ctx = self.0;
-        let mut local = Vec::new();
-        ctx.path.push_index(0);
-        while let Some(v) = seq.next_element_seed(AnyValueSeed(ctx))? {
-            local.push(Attr::new(Sym::EMPTY, v));
-            ctx.path.set_index(local.len());
-        }
-        ctx.path.pop();
-        let start = ctx.b.values.len();
-        ctx.b.values.extend_from_slice(&local);
-        Ok(Range32::new(start, ctx.b.values.len()))
-    }
-}
-
-// ---- Events, links, status --------------------------------------------------------------------
-
-struct EventElem;
-
-impl Elem for EventElem {
-    fn next<'de, A: SeqAccess<'de>>(ctx: &mut Ctx, seq: &mut A) -> Result<bool, A::Error> {
-        Ok(seq.next_element_seed(EventSeed(ctx))?.is_some())
-    }
-}
-
-#[derive(Clone, Copy)]
-enum EvField {
-    Time,
-    Name,
-    Attributes,
-    Other,
-}
-
-fn ev_field(k: &str) -> EvField {
-    match k {
-        "timeUnixNano" | "time_unix_nano" => EvField::Time,
-        "name" => EvField::Name,
-        "attributes" => EvField::Attributes,
-        _ => EvField::Other,
-    }
-}
-
-struct EventSeed<'c, 'b, 's>(&'c mut Ctx<'b, 's>);
-
-impl<'de> DeserializeSeed<'de> for EventSeed<'_, '_, '_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for EventSeed<'_, '_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an Event object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let ctx = self.0;
-        let mut e = Event::default();
-        while let Some(k) = map.next_key_seed(KeySeed(ev_field))? {
-            match k {
-                EvField::Time => e.time = field!(ctx, "timeUnixNano", map, U64Seed)?,
-                EvField::Name => e.name = map.next_value_seed(SymSeed(ctx.b))?,
-                EvField::Attributes => {
-                    e.attrs = field!(
-                        ctx,
-                        "attributes",
-                        map,
-                        AttrList {
-                            ctx: &mut *ctx,
-                            nested: false,
-                        }
-                    )?
-                }
-                EvField::Other => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-        }
-        ctx.b.events.push(e);
-        Ok(())
-    }
-}
-
-struct LinkList<'c, 'b, 's, 'p> {
-    ctx: &'c mut Ctx<'b, 's>,
-    pending: &'p mut Vec<PendingLink>,
-}
-
-impl<'de> DeserializeSeed<'de> for LinkList<'_, '_, '_, '_> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_seq(self)
-    }
-}
-
-impl<'de> Visitor<'de> for LinkList<'_, '_, '_, '_> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a list of Link objects")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        let ctx = self.ctx;
-        ctx.path.push_index(0);
-        let mut i = 0;
-        while let Some((mut link, bad)) = seq.next_element_seed(LinkSeed(ctx))? {
-            for (what, err, pos) in bad {
-                link.invalid = true;
-                self.pending.push(PendingLink {
-                    index: i,
-                    what,
-                    err,
-                    pos,
-                });
-            }
-            ctx.b.links.push(link);
-            i += 1;
-            ctx.path.set_index(i);
-        }
-        ctx.path.pop();
-        Ok(())
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
-        Ok(())
-    }
-}
-
-type BadIds = Vec<(&'static str, IdError, Position)>;
-
-struct LinkSeed<'c, 'b, 's>(&'c mut Ctx<'b, 's>);
-
-impl<'de> DeserializeSeed<'de> for LinkSeed<'_, '_, '_> {
-    type Value = (Link, BadIds);
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for LinkSeed<'_, '_, '_> {
-    type Value = (Link, BadIds);
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a Link object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let ctx = self.0;
-        let mut l = Link::default();
-        let mut trace = IdText::<16>::default();
-        let mut span = IdText::<8>::default();
-        while let Some(k) = map.next_key_seed(KeySeed(span_field))? {
-            match k {
-                SpanField::TraceId => {
-                    trace = field!(ctx, "traceId", map, IdSeed::<16>::new(ctx, false))?
-                }
-                SpanField::SpanId => span = map.next_value_seed(IdSeed::<8>::new(ctx, false))?,
-                SpanField::TraceState => l.trace_state = map.next_value_seed(SymSeed(ctx.b))?,
-                SpanField::Flags => l.flags = field!(ctx, "flags", map, U64Seed)? as u32,
-                SpanField::Attributes => {
-                    l.attrs = field!(
-                        ctx,
-                        "attributes",
-                        map,
-                        AttrList {
-                            ctx: &mut *ctx,
-                            nested: false,
-                        }
-                    )?
-                }
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-        }
-        let mut bad = Vec::new();
-        match trace.id {
-            Ok(t) => l.trace = TraceId(t),
-            Err(e) => bad.push(("trace id", e, ctx.id_position(trace.ptr, trace.at))),
-        }
-        match span.id {
-            Ok(s) => l.span = SpanId(s),
-            Err(e) => bad.push(("span id", e, ctx.id_position(span.ptr, span.at))),
-        }
-        Ok((l, bad))
-    }
-}
-
-#[derive(Clone, Copy)]
-enum StField {
-    Code,
-    Message,
-    Other,
-}
-
-fn st_field(k: &str) -> StField {
-    match k {
-        "code" => StField::Code,
-        "message" => StField::Message,
-        _ => StField::Other,
-    }
-}
-
-struct StatusSeed<'c, 'b, 's>(&'c mut Ctx<'b, 's>);
-
-impl<'de> DeserializeSeed<'de> for StatusSeed<'_, '_, '_> {
-    type Value = (StatusCode, Sym);
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_map(self)
-    }
-}
-
-impl<'de> Visitor<'de> for StatusSeed<'_, '_, '_> {
-    type Value = (StatusCode, Sym);
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a Status object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let ctx = self.0;
-        let mut code = StatusCode::Unset;
-        let mut msg = Sym::EMPTY;
-        while let Some(k) = map.next_key_seed(KeySeed(st_field))? {
-            match k {
-                StField::Code => {
-                    code = field!(
-                        ctx,
-                        "code",
-                        map,
-                        EnumSeed {
-                            what: "status code",
-                            from_int: StatusCode::from_i64,
-                            from_name: StatusCode::from_name,
-                        }
-                    )?
-                }
-                StField::Message => msg = map.next_value_seed(SymSeed(ctx.b))?,
-                StField::Other => {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-        }
-        Ok((code, msg))
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok((StatusCode::Unset, Sym::EMPTY))
+    match s.string() {
+        Ok(k) => !matches!(
+            &*k,
+            b"data"
+                | b"spans"
+                | b"processes"
+                | b"traceID"
+                | b"warnings"
+                | b"total"
+                | b"limit"
+                | b"offset"
+                | b"errors"
+        ),
+        Err(_) => true,
     }
 }

@@ -418,7 +418,7 @@ impl<'b> Decoder<'b> {
         })();
         let a0 = self.b.attrs.len();
         self.b.attrs.extend_from_slice(&attrs);
-        s.attrs = Range32::new(a0, self.b.attrs.len());
+        s.attrs = self.b.share_attrs(a0);
         self.span_attrs = attrs;
         s.events = Range32::new(ev_start, self.b.events.len());
         s.links = Range32::new(link_start, self.b.links.len());
@@ -502,7 +502,7 @@ impl<'b> Decoder<'b> {
                 _ => w.skip(wt)?,
             }
         }
-        e.attrs = Range32::new(start, self.b.attrs.len());
+        e.attrs = self.b.share_attrs(start);
         Ok(e)
     }
 

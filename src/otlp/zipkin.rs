@@ -8,7 +8,7 @@ use super::ids::IdError;
 use super::jaeger::ScalarSeed;
 use super::jsonutil::*;
 use super::model::*;
-use super::otlp_json::Elem;
+
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::borrow::Cow;
 use std::fmt;
@@ -57,7 +57,7 @@ impl<'de> Visitor<'de> for SpanSeed<'_, '_, '_> {
                 "name" => s.name = map.next_value_seed(SymSeed(ctx.b))?,
                 "kind" => {
                     ctx.path.push_field("kind");
-                    s.kind = map.next_value_seed(super::otlp_json::KIND_SEED)?;
+                    s.kind = map.next_value_seed(KIND_SEED)?;
                     ctx.path.pop();
                 }
                 "timestamp" => {

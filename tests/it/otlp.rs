@@ -438,7 +438,9 @@ proptest! {
 
     #[test]
     fn well_formed_forests_pass_every_rule(traces in gen_forest(), scramble in any::<u64>()) {
-        for bytes in [to_json(&traces, scramble).into_bytes(), to_proto(&traces)] {
+        let json = to_json(&traces, scramble);
+        let pretty = serde_json::to_string_pretty(&serde_json::from_str::<serde_json::Value>(&json).unwrap()).unwrap();
+        for bytes in [json.into_bytes(), pretty.into_bytes(), to_proto(&traces)] {
             let d = read(&bytes);
             prop_assert!(d.errors.is_empty(), "{:?}", d.errors);
             prop_assert_eq!(broken(&d.forest), Vec::<String>::new());
@@ -457,7 +459,6 @@ proptest! {
 
     #[test]
     fn dropping_a_parent_is_an_orphan(traces in gen_forest(), pick in any::<usize>()) {
-        let mut traces = traces;
         let t = pick % traces.len();
         // A span with children, other than the root: remove it, its children are orphans.
         let with_kids: Vec<usize> = (1..traces[t].spans.len())
@@ -500,13 +501,24 @@ proptest! {
     #[test]
     fn duplicating_an_id_is_reported(traces in gen_forest(), pick in any::<usize>()) {
         let mut traces = traces;
-        let t = pick % traces.len();
-        prop_assume!(traces[t].spans.len() >= 2);
-        let n = traces[t].spans.len();
-        let (a, b) = (pick % n, (pick / n) % n);
-        prop_assume!(a != b);
-        // Leaves only: a child of either would have an ambiguous parent.
-        prop_assume!(!traces[t].spans.iter().any(|s| s.parent == Some(a) || s.parent == Some(b)));
+        // Two leaves of one trace: a child of either would have an ambiguous parent.
+        let candidates: Vec<(usize, Vec<usize>)> = traces
+            .iter()
+            .enumerate()
+            .map(|(t, tr)| {
+                let leaves: Vec<usize> = (0..tr.spans.len())
+                    .filter(|&i| !tr.spans.iter().any(|s| s.parent == Some(i)))
+                    .collect();
+                (t, leaves)
+            })
+            .filter(|(_, l)| l.len() >= 2)
+            .collect();
+        prop_assume!(!candidates.is_empty());
+        let (t, leaves) = &candidates[pick % candidates.len()];
+        let t = *t;
+        let ia = (pick / 3) % leaves.len();
+        let ib = (ia + 1 + (pick / 17) % (leaves.len() - 1)) % leaves.len();
+        let (a, b) = (leaves[ia], leaves[ib]);
         traces[t].spans[b].id = traces[t].spans[a].id;
         for bytes in [to_json(&traces, pick as u64).into_bytes(), to_proto(&traces)] {
             let d = read(&bytes);

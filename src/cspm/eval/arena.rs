@@ -197,6 +197,11 @@ impl Arena {
         e
     }
 
+    /// The id of an already interned event.
+    pub fn event_id(&self, v: &Value) -> Option<EventId> {
+        self.event_ids.get(v).copied()
+    }
+
     pub fn event_value(&self, e: EventId) -> Option<&Value> {
         self.events.get(e as usize).and_then(|v| v.as_ref())
     }
@@ -215,6 +220,13 @@ impl Arena {
 
     pub fn event_count(&self) -> u32 {
         self.events.len() as u32
+    }
+
+    /// The call node for `target` when the call exists already.
+    pub fn find_call(&mut self, target: &CallTarget) -> Option<ProcId> {
+        let key = CallKey(target.clone());
+        let c = *self.call_ids.get(&key)?;
+        Some(self.node(ProcNode::Call(c)))
     }
 
     /// The call node for `target`, creating the call the first time.

@@ -537,7 +537,7 @@ impl<'a> Lower<'a> {
             }
             DeclKind::Assert(a) => {
                 let before = self.diags.len();
-                let decl = self.assertion(a, d.span);
+                let decl = self.assertion(a, d);
                 let error = self.diags[before..]
                     .iter()
                     .find(|d| d.severity == Severity::Error)
@@ -582,7 +582,8 @@ impl<'a> Lower<'a> {
         }
     }
 
-    fn assertion(&mut self, a: &ast::Assertion, span: Span) -> AssertDecl {
+    fn assertion(&mut self, a: &ast::Assertion, d: &ast::Decl) -> AssertDecl {
+        let span = d.span;
         use ast::AssertKind as K;
         let kind = match &a.kind {
             K::Refinement { spec, model, imp } => AssertKind::Refinement {
@@ -618,15 +619,18 @@ impl<'a> Lower<'a> {
                 ast::AssertOption::PartialOrderReduce { .. } => partial_order_reduce = true,
             }
         }
-        let file = self.map.file(span.file);
-        let text = file
-            .text
-            .get(span.start as usize..span.end as usize)
-            .unwrap_or("")
+        let printed = crate::cspm::pretty::decl(d, self.interner);
+        let text = printed
             .trim()
-            .trim_start_matches("assert")
-            .trim()
-            .to_string();
+            .strip_prefix("assert")
+            .unwrap_or(printed.trim())
+            .trim();
+        // `negated` carries the `not`.
+        let text = match text.strip_prefix("not ") {
+            Some(t) if a.negated => t.trim(),
+            _ => text,
+        }
+        .to_string();
         AssertDecl {
             negated: a.negated,
             kind,
@@ -974,9 +978,8 @@ impl<'a> Lower<'a> {
             E::Var(n) => match self.lookup(*n) {
                 Ok(v) => ExprKind::Var(v),
                 Err(msg) => {
-                    if msg.starts_with("unsupported") {
-                        self.unsupported(n.span, "modules");
-                    } else {
+                    // A module's qualified names: the module declaration reported it.
+                    if !msg.starts_with("unsupported") {
                         self.diags
                             .push(Diagnostic::error(n.span, msg.clone()).with_label("not defined"));
                     }

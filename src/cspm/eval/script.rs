@@ -68,16 +68,15 @@ impl Script {
     pub fn load(root: &str, loader: &mut dyn Loader) -> Result<Script, ScriptErrors> {
         let mut map = SourceMap::default();
         let mut names = Interner::default();
-        let mut diags = Vec::new();
-        let decls = load_decls(root, loader, &mut map, &mut names, &mut diags);
-        if diags.iter().any(|d| d.severity == Severity::Error) {
+        let loaded = crate::cspm::load::load(root, loader, &mut map, &mut names);
+        if loaded.has_errors() {
             return Err(ScriptErrors {
-                diagnostics: diags,
+                diagnostics: loaded.diagnostics,
                 source_map: map,
             });
         }
-        let refs: Vec<&ast::Decl> = decls.iter().collect();
-        Script::from_decls(&refs, map, names, diags)
+        let refs: Vec<&ast::Decl> = loaded.module.decls.iter().collect();
+        Script::from_decls(&refs, map, names, loaded.diagnostics)
     }
 
     /// Lowers and evaluates already parsed declarations (includes spliced in, in order).
@@ -439,77 +438,12 @@ impl ProcSource for Script {
     }
 }
 
-/// Reads `root` and splices its includes in place (relative to the including file; cycles
-/// reported), parsing every file.
-fn load_decls(
-    root: &str,
-    loader: &mut dyn Loader,
-    map: &mut SourceMap,
-    names: &mut Interner,
-    diags: &mut Vec<Diagnostic>,
-) -> Vec<ast::Decl> {
-    let mut out = Vec::new();
-    let mut stack: Vec<String> = Vec::new();
-    match loader.load(root, None) {
-        Ok((name, text)) => {
-            splice_file(name, text, loader, map, names, diags, &mut stack, &mut out);
-        }
-        Err(e) => {
-            let f = map.add(root, "");
-            diags.push(Diagnostic::error(Span::new(f, 0, 0), e));
-        }
-    }
-    out
-}
-
-#[allow(clippy::too_many_arguments)]
-fn splice_file(
-    name: String,
-    text: String,
-    loader: &mut dyn Loader,
-    map: &mut SourceMap,
-    names: &mut Interner,
-    diags: &mut Vec<Diagnostic>,
-    stack: &mut Vec<String>,
-    out: &mut Vec<ast::Decl>,
-) {
-    let file = map.add(name.clone(), text.clone());
-    let (module, ds) = crate::cspm::parse(file, &text, names);
-    diags.extend(ds);
-    stack.push(name.clone());
-    for d in module.decls {
-        if let DeclKind::Include { path, path_span } = &d.kind {
-            match loader.load(path, Some(&name)) {
-                Ok((inc, text)) => {
-                    if stack.contains(&inc) {
-                        diags.push(
-                            Diagnostic::error(
-                                *path_span,
-                                format!("include cycle: `{inc}` includes itself"),
-                            )
-                            .with_label("included again here"),
-                        );
-                        continue;
-                    }
-                    splice_file(inc, text, loader, map, names, diags, stack, out);
-                }
-                Err(e) => diags.push(
-                    Diagnostic::error(*path_span, format!("cannot include `{path}`: {e}"))
-                        .with_label("included here"),
-                ),
-            }
-            continue;
-        }
-        out.push(d);
-    }
-    stack.pop();
-}
-
 /// The scope check of `cspot parse`: unknown names, split definitions, arity mismatches
 /// between clauses, found without evaluating anything. Unsupported sections (modules, `Timed`)
 /// are warnings here.
-pub fn check_scopes(decls: &[&ast::Decl], names: &Interner, map: &SourceMap) -> Vec<Diagnostic> {
-    let Lowered { diags, .. } = lower::lower(decls, names, map);
+pub fn check_scopes(module: &ast::Module, names: &Interner, map: &SourceMap) -> Vec<Diagnostic> {
+    let decls: Vec<&ast::Decl> = module.decls.iter().collect();
+    let Lowered { diags, .. } = lower::lower(&decls, names, map);
     diags
         .into_iter()
         .map(|mut d| {
@@ -519,4 +453,14 @@ pub fn check_scopes(decls: &[&ast::Decl], names: &Interner, map: &SourceMap) -> 
             d
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    /// The engine may move a script to another thread.
+    #[test]
+    fn script_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<super::Script>();
+    }
 }

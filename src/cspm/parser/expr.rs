@@ -127,14 +127,11 @@ pub fn expr_bp(i: Toks<'_>, min: u8) -> PResult<'_, Expr> {
                     _ => lbp + 1,
                 };
                 let (r, rhs) = operand(after, depth, rbp)?;
-                if assoc == Assoc::None {
-                    if let Some((l2, _)) = infix_level(r.kind(), r.in_seq) {
-                        if l2 == lbp {
-                            return Err(
-                                r.fail_msg("comparison operators do not chain: add parentheses")
-                            );
-                        }
-                    }
+                if assoc == Assoc::None
+                    && let Some((l2, _)) = infix_level(r.kind(), r.in_seq)
+                    && l2 == lbp
+                {
+                    return Err(r.fail_msg("comparison operators do not chain: add parentheses"));
                 }
                 let span = lhs.span.to(rhs.span);
                 (
@@ -362,6 +359,12 @@ fn prefix(i: Toks<'_>) -> PResult<'_, Expr> {
         Tok::False => lit(ExprKind::Bool(false)),
         Tok::Char => lit(ExprKind::Char(char_value(i, t))),
         Tok::Str => lit(ExprKind::String(string_value(cx.text(t)))),
+        Tok::Ident if cx.text(t) == "include" && after.at(Tok::Str) => {
+            Err(nom::Err::Failure(PErr::message(
+                t,
+                "`include` must start a declaration: the declaration before it is unfinished",
+            )))
+        }
         Tok::Ident => lit(ExprKind::Var(cx.name(t))),
         Tok::EmptySeq => lit(ExprKind::Seq(Vec::new())),
         Tok::LParen => paren(i),
@@ -619,11 +622,11 @@ pub fn stmt_list(i: Toks<'_>) -> PResult<'_, Vec<Stmt>> {
 
 /// A generator `p <- e` / `p : e`, or a boolean filter.
 fn stmt(i: Toks<'_>) -> PResult<'_, Stmt> {
-    if let Ok((r, pat)) = pattern(i) {
-        if r.at(Tok::LArrow) || r.at(Tok::Colon) {
-            let (r, source) = expr(r.bump()).map_err(|e| commit(e, "an expression"))?;
-            return Ok((r, Stmt::Gen { pat, source }));
-        }
+    if let Ok((r, pat)) = pattern(i)
+        && (r.at(Tok::LArrow) || r.at(Tok::Colon))
+    {
+        let (r, source) = expr(r.bump()).map_err(|e| commit(e, "an expression"))?;
+        return Ok((r, Stmt::Gen { pat, source }));
     }
     let (r, e) = expr(i)?;
     Ok((r, Stmt::Pred(e)))

@@ -11,9 +11,16 @@ use crate::cspm::ast::{Interner, Name, Symbol};
 use crate::cspm::lexer::{Tok, Token, fixed_text};
 use crate::cspm::source::{Diagnostic, FileId, Span};
 
-/// The deepest nesting the parser accepts (brackets, operands, operator chains); deeper input
-/// is an error rather than a stack overflow, here or in whoever walks the tree later.
-pub const MAX_DEPTH: u32 = 256;
+/// The deepest tree the parser builds (counting brackets, operands and each operator of a
+/// chain); deeper input is an error. The parser itself never runs out of stack (it grows it),
+/// but whoever walks the tree later recurses: at this depth even a debug build's derived
+/// `Clone`/`PartialEq`/`Drop` fit in a 2 MiB thread stack.
+pub const MAX_DEPTH: u32 = 512;
+
+/// When less stack than this is left, the parser continues on a new segment of
+/// [`STACK_SEGMENT`] bytes.
+const STACK_RED_ZONE: usize = 128 * 1024;
+const STACK_SEGMENT: usize = 2 * 1024 * 1024;
 
 /// State shared by the whole parse of one file.
 pub struct Cx<'s> {
@@ -132,11 +139,13 @@ pub fn nested<'a, O>(
     if depth > MAX_DEPTH {
         return Err(nom::Err::Failure(PErr::message(
             i.peek(),
-            format!("nesting too deep: more than {MAX_DEPTH} levels"),
+            format!("expression too deep: more than {MAX_DEPTH} levels of brackets and operators"),
         )));
     }
     let inner = Toks { depth, in_seq, ..i };
-    let (rest, o) = f(inner)?;
+    // Debug builds spend tens of kilobytes of stack per nesting level; grow the stack on the
+    // heap when it runs low rather than overflow (free when it does not).
+    let (rest, o) = stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || f(inner))?;
     Ok((
         Toks {
             depth: i.depth,
@@ -259,8 +268,17 @@ pub fn describe(cx: &Cx<'_>, t: Token) -> String {
         Tok::Newline => "end of line".into(),
         Tok::Ident => format!("name `{}`", cx.text(t)),
         Tok::Int => format!("number `{}`", cx.text(t)),
-        Tok::Str => "a string".into(),
-        Tok::Char => "a character".into(),
+        Tok::Str | Tok::Char => {
+            let text = cx.text(t);
+            let short: String = text.chars().take(24).collect();
+            let more = if short.len() < text.len() { "..." } else { "" };
+            let what = if t.kind == Tok::Str {
+                "string"
+            } else {
+                "character"
+            };
+            format!("{what} `{short}{more}`")
+        }
         Tok::Prop => format!("`{}`", cx.text(t)),
         Tok::Error => "unreadable text".into(),
         k => match fixed_text(k) {
