@@ -418,6 +418,97 @@ impl St {
         self.holds(self.queue, id) || self.holds(self.batch[0], id) || self.holds(self.batch[1], id)
     }
 
+    // ---- producer symmetry ----
+
+    /// The same state with producer `p` renamed `new_of_old[p]` (and its spans with it).
+    pub fn relabel(&self, new_of_old: &[u8], producers: u8, spans: u8) -> St {
+        let map = |id: u8| -> u32 {
+            if id == 0 {
+                return 0;
+            }
+            let i = id - 1;
+            let q = new_of_old.get((i / spans) as usize).copied().unwrap_or(0);
+            (q * spans + i % spans + 1) as u32
+        };
+        let w = self.wid as u32;
+        let slots = |v: u32| -> u32 {
+            let mut out = 0;
+            for (k, id) in self.ids(v).enumerate() {
+                out |= map(id) << (k as u32 * w);
+            }
+            out
+        };
+        let mut t = *self;
+        t.n = 0;
+        t.ph = 0;
+        t.snap = 0;
+        t.done = 0;
+        let wn = self.wn as u32;
+        let sp = spans as u32;
+        for p in 0..producers {
+            let q = new_of_old.get(p as usize).copied().unwrap_or(0) as u32;
+            t.n |= (self.n(p) as u32) << (q * wn);
+            t.ph |= self.ph(p) << (2 * q);
+            t.snap |= (self.snap(p) as u32) << (q * wn);
+            t.done |= ((self.done >> (p as u32 * sp)) & ((1 << sp) - 1)) << (q * sp);
+        }
+        t.queue = slots(self.queue);
+        t.batch = [slots(self.batch[0]), slots(self.batch[1])];
+        t.event_span = map(self.event_span) as u8;
+        t
+    }
+
+    /// What distinguishes producer `p` from the others, as a sort key: its counters, its
+    /// settled spans and where each of its spans sits.
+    fn producer_key(&self, p: u8, spans: u8) -> u128 {
+        let sp = spans as u32;
+        let own = |id: u8| -> u128 {
+            if id != 0 && (id - 1) / spans == p {
+                ((id - 1) % spans + 1) as u128
+            } else {
+                0
+            }
+        };
+        let mut key = self.n(p) as u128
+            | (self.ph(p) as u128) << 3
+            | (self.snap(p) as u128) << 5
+            | (((self.done >> (p as u32 * sp)) & ((1 << sp) - 1)) as u128) << 8
+            | own(self.event_span) << 15;
+        let mut shift = 18;
+        for v in [self.queue, self.batch[0], self.batch[1]] {
+            for id in self.ids(v) {
+                key |= own(id) << shift;
+                shift += 3;
+            }
+        }
+        key
+    }
+
+    /// The representative of the state's orbit under renaming producers: producers sorted by
+    /// [`St::producer_key`]. Producers with equal keys are interchangeable, so the result does
+    /// not depend on how ties are broken.
+    pub fn canonical(&self, producers: u8, spans: u8) -> St {
+        let mut keys = [0u128; 4];
+        let mut order = [0u8, 1, 2, 3];
+        let np = producers as usize;
+        for p in 0..np {
+            keys[p] = self.producer_key(p as u8, spans);
+        }
+        order[..np].sort_by_key(|&p| keys[p as usize]);
+        if order[..np]
+            .iter()
+            .enumerate()
+            .all(|(i, &p)| i == p as usize)
+        {
+            return *self;
+        }
+        let mut new_of_old = [0u8; 4];
+        for (new, &old) in order[..np].iter().enumerate() {
+            new_of_old[old as usize] = new as u8;
+        }
+        self.relabel(&new_of_old, producers, spans)
+    }
+
     // ---- settled spans ----
 
     #[inline]
