@@ -154,10 +154,10 @@ pub(crate) fn resume<'a>(
                 }
             }
             Tok::Newline if after && modules <= 0 => {
-                if let Some(next) = all.get(k + 1) {
-                    if next.kind == Tok::Eof || column(next) <= decl_col {
-                        return Some(Toks::new(&all[k + 1..], cx));
-                    }
+                if let Some(next) = all.get(k + 1)
+                    && (next.kind == Tok::Eof || column(next) <= decl_col)
+                {
+                    return Some(Toks::new(&all[k + 1..], cx));
                 }
             }
             Tok::Eof => break,
