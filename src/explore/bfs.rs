@@ -261,7 +261,7 @@ fn expand<M: Model>(
             return;
         }
         for (_, s) in out.iter() {
-            c.words.extend_from_slice(s);
+            super::push_words(&mut c.words, s);
             c.hashes.push(hash_state(s));
             c.parents.push(id);
         }

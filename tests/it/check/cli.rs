@@ -1,0 +1,163 @@
+//! The `check` and `lts` commands: counterexample reports (snapshots), `--jobs`
+//! independence, `--show-tau`, bounds and exit codes, LTS export formats.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/check")
+        .join(name)
+}
+
+fn cspot(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_cspot"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cspot runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn report(file: &str, extra: &[&str]) -> String {
+    let path = format!("tests/data/check/reports/{file}");
+    let mut args = vec!["check", path.as_str(), "--no-timings", "-q"];
+    args.extend_from_slice(extra);
+    let (code, out, err) = cspot(&args);
+    assert_eq!(code, 1, "{file}: exit {code}\n{err}");
+    out
+}
+
+#[test]
+fn deadlock_report() {
+    insta::assert_snapshot!(report("deadlock.csp", &[]));
+}
+
+#[test]
+fn refinement_reports() {
+    insta::assert_snapshot!(report("refinement.csp", &[]));
+}
+
+#[test]
+fn divergence_report() {
+    insta::assert_snapshot!(report("divergence.csp", &[]));
+}
+
+#[test]
+fn determinism_report() {
+    insta::assert_snapshot!(report("determinism.csp", &[]));
+}
+
+#[test]
+fn show_tau_keeps_internal_steps() {
+    let plain = report("refinement.csp", &["--assert", "2"]);
+    let tau = report("refinement.csp", &["--assert", "2", "--show-tau"]);
+    assert!(!plain.contains(" τ"), "{plain}");
+    assert!(tau.contains(" τ"), "{tau}");
+}
+
+/// Verdicts and counterexamples do not depend on the number of worker threads: same JSON,
+/// byte for byte, on every data file and report.
+#[test]
+fn one_and_two_jobs_give_the_same_reports() {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(data("reports"))
+        .expect("reports")
+        .chain(std::fs::read_dir(data("")).expect("data"))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "csp"))
+        .collect();
+    files.sort();
+    files.push(PathBuf::from("specs/phils.csp"));
+    files.push(PathBuf::from("specs/protocol.csp"));
+    let mut compared = 0;
+    for f in &files {
+        let f = f.to_string_lossy();
+        let run = |jobs: &str| {
+            cspot(&[
+                "check",
+                &f,
+                "--format",
+                "json",
+                "--no-timings",
+                "-q",
+                "--jobs",
+                jobs,
+                "--max-leaf-states",
+                "20000",
+            ])
+        };
+        let (c1, o1, _) = run("1");
+        let (c2, o2, _) = run("2");
+        assert_eq!(c1, c2, "{f}: exit codes differ");
+        assert_eq!(o1, o2, "{f}: reports differ between --jobs 1 and --jobs 2");
+        if o1.contains("\"steps\"") {
+            compared += 1;
+        }
+    }
+    assert!(
+        compared >= 10,
+        "only {compared} files with counterexamples compared"
+    );
+}
+
+#[test]
+fn a_state_bound_is_inconclusive() {
+    let (code, out, _) = cspot(&[
+        "check",
+        "specs/phils.csp",
+        "--assert",
+        "2",
+        "--max-states",
+        "100",
+        "--no-timings",
+        "-q",
+    ]);
+    assert_eq!(code, 3, "{out}");
+    assert!(
+        out.contains("INCONCLUSIVE") && out.contains("--max-states"),
+        "{out}"
+    );
+}
+
+#[test]
+fn assert_out_of_range_is_a_usage_error() {
+    let (code, _, err) = cspot(&["check", "specs/phils.csp", "--assert", "99"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("out of range"), "{err}");
+}
+
+#[test]
+fn an_unbounded_leaf_is_reported_with_its_position() {
+    let (code, _, err) = cspot(&[
+        "check",
+        "tests/data/check/unbounded_counter.csp",
+        "--max-leaf-states",
+        "1000",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unbounded_counter.csp:4:1"), "{err}");
+    assert!(err.contains("COUNT(0)") && err.contains("finite"), "{err}");
+}
+
+#[test]
+fn lts_export_formats() {
+    let file = "tests/data/check/reports/determinism.csp";
+    let (code, aut, err) = cspot(&["lts", file, "GREEDY", "--format", "aut"]);
+    assert_eq!(code, 0, "{err}");
+    // coin, then τ to either branch, then tea or coffee back to the start: 4 states, 5 edges.
+    assert_eq!(aut.lines().next(), Some("des (0, 5, 4)"), "{aut}");
+    assert!(aut.contains("\"i\"") && aut.contains("\"coin\""), "{aut}");
+    let (_, dot, _) = cspot(&["lts", file, "GREEDY", "--format", "dot"]);
+    assert!(
+        dot.starts_with("digraph") && dot.contains("style=dashed"),
+        "{dot}"
+    );
+    let (_, json, _) = cspot(&["lts", file, "GREEDY", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).expect("json");
+    assert_eq!(v["state_count"], 4);
+    assert_eq!(v["transitions"].as_array().map(|a| a.len()), Some(5));
+}
