@@ -86,7 +86,7 @@ pub struct FmtArgs {
     #[arg(long)]
     pub check: bool,
     /// Also parse the output again and fail (exit 1) unless it gives the same syntax tree as
-    /// the input: a check of the formatter itself.
+    /// the input and formats to itself: a check of the formatter itself.
     #[arg(long)]
     pub verify: bool,
 }
@@ -119,6 +119,10 @@ pub fn run_fmt(args: FmtArgs) -> anyhow::Result<Outcome> {
         reparsed.file = original.file;
         if !diags2.is_empty() || reparsed != original {
             eprintln!("{name}: the formatted text does not parse back to the same syntax tree");
+            return Ok(Outcome::Code(exit::VIOLATED));
+        }
+        if pretty::module(&reparsed, &interner) != out {
+            eprintln!("{name}: formatting the formatted text changes it again");
             return Ok(Outcome::Code(exit::VIOLATED));
         }
     }

@@ -489,6 +489,14 @@ fn errors_are_capped_per_file() {
     let mut int = Interner::default();
     let (_, d) = parse(FileId(0), &text, &mut int);
     assert_eq!(d.len(), cspot::cspm::parser::MAX_ERRORS + 1);
+    // Also inside a `Timed` section, which recovers on its own.
+    let text = format!("Timed {{\n{}}}", "x = )\n".repeat(500));
+    let (_, d) = parse(FileId(0), &text, &mut int);
+    assert!(
+        d.len() <= cspot::cspm::parser::MAX_ERRORS + 2,
+        "{}",
+        d.len()
+    );
 }
 
 // ----- laws -----

@@ -51,14 +51,40 @@ fn skip_newlines(mut i: Toks<'_>) -> Toks<'_> {
 fn decl_list<'a>(i: Toks<'a>, ctx: Ctx, end: Tok) -> PResult<'a, Vec<Decl>> {
     let mut out = Vec::new();
     let mut r = skip_newlines(i);
+    // Module bodies and `Timed` sections (often a whole file) go on after a broken
+    // declaration, as the top level does; `let` lists, inside an expression, do not.
+    let recovering = (ctx.in_module || ctx.in_timed) && !ctx.in_let;
     while !r.at(end) && !r.at(Tok::Eof) {
-        let (r2, d) = decl(r, ctx)?;
-        out.push(d);
-        r = r2;
-        if r.at(Tok::Newline) {
-            r = skip_newlines(r);
-        } else if !r.at(end) {
-            return Err(r.failure("end of line"));
+        let failed = match decl(r, ctx) {
+            Ok((r2, d)) => {
+                out.push(d);
+                if r2.at(Tok::Newline) {
+                    r = skip_newlines(r2);
+                    continue;
+                } else if r2.at(end) {
+                    r = r2;
+                    continue;
+                }
+                PErr::expected(r2.peek(), "end of line")
+            }
+            Err(nom::Err::Error(e)) | Err(nom::Err::Failure(e)) => e,
+            Err(e) => return Err(e),
+        };
+        if !recovering || i.cx.diags.borrow().len() >= super::MAX_ERRORS {
+            return Err(nom::Err::Failure(failed));
+        }
+        if failed.token.kind != Tok::Error {
+            i.cx.report(failed.diagnostic(i.cx));
+        }
+        match super::resume(i.cx, r, failed.token, end) {
+            Some(next) => {
+                r = Toks {
+                    toks: next.toks,
+                    ..r
+                };
+                r = skip_newlines(r);
+            }
+            None => return Err(nom::Err::Failure(failed)),
         }
     }
     let diags = check::annotations(&out, &i.cx.interner.borrow());

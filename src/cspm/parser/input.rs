@@ -280,6 +280,18 @@ impl PErr {
                         )
                     }
                 };
+                if self.token.kind == Tok::Eof {
+                    // Nothing to point at after the end: point at the last token instead.
+                    let last = cx
+                        .tokens
+                        .iter()
+                        .rev()
+                        .find(|t| !matches!(t.kind, Tok::Eof | Tok::Newline));
+                    if let Some(t) = last {
+                        return Diagnostic::error(cx.span(*t), message)
+                            .with_label("the file ends after this");
+                    }
+                }
                 Diagnostic::error(span, message).with_label(format!("unexpected {found}"))
             }
         }

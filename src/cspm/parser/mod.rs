@@ -27,7 +27,7 @@ pub use prop::model_text;
 use crate::cspm::ast::{Interner, Module};
 use crate::cspm::lexer::{Tok, Token, lex};
 use crate::cspm::source::{Diagnostic, FileId};
-use input::{Cx, Toks};
+pub(crate) use input::{Cx, Toks};
 
 /// After this many errors in one file the parser stops reporting.
 pub const MAX_ERRORS: usize = 50;
@@ -58,7 +58,6 @@ pub fn parse(file: FileId, text: &str, interner: &mut Interner) -> (Module, Vec<
     let mut diags = lexed.diagnostics;
     let mut decls = Vec::new();
     let mut i = Toks::new(&tokens, &cx);
-    let mut errors = 0;
     loop {
         while i.at(Tok::Newline) {
             i = i.bump();
@@ -88,8 +87,7 @@ pub fn parse(file: FileId, text: &str, interner: &mut Interner) -> (Module, Vec<
             }
             Err(nom::Err::Incomplete(_)) => start.peek(),
         };
-        errors += 1;
-        if errors >= MAX_ERRORS {
+        if diags.len() + cx.diags.borrow().len() >= MAX_ERRORS {
             diags.push(Diagnostic::error(
                 cx.span(failed_at),
                 format!("too many errors ({MAX_ERRORS}); giving up on this file"),
@@ -108,11 +106,24 @@ pub fn parse(file: FileId, text: &str, interner: &mut Interner) -> (Module, Vec<
     (Module { file, decls }, diags)
 }
 
-/// Where to start again after a declaration failed at `failed_at`: after the first line break
-/// that follows it, is outside any `module ... endmodule` the declaration opened, and is
-/// followed by a line indented no deeper than the failed declaration (so the rest of an
-/// indented block is skipped too).
+/// Where to start again after a top-level declaration failed at `failed_at`.
 fn recover<'a>(cx: &'a Cx<'a>, start: Toks<'a>, failed_at: Token) -> Toks<'a> {
+    let all = cx.tokens;
+    resume(cx, start, failed_at, Tok::Eof)
+        .unwrap_or_else(|| Toks::new(&all[all.len().saturating_sub(1)..], cx))
+}
+
+/// Where to start again after a declaration of a list ending at `end` failed at `failed_at`:
+/// after the first line break that follows it, is outside any `module ... endmodule` the
+/// declaration opened, and is followed by a line indented no deeper than the failed
+/// declaration (so the rest of an indented block is skipped too); or at the list's own
+/// `exports`, `endmodule` or closing `}` when that comes first. `None` when nothing is left.
+pub(crate) fn resume<'a>(
+    cx: &'a Cx<'a>,
+    start: Toks<'a>,
+    failed_at: Token,
+    end: Tok,
+) -> Option<Toks<'a>> {
     let all = cx.tokens;
     let first = all.len() - start.toks.len();
     let column = |t: &Token| {
@@ -120,21 +131,38 @@ fn recover<'a>(cx: &'a Cx<'a>, start: Toks<'a>, failed_at: Token) -> Toks<'a> {
         before.len() - before.rfind('\n').map(|k| k + 1).unwrap_or(0)
     };
     let decl_col = column(&start.peek());
-    let mut modules = 0i32;
+    let (mut modules, mut braces) = (0i32, 0i32);
     for k in first..all.len() {
-        match all[k].kind {
+        let t = all[k];
+        let after = t.start >= failed_at.start;
+        match t.kind {
             Tok::Module => modules += 1,
-            Tok::Endmodule => modules -= 1,
-            Tok::Newline if all[k].start >= failed_at.start && modules <= 0 => {
+            Tok::Endmodule => {
+                modules -= 1;
+                if modules < 0 && end == Tok::Endmodule && k > first {
+                    return Some(Toks::new(&all[k..], cx));
+                }
+            }
+            Tok::Exports if modules == 0 && end == Tok::Exports && k > first && after => {
+                return Some(Toks::new(&all[k..], cx));
+            }
+            Tok::LBrace | Tok::LEnum => braces += 1,
+            Tok::RBrace | Tok::REnum => {
+                braces -= 1;
+                if braces < 0 && end == Tok::RBrace && k > first {
+                    return Some(Toks::new(&all[k..], cx));
+                }
+            }
+            Tok::Newline if after && modules <= 0 => {
                 if let Some(next) = all.get(k + 1)
                     && (next.kind == Tok::Eof || column(next) <= decl_col)
                 {
-                    return Toks::new(&all[k + 1..], cx);
+                    return Some(Toks::new(&all[k + 1..], cx));
                 }
             }
             Tok::Eof => break,
             _ => {}
         }
     }
-    Toks::new(&all[all.len().saturating_sub(1)..], cx)
+    None
 }
