@@ -245,10 +245,11 @@ impl BspModel {
             self.layout.pack(st, &mut buf[..w]);
         }
         out.out.push(a, &buf[..w]);
-        if let Some(here) = out.here {
-            if !a.is_loop() && self.potential(st) <= here {
-                out.rises = false;
-            }
+        if let Some(here) = out.here
+            && !a.is_loop()
+            && self.potential(st) <= here
+        {
+            out.rises = false;
         }
     }
 

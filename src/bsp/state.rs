@@ -242,9 +242,8 @@ impl Layout {
     pub fn pack(&self, st: &St, out: &mut [u32]) {
         let f = st.fields();
         let mut acc = [0u64; 3];
-        for i in 0..FIELDS {
-            let (bit, mask) = self.bits[i];
-            let v = (f[i] & mask) as u64;
+        for (&(bit, mask), &field) in self.bits.iter().zip(f.iter()) {
+            let v = (field & mask) as u64;
             let sh = bit & 63;
             match bit >> 6 {
                 0 => acc[0] |= v << sh,
@@ -264,14 +263,13 @@ impl Layout {
             acc[(k / 2).min(2)] |= (w as u64) << (32 * (k % 2));
         }
         let mut f = [0u32; FIELDS];
-        for i in 0..FIELDS {
-            let (bit, mask) = self.bits[i];
+        for (&(bit, mask), field) in self.bits.iter().zip(f.iter_mut()) {
             let word = match bit >> 6 {
                 0 => acc[0],
                 1 => acc[1],
                 _ => acc[2],
             };
-            f[i] = (word >> (bit & 63)) as u32 & mask;
+            *field = (word >> (bit & 63)) as u32 & mask;
         }
         St {
             wid: self.wid,
@@ -352,7 +350,7 @@ impl St {
     #[inline]
     fn slots(&self, v: u32) -> usize {
         // ceil(bits / wid) for bits ≤ 32, exact for wid ≤ 4.
-        (((32 - v.leading_zeros()) + self.wid as u32 - 1) * self.wmul >> 16) as usize
+        ((((32 - v.leading_zeros()) + self.wid as u32 - 1) * self.wmul) >> 16) as usize
     }
     #[inline]
     pub fn qlen(&self) -> usize {
@@ -506,8 +504,8 @@ impl St {
         let mut keys = [0u128; 4];
         let mut order = [0u8, 1, 2, 3];
         let np = producers as usize;
-        for p in 0..np {
-            keys[p] = self.producer_key(p as u8, spans);
+        for (p, key) in keys.iter_mut().enumerate().take(np) {
+            *key = self.producer_key(p as u8, spans);
         }
         order[..np].sort_by_key(|&p| keys[p as usize]);
         if order[..np]
