@@ -158,6 +158,9 @@ pub struct Layout {
     /// field of width 0).
     bits: [(u32, u32); FIELDS],
     pub words: usize,
+    /// Every field found room in one of the `MAX_WORDS` words (true for every configuration
+    /// `Config::validate` accepts; a test checks them all).
+    pub fits: bool,
 }
 
 impl Layout {
@@ -200,14 +203,16 @@ impl Layout {
         let mut used = [0u8; MAX_WORDS];
         let mut places = [Place::default(); FIELDS];
         let mut words = 0;
+        let mut fits = true;
         for i in order {
             let w = widths[i];
             if w == 0 {
                 continue;
             }
-            let word = (0..MAX_WORDS)
-                .find(|&k| used[k] + w <= 32)
-                .unwrap_or(MAX_WORDS - 1);
+            let Some(word) = (0..MAX_WORDS).find(|&k| used[k] + w <= 32) else {
+                fits = false;
+                continue;
+            };
             places[i] = Place {
                 word: word as u8,
                 shift: used[word],
@@ -222,6 +227,7 @@ impl Layout {
             wn,
             bits,
             words: words.max(1),
+            fits,
         }
     }
 
