@@ -18,8 +18,19 @@ fn machine(n: usize, v: Phils) -> cspot::lts::Machine {
     c.machine(p).expect("compiles")
 }
 
-/// One full deadlock check: (states, seconds, bytes of the store, packed words per state).
-fn run(n: usize, v: Phils, jobs: usize) -> (u64, f64, u64, usize) {
+/// CPU seconds used by this process so far (user + system, from /proc/self/stat), so that
+/// throughput can be read on a machine shared with other work. `None` off Linux.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let rest = stat.rsplit_once(')')?.1;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / 100.0)
+}
+
+/// One full deadlock check: (states, seconds, bytes of the store, packed words per state,
+/// CPU seconds).
+fn run(n: usize, v: Phils, jobs: usize) -> (u64, f64, u64, usize, f64) {
     let m = machine(n, v);
     let model = SysModel {
         m: &m,
@@ -30,13 +41,15 @@ fn run(n: usize, v: Phils, jobs: usize) -> (u64, f64, u64, usize) {
         ..Default::default()
     };
     let t = Instant::now();
+    let cpu0 = cpu_seconds().unwrap_or(0.0);
     let ex = explore::explore(&model, &opts, &mut |_| {});
     let secs = t.elapsed().as_secs_f64();
+    let cpu = cpu_seconds().unwrap_or(0.0) - cpu0;
     assert!(
         matches!(ex.outcome, explore::Outcome::Complete),
         "{v:?} {n} must be deadlock free"
     );
-    (ex.states, secs, ex.memory_bytes, m.words)
+    (ex.states, secs, ex.memory_bytes, m.words, cpu)
 }
 
 /// Successor generation alone: every stored state expanded once more, in states/s.
@@ -59,24 +72,44 @@ fn expand_rate(n: usize, v: Phils) -> f64 {
     ex.states as f64 / t.elapsed().as_secs_f64()
 }
 
+/// Jobs to measure: `CSPOT_JOBS` (e.g. `1,2`), default 1 and 2.
+fn jobs_list() -> Vec<usize> {
+    std::env::var("CSPOT_JOBS")
+        .unwrap_or_else(|_| "1,2".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect()
+}
+
 fn figures(sizes: &[usize]) {
     println!(
-        "{:<12} {:>3} {:>4} {:>12} {:>9} {:>12} {:>8} {:>10}",
-        "system", "n", "jobs", "states", "seconds", "states/s", "B/state", "B/state-vec"
+        "{:<12} {:>3} {:>4} {:>10} {:>8} {:>11} {:>8} {:>13} {:>8} {:>11}",
+        "system",
+        "n",
+        "jobs",
+        "states",
+        "seconds",
+        "states/s",
+        "cpu-s",
+        "states/cpu-s",
+        "B/state",
+        "B/st-vector"
     );
     for &v in &[Phils::Butler, Phils::LeftHanded] {
         for &n in sizes {
-            for jobs in [1, 2] {
-                let (states, secs, bytes, words) = run(n, v, jobs);
+            for &jobs in &jobs_list() {
+                let (states, secs, bytes, words, cpu) = run(n, v, jobs);
                 let per = bytes as f64 / states.max(1) as f64;
                 println!(
-                    "{:<12} {:>3} {:>4} {:>12} {:>9.3} {:>12.0} {:>8.1} {:>10.1}",
+                    "{:<12} {:>3} {:>4} {:>10} {:>8.3} {:>11.0} {:>8.2} {:>13.0} {:>8.1} {:>11.1}",
                     format!("{v:?}"),
                     n,
                     jobs,
                     states,
                     secs,
                     states as f64 / secs,
+                    cpu,
+                    states as f64 / cpu.max(0.01),
                     per,
                     per - 4.0 * words as f64
                 );

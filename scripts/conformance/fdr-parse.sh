@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# FDR's example scripts: every .csp file under fdr-examples parses (`cspot parse` exits 0),
+# FDR's example scripts: every .csp file under fdr-examples parses and passes the scope check
+# (`cspot parse` exits 0),
 # including those with Timed sections or modules (parsed; evaluation reports them).
 #   bash scripts/conformance/fdr-parse.sh CORPUS     (CSPOT names the binary)
 set -u

@@ -493,7 +493,9 @@ impl<'s> Lexer<'s> {
                 end: self.pos as u32,
                 space_before: gap.space,
             });
-            prev_soaks = soaks_after(kind);
+            // `:[tau priority]:` and `:[has trace]:` introduce an argument: the line goes on.
+            prev_soaks = soaks_after(kind)
+                || (kind == Tok::Prop && self.src[start..self.pos].ends_with(b":"));
         }
     }
 

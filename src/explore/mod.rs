@@ -52,9 +52,10 @@ impl<L: Copy> Successors<L> {
             labels: Vec::new(),
         }
     }
+    #[inline]
     pub fn push(&mut self, label: L, state: &[u32]) {
         debug_assert_eq!(state.len(), self.words);
-        self.states.extend_from_slice(state);
+        push_words(&mut self.states, state);
         self.labels.push(label);
     }
     pub fn clear(&mut self) {
@@ -78,6 +79,20 @@ impl<L: Copy> Successors<L> {
             .iter()
             .copied()
             .zip(self.states.chunks_exact(self.words.max(1)))
+    }
+}
+
+/// Appends a packed state. Most states are a few words, for which `extend_from_slice`'s call
+/// to `memcpy` costs more than the copy itself.
+#[inline(always)]
+pub fn push_words(v: &mut Vec<u32>, s: &[u32]) {
+    if s.len() <= 4 {
+        v.reserve(s.len());
+        for &w in s {
+            v.push(w);
+        }
+    } else {
+        v.extend_from_slice(s);
     }
 }
 

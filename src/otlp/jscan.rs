@@ -382,7 +382,7 @@ fn zero_bytes(v: u64) -> u64 {
 
 /// The first `"`, `\\` or control byte, eight bytes at a time.
 #[inline]
-fn find_special(s: &[u8]) -> Option<usize> {
+pub(crate) fn find_special(s: &[u8]) -> Option<usize> {
     let mut i = 0;
     while i + 8 <= s.len() {
         let mut a = [0u8; 8];

@@ -228,6 +228,7 @@ fn binding_strengths_follow_fdr() {
         ("(1, 2)", "(tuple 1 2)"),
         ("{}", "{}"),
         ("1 -\n  2", "(Sub 1 2)"),
+        ("1 ==\n  2", "(Eq 1 2)"),
         ("P\n  [] Q", "(ExtChoice P Q)"),
     ];
     for (src, want) in cases {
@@ -300,6 +301,15 @@ fn line_breaks_end_declarations_unless_an_operator_continues() {
         })
         .collect();
     assert_eq!(names, ["x", "y", "z", "w"]);
+}
+
+#[test]
+fn an_assertion_option_may_put_its_argument_on_the_next_line() {
+    let mut int = Interner::default();
+    let text = "assert P [T= Q\n  :[tau priority]:\n  {tock}\nR = 1";
+    let (m, d) = parse(FileId(0), text, &mut int);
+    assert!(d.is_empty(), "{d:?}");
+    assert_eq!(m.decls.len(), 2);
 }
 
 #[test]

@@ -620,3 +620,51 @@ fn attributes_events_and_resources_are_kept() {
     assert_eq!(f.span(child).flags, 257);
     assert_eq!(f.span(child).kind, SpanKind::Client);
 }
+
+/// Attributes written compactly (the layout the reader has a fast path for) and with spaces read
+/// alike, for every kind of value and for keys that need escapes.
+#[test]
+fn compact_and_spaced_attributes_read_alike() {
+    let attrs = serde_json::json!([
+        {"key": "s", "value": {"stringValue": "GET"}},
+        {"key": "q", "value": {"intValue": "200"}},
+        {"key": "n", "value": {"intValue": 7}},
+        {"key": "neg", "value": {"intValue": "-3"}},
+        {"key": "big", "value": {"intValue": "9223372036854775807"}},
+        {"key": "esc\"aped", "value": {"stringValue": "a\\b"}},
+        {"key": "b", "value": {"boolValue": true}},
+        {"key": "d", "value": {"doubleValue": 2.5}},
+        {"key": "e", "value": {}},
+    ]);
+    let doc = serde_json::json!({"resourceSpans": [{"scopeSpans": [{"spans": [{
+        "traceId": "4bf92f3577b34da6a3ce929d0e0e4736", "spanId": "00f067aa0ba902b7",
+        "name": "x", "attributes": attrs,
+        "events": [{"name": "ev", "attributes": attrs}],
+    }]}]}]});
+    let shown = |text: String| -> Vec<String> {
+        let d = read(text.as_bytes());
+        assert!(d.errors.is_empty(), "{:?}", d.errors);
+        let f = &d.forest;
+        let s = f.span(0);
+        let ev = f.events_of(0)[0];
+        [s.attrs, ev.attrs]
+            .iter()
+            .flat_map(|r| f.attrs(*r))
+            .map(|a| {
+                let v = match a.value() {
+                    otlp::Value::Str(x) => format!("str {}", f.strings.get(x)),
+                    other => format!("{other:?}"),
+                };
+                format!("{} = {v}", f.strings.get(a.key))
+            })
+            .collect()
+    };
+    let compact = shown(doc.to_string());
+    let spaced = shown(serde_json::to_string_pretty(&doc).unwrap());
+    assert_eq!(compact, spaced);
+    assert_eq!(compact.len(), 18);
+    assert_eq!(compact[1], "q = Int(200)");
+    assert_eq!(compact[3], "neg = Int(-3)");
+    assert_eq!(compact[4], "big = Int(9223372036854775807)");
+    assert_eq!(compact[5], "esc\"aped = str a\\b");
+}

@@ -35,17 +35,18 @@ pub enum CallTarget {
 #[derive(Clone, Debug)]
 struct CallKey(CallTarget);
 
+/// The comparable parts of a call key.
+type KeyParts<'a> = (
+    u8,
+    u64,
+    &'a [Value],
+    Option<&'a Value>,
+    &'a [u32],
+    &'a [(EventId, EventId)],
+);
+
 impl CallKey {
-    fn parts(
-        &self,
-    ) -> (
-        u8,
-        u64,
-        &[Value],
-        Option<&Value>,
-        &[u32],
-        &[(EventId, EventId)],
-    ) {
+    fn parts(&self) -> KeyParts<'_> {
         match &self.0 {
             CallTarget::Global(g) => (0, *g as u64, &[], None, &[], &[]),
             CallTarget::Func(_) => (1, 0, &[], None, &[], &[]),

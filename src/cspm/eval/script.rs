@@ -1,7 +1,7 @@
 //! [`Script`]: a loaded, lowered and evaluated CSPM file, the seam the CLI and the checking
 //! engine call.
 
-use super::eval::{Ctx, R, State, err};
+use super::interp::{Ctx, R, State, err};
 use super::lower::{self, Lowered};
 use super::program::{AssertKind, Code, Global};
 use super::value::Value;

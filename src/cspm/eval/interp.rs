@@ -261,10 +261,10 @@ impl<'a> Ctx<'a> {
             ExprKind::SeqComp(items, stmts) => {
                 if let Some(Stmt::Gen { source, .. }) = stmts.first() {
                     let src = self.eval(f, *source)?;
-                    if let Value::Seq(s) = &src {
-                        if s.finite_items().is_none() {
-                            return self.lazy_comp(f, src, items, stmts, span);
-                        }
+                    if let Value::Seq(s) = &src
+                        && s.finite_items().is_none()
+                    {
+                        return self.lazy_comp(f, src, items, stmts, span);
                     }
                 }
                 let mut out = Vec::new();
@@ -739,11 +739,12 @@ impl<'a> Ctx<'a> {
         };
         // Only error messages need the name.
         let name = || match &func.callee {
-            Callee::Global(f) | Callee::Lambda { fun: f, .. } | Callee::Member { fun: f, .. } => prog
-                .func(*f)
-                .name
-                .map(|s| self.names.resolve(s).to_string())
-                .unwrap_or_else(|| "lambda".into()),
+            Callee::Global(f) | Callee::Lambda { fun: f, .. } | Callee::Member { fun: f, .. } => {
+                prog.func(*f)
+                    .name
+                    .map(|s| self.names.resolve(s).to_string())
+                    .unwrap_or_else(|| "lambda".into())
+            }
             Callee::Builtin(b) => b.name().to_string(),
         };
         let group = func.applied.len();
@@ -998,12 +999,12 @@ impl<'a> Ctx<'a> {
 
     /// CSPM's `==`: structural, but infinite sequences cannot be compared.
     pub fn equal(&mut self, x: &Value, y: &Value, span: Span) -> R<bool> {
-        if let (Value::Seq(s), Value::Seq(t)) = (x, y) {
-            if s.finite_items().is_none() || t.finite_items().is_none() {
-                let a = self.seq_force_all(s, span)?;
-                let b = self.seq_force_all(t, span)?;
-                return Ok(a == b);
-            }
+        if let (Value::Seq(s), Value::Seq(t)) = (x, y)
+            && (s.finite_items().is_none() || t.finite_items().is_none())
+        {
+            let a = self.seq_force_all(s, span)?;
+            let b = self.seq_force_all(t, span)?;
+            return Ok(a == b);
         }
         Ok(x == y)
     }
@@ -1156,10 +1157,10 @@ impl<'a> Ctx<'a> {
             ValueSet::Finite(items) => Some(Arc::as_ptr(items) as *const Value as usize),
             _ => None,
         };
-        if let Some(k) = key {
-            if let Some((_, id)) = self.st.set_cache.get(&k) {
-                return Ok(*id);
-            }
+        if let Some(k) = key
+            && let Some((_, id)) = self.st.set_cache.get(&k)
+        {
+            return Ok(*id);
         }
         let elems = self.elems(s, span)?.to_vec();
         let mut ids = Vec::with_capacity(elems.len());
