@@ -2,13 +2,15 @@
 # SPIN and cspot side by side on the correct BatchSpanProcessor (benches/spin/bsp.pml and
 # `cspot bsp --variant spec`, the same actors and atomic steps), on 2 producers × 3 spans and
 # 3 × 2, queue 4, batch 2, every exporter behaviour, ForceFlush and Shutdown at any moment.
-# cspot runs twice: the plain search (the same state space as SPIN's) and --symmetry (one
-# state per renaming of the producers; SPIN has no such reduction for this model).
+# cspot runs three times: the plain search (the same state space as SPIN's) on one thread
+# (like SPIN) and on two, and with --symmetry (one state per renaming of the producers; SPIN
+# has no such reduction for this model).
 # Prints, for each: CPU time (user + system) and wall time to the verdict (best of RUNS runs;
 # SPIN's compile excluded), states stored, peak resident memory, bytes per stored state (SPIN:
 # state vector as stored + its overhead; cspot: packed state + the engine's store), and
-# the CPU-time ratio (CPU time, because the machine is shared and wall time then measures the
-# neighbours). Then the time to the first counterexample of every bug variant.
+# the ratios of CPU and wall time to SPIN's (CPU time matters because the machine is shared
+# and wall time then also measures the neighbours). Then the time to the first counterexample
+# of every bug variant. Needs bc.
 #
 # Needs spin and gcc (apt-get install -y spin gcc). Usage: scripts/compare-spin-bsp.sh [RUNS]
 set -euo pipefail
@@ -20,17 +22,25 @@ CSPOT=$PWD/target/release/cspot
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
-# best CPU time (s), its wall time (s) and peak RSS (KB) of RUNS runs of a command; its
-# stdout+stderr in $WORK/out
+# best CPU time (s), its wall time (s) and peak RSS (KB) of RUNS runs of a command, from
+# getrusage (microsecond resolution); its stdout+stderr in $WORK/out
 best() {
-  local best_t="" best_w="" best_m=""
-  for _ in $(seq "$RUNS"); do
-    /usr/bin/time -f "%U %S %e %M" -o "$WORK/time" "$@" >"$WORK/out" 2>&1 || true
-    read -r u s w m < <(tail -1 "$WORK/time")
-    t=$(echo "$u + $s" | bc -l)
-    if [ -z "$best_t" ] || awk "BEGIN{exit !($t < $best_t)}"; then best_t=$t; best_w=$w; best_m=$m; fi
-  done
-  echo "$best_t $best_w $best_m"
+  python3 - "$RUNS" "$WORK/out" "$@" <<'PY'
+import resource, subprocess, sys, time
+runs, out, cmd = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+best = None
+for _ in range(runs):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    with open(out, "wb") as f:
+        subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if best is None or cpu < best[0]:
+        best = (cpu, wall, after.ru_maxrss)
+print("%.4f %.4f %d" % best)
+PY
 }
 
 printf '%-24s %8s %9s %9s %10s %8s %14s\n' "configuration / tool" "verdict" "CPU (s)" "wall (s)" "states" "peak MB" "bytes/state"
@@ -44,16 +54,17 @@ for cfg in "2 3 4 2" "3 2 4 2"; do
   s_err=$(grep -oE 'errors: [0-9]+' "$WORK/out" | grep -oE '[0-9]+')
   s_vec=$(grep -oE 'state-vector as stored = [0-9]+ byte \+ [0-9]+ byte overhead' "$WORK/out" | grep -oE '[0-9]+' | paste -sd+ | bc)
   s_verdict=$([ "$s_err" = 0 ] && echo holds || echo violated)
-  printf '%-24s %8s %9.2f %9.2f %10s %8.1f %14s\n' "${P}x${S} q$Q b$B  SPIN" "$s_verdict" "$st" "$sw" "$s_states" "$(echo "$sm/1024" | bc -l)" "$s_vec"
-  for flag in "" --symmetry; do
+  printf '%-24s %8s %9.3f %9.3f %10s %8.1f %14s\n' "${P}x${S} q$Q b$B  SPIN" "$s_verdict" "$st" "$sw" "$s_states" "$(echo "$sm/1024" | bc -l)" "$s_vec"
+  for flag in "-j1" "-j2" "-j1 --symmetry"; do
+    # shellcheck disable=SC2086
     read -r ct cw cm < <(best "$CSPOT" bsp --variant spec --producers "$P" --spans "$S" --queue "$Q" --batch "$B" \
       --export-failures --export-timeouts --exporter-retries --force-flush any --shutdown any --stats -q --no-timings $flag)
     c_states=$(grep -m1 -oE '[0-9]+ states,' "$WORK/out" | grep -oE '[0-9]+')
     c_bytes=$(grep -m1 -oE '[0-9.]+ bytes stored/state' "$WORK/out" | grep -oE '^[0-9.]+')
     c_words=$(grep -m1 -oE '[0-9]+ words/state' "$WORK/out" | grep -oE '^[0-9]+')
     c_verdict=$(grep -q '5 holds' "$WORK/out" && echo holds || echo violated)
-    printf '%-24s %8s %9.2f %9.2f %10s %8.1f %14s\n' "${P}x${S} q$Q b$B  cspot${flag:+ sym}" "$c_verdict" "$ct" "$cw" "$c_states" "$(echo "$cm/1024" | bc -l)" "$((c_words * 4)) + $(echo "$c_bytes - $c_words * 4" | bc -l | xargs printf '%.1f')"
-    printf '%-24s %8s %9.3f\n' "  cspot CPU / SPIN CPU" "" "$(echo "$ct / $st" | bc -l)"
+    printf '%-24s %8s %9.3f %9.3f %10s %8.1f %14s\n' "${P}x${S} q$Q b$B  cspot ${flag/--symmetry/sym}" "$c_verdict" "$ct" "$cw" "$c_states" "$(echo "$cm/1024" | bc -l)" "$((c_words * 4)) + $(echo "$c_bytes - $c_words * 4" | bc -l | xargs printf '%.1f')"
+    printf '%-24s %8s %9.3f %9.3f\n' "  ratio to SPIN" "" "$(echo "$ct / $st" | bc -l)" "$(echo "$cw / $sw" | bc -l)"
   done
 done
 

@@ -134,7 +134,7 @@ impl Action {
 /// Where successors go, with the potential of the state being expanded when edges are checked.
 struct Emit<'a> {
     out: &'a mut Successors<Action>,
-    here: Option<u32>,
+    here: Option<u64>,
     rises: bool,
 }
 
@@ -245,10 +245,11 @@ impl BspModel {
             self.layout.pack(st, &mut buf[..w]);
         }
         out.out.push(a, &buf[..w]);
-        if let Some(here) = out.here {
-            if !a.is_loop() && self.potential(st) <= here {
-                out.rises = false;
-            }
+        if let Some(here) = out.here
+            && !a.is_loop()
+            && self.potential(st) <= here
+        {
+            out.rises = false;
         }
     }
 
@@ -770,45 +771,31 @@ impl BspModel {
         ) || st.sd == sd::WAITING
     }
 
-    /// A progress measure that every non-loop step increases (checked on every edge): settled
-    /// spans, ended and accepted spans, spans in batches, then the callers, the export slots
-    /// and the worker, weighted so that each step's gains outweigh what it gives back.
-    pub fn potential(&self, st: &St) -> u32 {
-        let ended = self.ended_total(st);
-        let sent = (st.ph & 0xAAAA_AAAA).count_ones();
-        let checked = (st.ph & 0x5555_5555).count_ones();
-        let batched = (st.blen(0) + st.blen(1)) as u32;
-        let ff_rank = match st.ff {
-            ff::NOT_CALLED => 0,
-            ff::REQUESTED => 1,
-            ff::SERVED | ff::EXPORTING => 2,
-            ff::FLUSHED => 3,
-            _ => 4,
+    /// A progress measure that every non-loop step increases (checked on every edge),
+    /// compared lexicographically: first the settled-span bit set and then the producers'
+    /// counters, read as numbers (bits are only ever set, counters only ever incremented, so
+    /// both only grow), then spans sent or in batches, the callers, the export slots and the
+    /// worker, weighted so that each remaining step's gains outweigh what it gives back.
+    pub fn potential(&self, st: &St) -> u64 {
+        const FF_RANK: [u32; 8] = [0, 1, 2, 3, 4, 2, 4, 4];
+        const SLOT_RANK: [u32; 4] = [0, 1, 2, 2];
+        const WORKER_RANK: [u32; 8] = [0, 1, 0, 2, 2, 0, 0, 0];
+        let (sent, checked) = if st.ph == 0 {
+            (0, 0)
+        } else {
+            (
+                (st.ph & 0xAAAA_AAAA).count_ones(),
+                (st.ph & 0x5555_5555).count_ones(),
+            )
         };
-        let flush = ff_rank * 2 + u32::from(st.mode != mode::FLUSH);
+        let batched = (st.blen(0) + st.blen(1)) as u32;
+        let flush = FF_RANK[st.ff as usize & 7] * 2 + u32::from(st.mode != mode::FLUSH);
         let callers =
             flush + st.sd as u32 + u32::from(st.exporter_shut) + 64 * u32::from(st.event != 0);
-        let slots: u32 = st
-            .slot
-            .iter()
-            .map(|&s| match s {
-                slot::IDLE => 0,
-                slot::ATTEMPT => 1,
-                _ => 2,
-            })
-            .sum();
-        let worker = match st.wpc {
-            wpc::DRAIN => 1,
-            wpc::EXITED | wpc::TIMER_RECV => 2,
-            _ => 0,
-        };
-        256 * st.done.count_ones()
-            + 64 * ended
-            + 32 * (ended + sent)
-            + 16 * (batched + checked)
-            + 4 * callers
-            + slots
-            + worker
+        let slots = SLOT_RANK[st.slot[0] as usize & 3] + SLOT_RANK[st.slot[1] as usize & 3];
+        let worker = WORKER_RANK[st.wpc as usize & 7];
+        let rest = 32 * sent + 16 * (batched + checked) + 4 * callers + slots + worker;
+        ((st.done as u64) << 40) | ((st.n as u64) << 24) | rest as u64
     }
 
     /// A caller waits at `st` and every path from it stays within loop steps: a hang.

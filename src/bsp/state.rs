@@ -102,6 +102,8 @@ pub struct St {
     /// Bits of one span id and of one producer counter (constant for a model).
     wid: u8,
     wn: u8,
+    /// `ceil(65536 / wid)`: slot counts by multiplication instead of division.
+    wmul: u32,
     /// Spans each producer has finished OnEnd for (the next span's index), `wn` bits each.
     pub n: u32,
     /// Producer phases, 2 bits each.
@@ -152,10 +154,13 @@ const FIELDS: usize = 19;
 pub struct Layout {
     wid: u8,
     wn: u8,
-    /// The fields of non-zero width: (index in `St::fields`, place).
-    active: [(u8, Place); FIELDS],
-    nactive: usize,
+    /// Per field of `St::fields`: its first bit in the whole state and its mask (0 for a
+    /// field of width 0).
+    bits: [(u32, u32); FIELDS],
     pub words: usize,
+    /// Every field found room in one of the `MAX_WORDS` words (true for every configuration
+    /// `Config::validate` accepts; a test checks them all).
+    pub fits: bool,
 }
 
 impl Layout {
@@ -198,14 +203,16 @@ impl Layout {
         let mut used = [0u8; MAX_WORDS];
         let mut places = [Place::default(); FIELDS];
         let mut words = 0;
+        let mut fits = true;
         for i in order {
             let w = widths[i];
             if w == 0 {
                 continue;
             }
-            let word = (0..MAX_WORDS)
-                .find(|&k| used[k] + w <= 32)
-                .unwrap_or(MAX_WORDS - 1);
+            let Some(word) = (0..MAX_WORDS).find(|&k| used[k] + w <= 32) else {
+                fits = false;
+                continue;
+            };
             places[i] = Place {
                 word: word as u8,
                 shift: used[word],
@@ -214,20 +221,13 @@ impl Layout {
             used[word] += w;
             words = words.max(word + 1);
         }
-        let mut active = [(0u8, Place::default()); FIELDS];
-        let mut nactive = 0;
-        for (i, place) in places.iter().enumerate() {
-            if place.mask != 0 {
-                active[nactive] = (i as u8, *place);
-                nactive += 1;
-            }
-        }
+        let bits = places.map(|p| (32 * p.word as u32 + p.shift as u32, p.mask));
         Layout {
             wid,
             wn,
-            active,
-            nactive,
+            bits,
             words: words.max(1),
+            fits,
         }
     }
 
@@ -236,32 +236,51 @@ impl Layout {
         St {
             wid: self.wid,
             wn: self.wn,
+            wmul: 65536u32.div_ceil(self.wid as u32),
             ..St::default()
         }
     }
 
+    /// Packs into `out` (`words` long). Fields never straddle a 32-bit word, so none
+    /// straddles a 64-bit one either: they are or-ed into three 64-bit registers in one
+    /// unrolled pass, then stored once per word.
     #[inline]
     pub fn pack(&self, st: &St, out: &mut [u32]) {
-        out.fill(0);
         let f = st.fields();
-        for &(i, place) in &self.active[..self.nactive] {
-            if let (Some(w), Some(v)) = (out.get_mut(place.word as usize), f.get(i as usize)) {
-                *w |= (v & place.mask) << place.shift;
+        let mut acc = [0u64; 3];
+        for (&(bit, mask), &field) in self.bits.iter().zip(f.iter()) {
+            let v = (field & mask) as u64;
+            let sh = bit & 63;
+            match bit >> 6 {
+                0 => acc[0] |= v << sh,
+                1 => acc[1] |= v << sh,
+                _ => acc[2] |= v << sh,
             }
+        }
+        for (k, w) in out.iter_mut().enumerate() {
+            *w = (acc[(k / 2).min(2)] >> (32 * (k % 2))) as u32;
         }
     }
 
     #[inline]
     pub fn unpack(&self, words: &[u32]) -> St {
+        let mut acc = [0u64; 3];
+        for (k, &w) in words.iter().enumerate().take(MAX_WORDS) {
+            acc[(k / 2).min(2)] |= (w as u64) << (32 * (k % 2));
+        }
         let mut f = [0u32; FIELDS];
-        for &(i, place) in &self.active[..self.nactive] {
-            if let (Some(w), Some(v)) = (words.get(place.word as usize), f.get_mut(i as usize)) {
-                *v = (w >> place.shift) & place.mask;
-            }
+        for (&(bit, mask), field) in self.bits.iter().zip(f.iter_mut()) {
+            let word = match bit >> 6 {
+                0 => acc[0],
+                1 => acc[1],
+                _ => acc[2],
+            };
+            *field = (word >> (bit & 63)) as u32 & mask;
         }
         St {
             wid: self.wid,
             wn: self.wn,
+            wmul: 65536u32.div_ceil(self.wid as u32),
             n: f[0],
             ph: f[1],
             queue: f[2],
@@ -336,8 +355,8 @@ impl St {
 
     #[inline]
     fn slots(&self, v: u32) -> usize {
-        let w = self.wid as u32;
-        ((32 - v.leading_zeros()).div_ceil(w)) as usize
+        // ceil(bits / wid) for bits ≤ 32, exact for wid ≤ 4.
+        ((((32 - v.leading_zeros()) + self.wid as u32 - 1) * self.wmul) >> 16) as usize
     }
     #[inline]
     pub fn qlen(&self) -> usize {
@@ -491,8 +510,8 @@ impl St {
         let mut keys = [0u128; 4];
         let mut order = [0u8, 1, 2, 3];
         let np = producers as usize;
-        for p in 0..np {
-            keys[p] = self.producer_key(p as u8, spans);
+        for (p, key) in keys.iter_mut().enumerate().take(np) {
+            *key = self.producer_key(p as u8, spans);
         }
         order[..np].sort_by_key(|&p| keys[p as usize]);
         if order[..np]

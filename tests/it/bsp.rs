@@ -336,6 +336,40 @@ fn configurations_are_validated() {
     assert_eq!(ok.shutdown, When::Never);
 }
 
+/// Every configuration the command accepts packs into at most `MAX_WORDS` words.
+#[test]
+fn every_valid_configuration_has_a_layout() {
+    let mut n = 0;
+    for producers in 1..=4u8 {
+        for spans in 1..=7u8 {
+            for queue in 1..=8u8 {
+                for batch in 1..=4u8 {
+                    for called in [When::Never, When::After(0)] {
+                        let cfg = Config {
+                            producers,
+                            spans,
+                            queue,
+                            batch,
+                            force_flush: called,
+                            shutdown: called,
+                            ..Config::default()
+                        };
+                        if cfg.validate().is_err() {
+                            continue;
+                        }
+                        for v in Variant::ALL {
+                            let l = bsp::Layout::new(&cfg, v);
+                            assert!(l.fits && l.words <= 6, "{cfg:?} {v:?}");
+                            n += 1;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(n > 1000);
+}
+
 fn config_strategy() -> impl Strategy<Value = (Config, usize)> {
     (1u8..=3, 1u8..=3, 1u8..=4, 1u8..=2, any::<bool>(), 0usize..8).prop_map(
         |(producers, spans, queue, batch, retries, variant)| {
