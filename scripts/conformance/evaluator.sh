@@ -12,7 +12,7 @@ dir="$corpus/libcspm/evaluator"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
-files_pass=0 files_fail=0 tests_pass=0 tests_fail=0
+files_pass=0 files_fail=0 tests_pass=0 tests_fail=0 proc_ok=0 proc_unsupported=0 proc_error=0
 for f in "$dir"/should_pass/*.csp; do
   name="should_pass/$(basename "$f")"
   timeout 60 "$cspot" eval "$f" --tests > "$tmp/out" 2> "$tmp/err"
@@ -42,6 +42,13 @@ for f in "$dir"/should_pass/*.csp; do
           ok=0
         fi
         ;;
+      procTest*)
+        case "$line" in
+          *" : error: unsupported"*) proc_unsupported=$((proc_unsupported + 1)) ;;
+          *" : error:"*) proc_error=$((proc_error + 1)) ;;
+          *) proc_ok=$((proc_ok + 1)) ;;
+        esac
+        ;;
     esac
   done < "$tmp/out"
   if [ "$ok" -eq 1 ]; then
@@ -54,6 +61,9 @@ for f in "$dir"/should_pass/*.csp; do
 done
 echo "evaluator should_pass files: $files_pass passed, $files_fail failed"
 echo "evaluator should_pass tests: $tests_pass passed, $tests_fail failed"
+# procTest… bindings are built and their calls unfolded; libcspm compares their printed form,
+# which cspot does not reproduce, so they are counted here but are not cases.
+echo "evaluator should_pass procTest bindings: $proc_ok built, $proc_unsupported unsupported, $proc_error other errors"
 
 fail_pass=0 fail_fail=0
 for f in "$dir"/should_fail/*.csp; do

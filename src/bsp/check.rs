@@ -72,13 +72,6 @@ fn bound_reason(b: Bound) -> String {
     }
 }
 
-/// The label of the edge `from → to`, found by expanding `from` again.
-fn label(m: &BspModel, from: &[u32], to: &[u32]) -> Option<Action> {
-    let mut out = Successors::new(m.layout.words);
-    m.successors_into(&m.layout.unpack(from), &mut out);
-    out.iter().find(|(_, s)| *s == to).map(|(a, _)| a)
-}
-
 /// Follows the first successor from a trapped state until a state repeats; returns the
 /// index in `path` of the first step of the loop.
 fn extend_into_loop(m: &BspModel, from: Vec<u32>, path: &mut Vec<(Action, Vec<u32>)>) -> usize {
@@ -102,6 +95,39 @@ fn extend_into_loop(m: &BspModel, from: Vec<u32>, path: &mut Vec<(Action, Vec<u3
     }
 }
 
+/// Replays a path of orbit representatives in the model without symmetry, so that every
+/// step is a real step and producers keep their names from one step to the next.
+fn concrete(
+    sym: &BspModel,
+    plain: &BspModel,
+    path: &[(Action, Vec<u32>)],
+) -> (Vec<u32>, Vec<(Action, Vec<u32>)>) {
+    let mut init = vec![0u32; plain.layout.words];
+    plain.layout.pack(&plain.layout.empty(), &mut init);
+    let mut cur = init.clone();
+    let mut steps = Vec::with_capacity(path.len());
+    let mut out = Successors::new(plain.layout.words);
+    for (_, target) in path {
+        out.clear();
+        plain.successors_into(&plain.layout.unpack(&cur), &mut out);
+        let Some((a, s)) = out.iter().find(|(_, s)| sym.canonical_words(s) == *target) else {
+            break;
+        };
+        let s = s.to_vec();
+        steps.push((a, s.clone()));
+        cur = s;
+    }
+    (init, steps)
+}
+
+/// Search options of the BatchSpanProcessor explorer.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Search {
+    pub hang: HangCheck,
+    /// Symmetry reduction over producers.
+    pub symmetry: bool,
+}
+
 /// Checks the properties in `props` for one variant and configuration.
 pub fn check_variant(
     cfg: &Config,
@@ -110,7 +136,7 @@ pub fn check_variant(
     opts: &explore::Options,
     progress: &mut dyn FnMut(&Progress),
 ) -> Vec<PropertyResult> {
-    check_variant_with(cfg, variant, props, HangCheck::InSearch, opts, progress)
+    check_variant_with(cfg, variant, props, Search::default(), opts, progress)
 }
 
 /// [`check_variant`] with a choice of hang check.
@@ -118,7 +144,7 @@ pub fn check_variant_with(
     cfg: &Config,
     variant: Variant,
     props: PropertySet,
-    hang: HangCheck,
+    search: Search,
     opts: &explore::Options,
     progress: &mut dyn FnMut(&Progress),
 ) -> Vec<PropertyResult> {
@@ -126,7 +152,10 @@ pub fn check_variant_with(
     let mut results: Vec<PropertyResult> = Vec::new();
     while !open.is_empty() {
         let mut model = BspModel::new(*cfg, variant, open);
-        model.in_search_hangs = hang == HangCheck::InSearch;
+        model.in_search_hangs = search.hang == HangCheck::InSearch;
+        model.symmetry = search.symmetry;
+        let mut plain = model.clone();
+        plain.symmetry = false;
         let ex = explore::explore(&model, opts, progress);
         let mut stats = Stats {
             states: ex.states,
@@ -151,13 +180,18 @@ pub fn check_variant_with(
                 state,
                 violation: v,
             } => {
-                let (init, mut path) = ex.path(&model, state);
+                let (init, path) = ex.path(&model, state);
+                let (init, mut path) = if model.symmetry {
+                    concrete(&model, &plain, &path)
+                } else {
+                    (init, path)
+                };
                 let mut loop_start = None;
                 if v.kind == ViolationKind::Hang {
                     let here = path.last().map_or(init.clone(), |(_, s)| s.clone());
-                    loop_start = Some(extend_into_loop(&model, here, &mut path));
+                    loop_start = Some(extend_into_loop(&plain, here, &mut path));
                 }
-                let cx = counterexample(&model, &init, &path, v, loop_start);
+                let cx = counterexample(&plain, &init, &path, v, loop_start);
                 settle(v.property(), Verdict::Violated(cx), stats);
                 open = open.without(v.property());
             }
@@ -167,18 +201,16 @@ pub fn check_variant_with(
                     let lasso = find_hang(&model, &ex);
                     stats.seconds += t.elapsed().as_secs_f64();
                     if let Some(l) = lasso {
-                        let (init, mut path) = ex.path(&model, l.entry);
-                        let loop_start = path.len();
-                        let mut prev = l.entry;
-                        for &next in &l.cycle {
-                            let (from, to) = (ex.state(prev), ex.state(next));
-                            if let Some(a) = label(&model, from, to) {
-                                path.push((a, to.to_vec()));
-                            }
-                            prev = next;
-                        }
+                        let (init, path) = ex.path(&model, l);
+                        let (init, mut path) = if model.symmetry {
+                            concrete(&model, &plain, &path)
+                        } else {
+                            (init, path)
+                        };
+                        let here = path.last().map_or(init.clone(), |(_, s)| s.clone());
+                        let loop_start = extend_into_loop(&plain, here, &mut path);
                         let v = Violation::new(ViolationKind::Hang, 0);
-                        let cx = counterexample(&model, &init, &path, v, Some(loop_start));
+                        let cx = counterexample(&plain, &init, &path, v, Some(loop_start));
                         settle(Property::P2, Verdict::Violated(cx), stats);
                         open = open.without(Property::P2);
                     }

@@ -10,13 +10,6 @@
 use super::model::{Action, BspModel};
 use super::props::Violation;
 use crate::explore::{Exploration, Successors};
-use std::collections::VecDeque;
-
-/// A lasso: the state where the loop is entered and the loop's states (ending with it).
-pub struct Lasso {
-    pub entry: u32,
-    pub cycle: Vec<u32>,
-}
 
 /// The graph as compressed rows of successor ids.
 struct Graph {
@@ -109,8 +102,9 @@ fn components(g: &Graph, n: usize) -> Vec<u32> {
     comp
 }
 
-/// The lasso of the first hang in breadth-first order, if any.
-pub fn find_hang(model: &BspModel, ex: &Exploration<Action, Violation>) -> Option<Lasso> {
+/// The first state, in breadth-first order, of a trap (a terminal component holding a
+/// cycle) where a caller waits; the caller follows it round its loop for the report.
+pub fn find_hang(model: &BspModel, ex: &Exploration<Action, Violation>) -> Option<u32> {
     let n = ex.states as usize;
     let g = Graph::build(model, ex);
     let comp = components(&g, n);
@@ -133,33 +127,5 @@ pub fn find_hang(model: &BspModel, ex: &Exploration<Action, Violation>) -> Optio
         let c = comp[v as usize] as usize;
         !leaves[c] && cyclic[c] && model.caller_waiting(&model.layout.unpack(ex.state(v)))
     })?;
-    let c = comp[entry as usize];
-    // Shortest way round the loop, inside the component.
-    let mut parent = vec![u32::MAX; n];
-    let mut queue = VecDeque::new();
-    for &w in g.edges(entry) {
-        if comp[w as usize] == c && parent[w as usize] == u32::MAX {
-            parent[w as usize] = entry;
-            queue.push_back(w);
-        }
-    }
-    while let Some(v) = queue.pop_front() {
-        if v == entry {
-            break;
-        }
-        for &w in g.edges(v) {
-            if comp[w as usize] == c && parent[w as usize] == u32::MAX {
-                parent[w as usize] = v;
-                queue.push_back(w);
-            }
-        }
-    }
-    let mut cycle = vec![entry];
-    let mut cur = parent[entry as usize];
-    while cur != entry && cur != u32::MAX {
-        cycle.push(cur);
-        cur = parent[cur as usize];
-    }
-    cycle.reverse();
-    Some(Lasso { entry, cycle })
+    Some(entry)
 }

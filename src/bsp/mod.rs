@@ -21,7 +21,7 @@ mod props;
 mod state;
 mod variant;
 
-pub use check::{HangCheck, PropertyResult, check_variant, check_variant_with};
+pub use check::{HangCheck, PropertyResult, Search, check_variant, check_variant_with};
 pub use config::{Config, ConfigError, ConfigFile, When};
 pub use model::{Action, BspModel};
 pub use props::{Property, PropertySet, Violation, ViolationKind};

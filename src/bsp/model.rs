@@ -147,6 +147,8 @@ pub struct BspModel {
     pub props: PropertySet,
     /// Look for hangs during the search (else only the full pass after it finds them).
     pub in_search_hangs: bool,
+    /// Store one state per orbit under renaming producers (they are interchangeable).
+    pub symmetry: bool,
     /// Set when a non-loop edge failed to increase the potential: the in-search hang check
     /// may then miss a hang, and the full pass must run.
     unranked: AtomicBool,
@@ -156,6 +158,7 @@ impl Clone for BspModel {
     fn clone(&self) -> Self {
         let mut m = BspModel::new(self.cfg, self.variant, self.props);
         m.in_search_hangs = self.in_search_hangs;
+        m.symmetry = self.symmetry;
         m
     }
 }
@@ -168,8 +171,22 @@ impl BspModel {
             layout: Layout::new(&cfg, variant),
             props,
             in_search_hangs: true,
+            symmetry: false,
             unranked: AtomicBool::new(false),
         }
+    }
+
+    /// The packed representative of a packed state's orbit (itself without symmetry).
+    pub fn canonical_words(&self, state: &[u32]) -> Vec<u32> {
+        let st = self.layout.unpack(state);
+        let c = if self.symmetry {
+            st.canonical(self.cfg.producers, self.cfg.spans)
+        } else {
+            st
+        };
+        let mut out = vec![0u32; self.layout.words];
+        self.layout.pack(&c, &mut out);
+        out
     }
 
     /// Whether the in-search hang check was not enough (see the module header).
@@ -221,7 +238,12 @@ impl BspModel {
     fn push(&self, out: &mut Emit<'_>, a: Action, st: &St) {
         let mut buf = [0u32; MAX_WORDS];
         let w = self.layout.words;
-        self.layout.pack(st, &mut buf[..w]);
+        if self.symmetry {
+            let c = st.canonical(self.cfg.producers, self.cfg.spans);
+            self.layout.pack(&c, &mut buf[..w]);
+        } else {
+            self.layout.pack(st, &mut buf[..w]);
+        }
         out.out.push(a, &buf[..w]);
         if let Some(here) = out.here {
             if !a.is_loop() && self.potential(st) <= here {
@@ -491,8 +513,10 @@ impl BspModel {
             wpc::DRAIN => self.drain(st, out),
             _ => {}
         }
+        // Time passes only while a batch waits for it: a firing with an empty batch is just
+        // reset by the worker, so it adds interleavings and nothing else.
         let live = !matches!(st.wpc, wpc::EXITED | wpc::TIMER_RECV);
-        if st.timer == timer::ARMED && live && (st.blen(0) > 0 || st.qlen() > 0) {
+        if st.timer == timer::ARMED && live && st.blen(0) > 0 {
             let mut nx = *st;
             nx.timer = timer::FIRED;
             self.push(out, Action::TimerFires, &nx);
@@ -693,19 +717,34 @@ impl BspModel {
             return Some(Violation::new(ViolationKind::ExportAfterShutdown, 0));
         }
         if props.has(Property::P3) {
-            for id in 1..=self.cfg.total_spans() {
-                if st.is_done(id) || !self.accepted(st, id) {
-                    continue;
-                }
+            let open = self.accepted_mask(st) & !st.done;
+            if open != 0 {
                 if st.sd == sd::RETURNED {
+                    let id = open.trailing_zeros() as u8 + 1;
                     return Some(Violation::new(ViolationKind::LostAtShutdown, id));
                 }
-                if !st.present(id) {
+                let gone = open & !st.presence();
+                if gone != 0 {
+                    let id = gone.trailing_zeros() as u8 + 1;
                     return Some(Violation::new(ViolationKind::Vanished, id));
                 }
             }
         }
         None
+    }
+
+    /// Bit `id - 1` for every span OnEnd has put into the processor.
+    pub fn accepted_mask(&self, st: &St) -> u32 {
+        let s = self.cfg.spans as u32;
+        let mut bits = 0u32;
+        for p in 0..self.cfg.producers {
+            let mut n = st.n(p) as u32;
+            if st.ph(p) == phase::SENT {
+                n += 1;
+            }
+            bits |= ((1u32 << n) - 1) << (p as u32 * s);
+        }
+        bits
     }
 
     /// The properties broken by a state with no successors.
@@ -714,10 +753,10 @@ impl BspModel {
             return Some(Violation::new(ViolationKind::Deadlock, 0));
         }
         if self.props.has(Property::P3) {
-            for id in 1..=self.cfg.total_spans() {
-                if self.accepted(st, id) && !st.is_done(id) {
-                    return Some(Violation::new(ViolationKind::Stuck, id));
-                }
+            let open = self.accepted_mask(st) & !st.done;
+            if open != 0 {
+                let id = open.trailing_zeros() as u8 + 1;
+                return Some(Violation::new(ViolationKind::Stuck, id));
             }
         }
         None

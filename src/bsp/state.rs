@@ -152,7 +152,9 @@ const FIELDS: usize = 19;
 pub struct Layout {
     wid: u8,
     wn: u8,
-    places: [Place; FIELDS],
+    /// The fields of non-zero width: (index in `St::fields`, place).
+    active: [(u8, Place); FIELDS],
+    nactive: usize,
     pub words: usize,
 }
 
@@ -212,10 +214,19 @@ impl Layout {
             used[word] += w;
             words = words.max(word + 1);
         }
+        let mut active = [(0u8, Place::default()); FIELDS];
+        let mut nactive = 0;
+        for (i, place) in places.iter().enumerate() {
+            if place.mask != 0 {
+                active[nactive] = (i as u8, *place);
+                nactive += 1;
+            }
+        }
         Layout {
             wid,
             wn,
-            places,
+            active,
+            nactive,
             words: words.max(1),
         }
     }
@@ -232,11 +243,10 @@ impl Layout {
     #[inline]
     pub fn pack(&self, st: &St, out: &mut [u32]) {
         out.fill(0);
-        for (place, v) in self.places.iter().zip(st.fields()) {
-            if place.mask != 0 {
-                if let Some(w) = out.get_mut(place.word as usize) {
-                    *w |= (v & place.mask) << place.shift;
-                }
+        let f = st.fields();
+        for &(i, place) in &self.active[..self.nactive] {
+            if let (Some(w), Some(v)) = (out.get_mut(place.word as usize), f.get(i as usize)) {
+                *w |= (v & place.mask) << place.shift;
             }
         }
     }
@@ -244,11 +254,9 @@ impl Layout {
     #[inline]
     pub fn unpack(&self, words: &[u32]) -> St {
         let mut f = [0u32; FIELDS];
-        for (place, v) in self.places.iter().zip(f.iter_mut()) {
-            if place.mask != 0 {
-                *v = words
-                    .get(place.word as usize)
-                    .map_or(0, |w| (w >> place.shift) & place.mask);
+        for &(i, place) in &self.active[..self.nactive] {
+            if let (Some(w), Some(v)) = (words.get(place.word as usize), f.get_mut(i as usize)) {
+                *v = (w >> place.shift) & place.mask;
             }
         }
         St {
@@ -387,9 +395,118 @@ impl St {
     pub fn batch_holds(&self, s: usize, id: u8) -> bool {
         self.holds(self.batch[s], id)
     }
+    /// Bit `id - 1` for every span in the queue or a batch.
+    pub fn presence(&self) -> u32 {
+        let w = self.wid as u32;
+        let m = mask(self.wid);
+        let mut bits = 0u32;
+        for v in [self.queue, self.batch[0], self.batch[1]] {
+            let mut v = v;
+            while v != 0 {
+                let id = v & m;
+                if id != 0 {
+                    bits |= 1 << (id - 1);
+                }
+                v >>= w;
+            }
+        }
+        bits
+    }
+
     /// Where span `id` is right now: in the queue or a batch.
     pub fn present(&self, id: u8) -> bool {
         self.holds(self.queue, id) || self.holds(self.batch[0], id) || self.holds(self.batch[1], id)
+    }
+
+    // ---- producer symmetry ----
+
+    /// The same state with producer `p` renamed `new_of_old[p]` (and its spans with it).
+    pub fn relabel(&self, new_of_old: &[u8], producers: u8, spans: u8) -> St {
+        let map = |id: u8| -> u32 {
+            if id == 0 {
+                return 0;
+            }
+            let i = id - 1;
+            let q = new_of_old.get((i / spans) as usize).copied().unwrap_or(0);
+            (q * spans + i % spans + 1) as u32
+        };
+        let w = self.wid as u32;
+        let slots = |v: u32| -> u32 {
+            let mut out = 0;
+            for (k, id) in self.ids(v).enumerate() {
+                out |= map(id) << (k as u32 * w);
+            }
+            out
+        };
+        let mut t = *self;
+        t.n = 0;
+        t.ph = 0;
+        t.snap = 0;
+        t.done = 0;
+        let wn = self.wn as u32;
+        let sp = spans as u32;
+        for p in 0..producers {
+            let q = new_of_old.get(p as usize).copied().unwrap_or(0) as u32;
+            t.n |= (self.n(p) as u32) << (q * wn);
+            t.ph |= self.ph(p) << (2 * q);
+            t.snap |= (self.snap(p) as u32) << (q * wn);
+            t.done |= ((self.done >> (p as u32 * sp)) & ((1 << sp) - 1)) << (q * sp);
+        }
+        t.queue = slots(self.queue);
+        t.batch = [slots(self.batch[0]), slots(self.batch[1])];
+        t.event_span = map(self.event_span) as u8;
+        t
+    }
+
+    /// What distinguishes producer `p` from the others, as a sort key: its counters, its
+    /// settled spans and where each of its spans sits.
+    fn producer_key(&self, p: u8, spans: u8) -> u128 {
+        let sp = spans as u32;
+        let own = |id: u8| -> u128 {
+            if id != 0 && (id - 1) / spans == p {
+                ((id - 1) % spans + 1) as u128
+            } else {
+                0
+            }
+        };
+        let mut key = self.n(p) as u128
+            | (self.ph(p) as u128) << 3
+            | (self.snap(p) as u128) << 5
+            | (((self.done >> (p as u32 * sp)) & ((1 << sp) - 1)) as u128) << 8
+            | own(self.event_span) << 15;
+        let mut shift = 18;
+        for v in [self.queue, self.batch[0], self.batch[1]] {
+            for id in self.ids(v) {
+                key |= own(id) << shift;
+                shift += 3;
+            }
+        }
+        key
+    }
+
+    /// The representative of the state's orbit under renaming producers: producers sorted by
+    /// [`St::producer_key`]. Producers with equal keys are interchangeable, so the result does
+    /// not depend on how ties are broken.
+    pub fn canonical(&self, producers: u8, spans: u8) -> St {
+        let mut keys = [0u128; 4];
+        let mut order = [0u8, 1, 2, 3];
+        let np = producers as usize;
+        for p in 0..np {
+            keys[p] = self.producer_key(p as u8, spans);
+        }
+        order[..np].sort_by_key(|&p| keys[p as usize]);
+        if order[..np]
+            .iter()
+            .enumerate()
+            .all(|(i, &p)| i == p as usize)
+        {
+            return *self;
+        }
+        let mut new_of_old = [0u8; 4];
+        for (new, &old) in order[..np].iter().enumerate() {
+            new_of_old[old as usize] = new as u8;
+        }
+        self.relabel(&new_of_old, producers, spans)
     }
 
     // ---- settled spans ----

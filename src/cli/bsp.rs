@@ -51,6 +51,10 @@ pub struct BspArgs {
     /// When Shutdown is called: never, any, end or N, as for --force-flush.
     #[arg(long, value_name = "WHEN")]
     pub shutdown: Option<String>,
+    /// Symmetry reduction: store one state per renaming of the producers (they are
+    /// interchangeable). Same verdicts, fewer states; counterexamples are replayed unreduced.
+    #[arg(long)]
+    pub symmetry: bool,
     /// Print, on stderr, each search's states, transitions, words per state and bytes of
     /// stored states per state (for the performance figures).
     #[arg(long)]
@@ -131,9 +135,14 @@ pub fn run(args: BspArgs) -> anyhow::Result<Outcome> {
     let mut report = Report::new("bsp");
     for v in variants {
         let mut progress = args.opts.progress(&format!("bsp {}", v.name()));
-        let results = bsp::check_variant(&cfg, v, PropertySet::all(), &opts, &mut |p| {
-            progress.update(p)
-        });
+        let search = bsp::Search {
+            symmetry: args.symmetry,
+            ..bsp::Search::default()
+        };
+        let results =
+            bsp::check_variant_with(&cfg, v, PropertySet::all(), search, &opts, &mut |p| {
+                progress.update(p)
+            });
         for r in results {
             if args.stats {
                 let per = r.memory_bytes as f64 / (r.stats.states.max(1)) as f64;

@@ -25,6 +25,9 @@ pub struct ParseArgs {
     /// CSPM files to parse.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
+    /// Check the syntax only (lexing, parsing, includes, type annotations), not the scopes.
+    #[arg(long)]
+    pub syntax_only: bool,
 }
 
 pub fn run(args: ParseArgs) -> anyhow::Result<Outcome> {
@@ -37,7 +40,7 @@ pub fn run(args: ParseArgs) -> anyhow::Result<Outcome> {
         let mut loader = FsLoader::default();
         let loaded = load::load(&name, &mut loader, &mut map, &mut interner);
         // Scope checking (the evaluator's) plugs in here, on `loaded.module`.
-        let extra: Vec<Diagnostic> = if loaded.has_errors() {
+        let extra: Vec<Diagnostic> = if loaded.has_errors() || args.syntax_only {
             Vec::new()
         } else {
             cspot::cspm::check_scopes(&loaded.module, &interner, &map)

@@ -202,9 +202,10 @@ fn clip(text: &str, col: usize) -> (String, usize) {
     (chars[start..end].iter().collect(), col - start)
 }
 
-fn title(forest: &Forest, t: &Trace) -> String {
+fn title(forest: &Forest, t: &Trace, services: &mut Vec<cspot::otlp::Sym>) -> String {
     let n = t.spans.len;
-    let mut services: Vec<_> = t.spans.range().map(|i| forest.service(i as u32)).collect();
+    services.clear();
+    services.extend(t.spans.range().map(|i| forest.service(i as u32)));
     services.sort_unstable();
     services.dedup();
     let root = forest
@@ -236,10 +237,13 @@ fn run_check(a: CheckArgs) -> anyhow::Result<Outcome> {
         forest
             .traces
             .par_iter()
-            .map(|t| rules::check_trace(forest, t, &cfg))
+            .map_init(rules::Checker::default, |c, t| {
+                c.check_trace(forest, t, &cfg)
+            })
             .collect()
     });
     let mut report = Report::new("traces check");
+    let mut services = Vec::new();
     for (t, f) in forest.traces.iter().zip(findings) {
         let verdict = if f.is_empty() {
             Verdict::Holds
@@ -266,7 +270,7 @@ fn run_check(a: CheckArgs) -> anyhow::Result<Outcome> {
         report.results.push(CheckResult {
             id: t.id.to_string(),
             kind: Kind::TraceStructure,
-            title: title(forest, t),
+            title: title(forest, t, &mut services),
             source: file,
             verdict,
             findings: f,
@@ -280,7 +284,7 @@ fn run_check(a: CheckArgs) -> anyhow::Result<Outcome> {
     let timings = render.timings;
     render.timings = false;
     let mut out = report::render(&report, format, render);
-    if format == report::Format::Human && !a.opts.quiet {
+    if format == report::Format::Human {
         out.push_str(&summary_table(
             &report, &cfg, forest, &a.input, seconds, timings,
         ));
@@ -291,6 +295,9 @@ fn run_check(a: CheckArgs) -> anyhow::Result<Outcome> {
     } else {
         report.exit_code()
     };
+    // The process ends right after: freeing a forest of millions of spans is wasted work.
+    std::mem::forget(dump);
+    std::mem::forget(report);
     Ok(Outcome::Code(code))
 }
 
@@ -402,7 +409,7 @@ fn draw(
         out,
         "trace {}  {}  {}{}",
         t.id,
-        title(forest, t),
+        title(forest, t, &mut Vec::new()),
         fmt_ns(t1.saturating_sub(t0)),
         if findings.is_empty() {
             String::new()

@@ -250,7 +250,8 @@ pub enum Field {
     NondetInput { pat: Pat, set: Option<Expr> },
     /// `!e`
     Output(Expr),
-    /// `.e`
+    /// `.e`: only after a field with a set (`c?x:S.e`); elsewhere the dot belongs to the
+    /// pattern (`c?x.y`), the output (`c!x.y`) or the channel expression (`c.x!y`).
     Dot(Expr),
 }
 
@@ -334,6 +335,7 @@ pub enum ReplOp {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum ExprKind {
+    /// Never negative from the parser: `-1` is `Unary(Neg, Int(1))`.
     Int(i64),
     Bool(bool),
     Char(char),
@@ -377,6 +379,8 @@ pub enum ExprKind {
     /// `(| k => v, ... |)`
     Map(Vec<(Expr, Expr)>),
     /// `c?x!y -> P`: the channel (or event) expression, its fields, the continuation.
+    /// The parser puts every dot before the first `?`/`!`/`$` into `chan` (`c.1?x` has
+    /// `chan = c.1`), so `fields` starts with an input or an output.
     Prefix {
         chan: Box<Expr>,
         fields: Vec<Field>,

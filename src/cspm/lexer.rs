@@ -476,15 +476,16 @@ impl<'s> Lexer<'s> {
             }
             let start = self.pos;
             let kind = self.token();
-            if let Some(nl) = gap.newline {
-                if !prev_soaks && !soaks_before(kind) {
-                    self.tokens.push(Token {
-                        kind: Tok::Newline,
-                        start: nl as u32,
-                        end: nl as u32 + 1,
-                        space_before: true,
-                    });
-                }
+            if let Some(nl) = gap.newline
+                && !prev_soaks
+                && !soaks_before(kind)
+            {
+                self.tokens.push(Token {
+                    kind: Tok::Newline,
+                    start: nl as u32,
+                    end: nl as u32 + 1,
+                    space_before: true,
+                });
             }
             self.tokens.push(Token {
                 kind,
@@ -492,7 +493,9 @@ impl<'s> Lexer<'s> {
                 end: self.pos as u32,
                 space_before: gap.space,
             });
-            prev_soaks = soaks_after(kind);
+            // `:[tau priority]:` and `:[has trace]:` introduce an argument: the line goes on.
+            prev_soaks = soaks_after(kind)
+                || (kind == Tok::Prop && self.src[start..self.pos].ends_with(b":"));
         }
     }
 

@@ -25,7 +25,7 @@ pub struct Loaded {
     /// Every file read: the root first, then in the order their `include`s were met.
     pub files: Vec<FileId>,
     /// Lexical, syntactic and include errors of every file, and the type-annotation checks
-    /// of the spliced top level.
+    /// of the spliced top level; by file (in reading order), then position.
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -67,6 +67,8 @@ pub fn load(
     };
     let annotation_errors = check_annotations(&decls, st.interner);
     st.diagnostics.extend(annotation_errors);
+    st.diagnostics
+        .sort_by_key(|d| (d.span.file, d.span.start, d.span.end));
     Loaded {
         module: Module { file, decls },
         files: st.files,

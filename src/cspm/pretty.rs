@@ -124,10 +124,10 @@ impl<'i> Printer<'i> {
 
     /// Appends `s`, with a space first when gluing would change the tokens.
     fn push(&mut self, s: &str) {
-        if let (Some(a), Some(b)) = (self.out.chars().next_back(), s.chars().next()) {
-            if glue_hazard(a, b) {
-                self.out.push(' ');
-            }
+        if let (Some(a), Some(b)) = (self.out.chars().next_back(), s.chars().next())
+            && glue_hazard(a, b)
+        {
+            self.out.push(' ');
         }
         self.out.push_str(s);
     }

@@ -74,6 +74,52 @@ fn is_shared_pair(a: &Span, b: &Span) -> bool {
         )
 }
 
+/// Sorts spans by (trace, start, span id, end, kind). Spans are large, so they are moved once:
+/// small (trace, index) keys are sorted, the permutation is applied in place by following its
+/// cycles, and then each trace's run is sorted on its own.
+fn sort_spans(spans: &mut [Span]) {
+    let mut keys: Vec<([u64; 2], u32)> = spans
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let t = s.trace.as_u128();
+            ([(t >> 64) as u64, t as u64], i as u32)
+        })
+        .collect();
+    keys.sort_unstable();
+    let mut perm: Vec<u32> = keys.into_iter().map(|(_, i)| i).collect();
+    const DONE: u32 = u32::MAX;
+    for k in 0..perm.len() {
+        if perm[k] == DONE || perm[k] as usize == k {
+            perm[k] = DONE;
+            continue;
+        }
+        let tmp = spans[k];
+        let mut j = k;
+        loop {
+            let next = perm[j] as usize;
+            perm[j] = DONE;
+            if next == k {
+                spans[j] = tmp;
+                break;
+            }
+            spans[j] = spans[next];
+            j = next;
+        }
+    }
+    drop(perm);
+    let mut i = 0;
+    while i < spans.len() {
+        let id = spans[i].trace;
+        let mut j = i + 1;
+        while j < spans.len() && spans[j].trace == id {
+            j += 1;
+        }
+        spans[i..j].sort_unstable_by_key(|s| (s.start, s.id.as_u64(), s.end, s.kind));
+        i = j;
+    }
+}
+
 pub(crate) fn assemble(p: Parts) -> Forest {
     let Parts {
         strings,
@@ -89,15 +135,7 @@ pub(crate) fn assemble(p: Parts) -> Forest {
         files,
         mut issues,
     } = p;
-    spans.sort_unstable_by(|a, b| {
-        (a.trace.as_u128(), a.start, a.id.as_u64(), a.end, a.kind).cmp(&(
-            b.trace.as_u128(),
-            b.start,
-            b.id.as_u64(),
-            b.end,
-            b.kind,
-        ))
-    });
+    sort_spans(&mut spans);
     issues.sort_by_key(|i| i.trace);
 
     let mut traces = Vec::new();

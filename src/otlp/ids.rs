@@ -92,7 +92,7 @@ fn b64(c: u8) -> Option<u32> {
 /// Standard or URL-safe base64, padded or not.
 pub fn decode_base64(s: &[u8]) -> Option<Vec<u8>> {
     let s = match s.iter().position(|&c| c == b'=') {
-        Some(p) if s[p..].iter().all(|&c| c == b'=') && s.len() % 4 == 0 => &s[..p],
+        Some(p) if s[p..].iter().all(|&c| c == b'=') && s.len().is_multiple_of(4) => &s[..p],
         Some(_) => return None,
         None => s,
     };

@@ -79,10 +79,10 @@ impl<'a> Scan<'a> {
     /// Iterates over an object's members: `f` gets each key (raw bytes, unescaped) and must
     /// consume the value. `null` is an empty object.
     pub fn object(&mut self, mut f: impl FnMut(&mut Self, &[u8]) -> R<()>) -> R<()> {
-        if self.null() {
-            return Ok(());
-        }
         if self.peek() != Some(b'{') {
+            if self.null() {
+                return Ok(());
+            }
             let w = self.what();
             return self.err(format!("expected an object, found {w}"));
         }
@@ -93,9 +93,18 @@ impl<'a> Scan<'a> {
         }
         loop {
             let key = self.string()?;
-            self.expect(b':')?;
+            // Fast path: most writers put the colon right after the key.
+            if self.buf.get(self.pos) == Some(&b':') {
+                self.pos += 1;
+            } else {
+                self.expect(b':')?;
+            }
             f(self, &key)?;
-            match self.peek() {
+            let next = match self.buf.get(self.pos) {
+                Some(&c) if c == b',' || c == b'}' => Some(c),
+                _ => self.peek(),
+            };
+            match next {
                 Some(b',') => self.pos += 1,
                 Some(b'}') => {
                     self.pos += 1;
@@ -112,10 +121,10 @@ impl<'a> Scan<'a> {
     /// Iterates over an array's elements: `f` gets each index and must consume the element.
     /// `null` is an empty array.
     pub fn array(&mut self, mut f: impl FnMut(&mut Self, usize) -> R<()>) -> R<()> {
-        if self.null() {
-            return Ok(());
-        }
         if self.peek() != Some(b'[') {
+            if self.null() {
+                return Ok(());
+            }
             let w = self.what();
             return self.err(format!("expected a list, found {w}"));
         }
@@ -128,7 +137,11 @@ impl<'a> Scan<'a> {
         loop {
             f(self, i)?;
             i += 1;
-            match self.peek() {
+            let next = match self.buf.get(self.pos) {
+                Some(&c) if c == b',' || c == b']' => Some(c),
+                _ => self.peek(),
+            };
+            match next {
                 Some(b',') => self.pos += 1,
                 Some(b']') => {
                     self.pos += 1;
@@ -144,17 +157,14 @@ impl<'a> Scan<'a> {
 
     /// A string's bytes, unescaped (not yet checked to be UTF-8).
     pub fn string(&mut self) -> R<Cow<'a, [u8]>> {
-        if self.peek() != Some(b'"') {
+        if self.buf.get(self.pos) != Some(&b'"') && self.peek() != Some(b'"') {
             let w = self.what();
             return self.err(format!("expected a string, found {w}"));
         }
         self.pos += 1;
         let start = self.pos;
         let rest = &self.buf[start..];
-        let Some(n) = rest
-            .iter()
-            .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
-        else {
+        let Some(n) = find_special(rest) else {
             self.pos = self.buf.len();
             return self.err("unterminated string");
         };
@@ -364,6 +374,35 @@ impl<'a> Scan<'a> {
     }
 }
 
+/// Marks the bytes of `v` that are zero: exact for the lowest one (borrows only run upward).
+#[inline]
+fn zero_bytes(v: u64) -> u64 {
+    v.wrapping_sub(0x0101_0101_0101_0101) & !v & 0x8080_8080_8080_8080
+}
+
+/// The first `"`, `\\` or control byte, eight bytes at a time.
+#[inline]
+pub(crate) fn find_special(s: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    while i + 8 <= s.len() {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(&s[i..i + 8]);
+        let w = u64::from_le_bytes(a);
+        let quote = zero_bytes(w ^ 0x2222_2222_2222_2222);
+        let backslash = zero_bytes(w ^ 0x5c5c_5c5c_5c5c_5c5c);
+        let control = w.wrapping_sub(0x2020_2020_2020_2020) & !w & 0x8080_8080_8080_8080;
+        let m = quote | backslash | control;
+        if m != 0 {
+            return Some(i + (m.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    s[i..]
+        .iter()
+        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+        .map(|p| i + p)
+}
+
 /// Plain decimal digits to u64, without overflow.
 #[inline]
 fn digits(b: &[u8]) -> Option<u64> {
@@ -383,6 +422,30 @@ fn digits(b: &[u8]) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn find_special_agrees_with_a_plain_search() {
+        let mut state = 7u64;
+        for len in 0..64 {
+            for _ in 0..50 {
+                let v: Vec<u8> = (0..len)
+                    .map(|_| {
+                        state = state
+                            .wrapping_mul(6364136223846793005)
+                            .wrapping_add(1442695040888963407);
+                        match (state >> 60) as u8 {
+                            0 => b'"',
+                            1 => b'\\',
+                            2 => (state >> 40) as u8 & 0x1f,
+                            _ => 0x20 + ((state >> 33) as u8 % 0xdf),
+                        }
+                    })
+                    .collect();
+                let want = v.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20);
+                assert_eq!(find_special(&v), want, "{v:?}");
+            }
+        }
+    }
 
     #[test]
     fn strings_numbers_and_skipping() {

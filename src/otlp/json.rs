@@ -185,22 +185,24 @@ pub(crate) fn read_json<R: BufRead>(b: &mut Builder, file: u16, mut r: R) {
         }
         return read_stream(b, file, lineno, whole);
     }
-    // JSON Lines: one document per line; a bad line is reported and the next one read.
-    loop {
-        line.clear();
-        lineno += 1;
-        match r.read_until(b'\n', &mut line) {
-            Ok(0) => return,
-            Ok(_) if is_blank(&line) => {}
-            Ok(_) => {
-                if let Err(f) = parse_slice(b, file, &line, lineno) {
-                    b.error(f.pos, f.path, f.message);
-                }
-            }
+    // JSON Lines: one document per line; a bad line is reported and the next one read. Lines
+    // are parsed where they lie in a large buffer; only a line cut by the buffer's end moves.
+    let mut buf = vec![0u8; 1 << 22];
+    let mut filled = 0;
+    let mut eof = false;
+    while !eof {
+        if filled == buf.len() {
+            let n = buf.len() * 2;
+            buf.resize(n, 0);
+        }
+        match r.read(&mut buf[filled..]) {
+            Ok(0) => eof = true,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => {
                 return b.error(
                     Position::LineCol {
-                        line: lineno,
+                        line: lineno + 1,
                         col: 1,
                     },
                     String::new(),
@@ -208,6 +210,24 @@ pub(crate) fn read_json<R: BufRead>(b: &mut Builder, file: u16, mut r: R) {
                 );
             }
         }
+        let mut start = 0;
+        while start < filled {
+            let end = match memchr::memchr(b'\n', &buf[start..filled]) {
+                Some(p) => start + p + 1,
+                None if eof => filled,
+                None => break,
+            };
+            lineno += 1;
+            let line = &buf[start..end];
+            if !is_blank(line)
+                && let Err(f) = parse_slice(b, file, line, lineno)
+            {
+                b.error(f.pos, f.path, f.message);
+            }
+            start = end;
+        }
+        buf.copy_within(start..filled, 0);
+        filled -= start;
     }
 }
 

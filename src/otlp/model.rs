@@ -39,10 +39,14 @@ impl SpanId {
 }
 
 fn hex(bytes: &[u8], f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    for b in bytes {
-        write!(f, "{b:02x}")?;
+    const H: &[u8; 16] = b"0123456789abcdef";
+    let mut out = [0u8; 32];
+    for (i, b) in bytes.iter().take(16).enumerate() {
+        out[2 * i] = H[(b >> 4) as usize];
+        out[2 * i + 1] = H[(b & 15) as usize];
     }
-    Ok(())
+    let n = 2 * bytes.len().min(16);
+    f.write_str(std::str::from_utf8(&out[..n]).unwrap_or(""))
 }
 
 impl fmt::Display for TraceId {

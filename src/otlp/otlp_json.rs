@@ -10,7 +10,7 @@
 use super::build::Builder;
 use super::error::{FieldPath, Position};
 use super::ids::{IdError, decode_base64, id_from_text};
-use super::jscan::{R, Scan, ScanError};
+use super::jscan::{R, Scan, ScanError, find_special};
 use super::model::*;
 
 /// Turns byte offsets of one scanned slice into lines and columns of its file.
@@ -160,12 +160,12 @@ impl<'a> Doc<'_, 'a> {
 
     /// A string, interned.
     fn sym(&mut self, s: &mut Scan<'a>) -> R<Sym> {
-        if s.null() {
+        if s.peek() != Some(b'"') && s.null() {
             return Ok(Sym::EMPTY);
         }
         let at = s.pos;
         let b = s.string()?;
-        self.b.strings.intern_bytes(&b).ok_or(ScanError {
+        self.b.strings.intern_bytes(&b).ok_or_else(|| ScanError {
             at,
             message: "string is not valid UTF-8".into(),
         })
@@ -182,7 +182,7 @@ impl<'a> Doc<'_, 'a> {
         self.path.push_field(name);
         s.ws();
         let at = s.pos;
-        let r = if s.null() {
+        let r = if s.peek() != Some(b'"') && s.null() {
             Err(IdError::Empty)
         } else {
             id_from_text::<N>(&s.string()?, self.b.opts.accept_base64, false)
@@ -411,7 +411,60 @@ impl<'a> Doc<'_, 'a> {
         })
     }
 
+    /// The layout writers use for string and integer attributes, without whitespace:
+    /// `{"key":"K","value":{"stringValue":"V"}}` or `..."intValue":"N"}}` (or N unquoted).
+    /// Anything else, or any doubt, returns `None` before consuming anything; the general
+    /// reader then takes over.
+    fn key_value_fast(&mut self, s: &mut Scan<'a>) -> Option<Attr> {
+        let buf = s.buf;
+        let string_at = |at: usize| -> Option<(&'a [u8], usize)> {
+            let rest = buf.get(at..)?;
+            let n = find_special(rest)?;
+            (rest[n] == b'"').then(|| (&rest[..n], at + n + 1))
+        };
+        let at = s.pos;
+        if !buf.get(at..)?.starts_with(b"{\"key\":\"") {
+            return None;
+        }
+        let (k, after) = string_at(at + 8)?;
+        let rest = buf.get(after..)?;
+        const STR: &[u8] = b",\"value\":{\"stringValue\":\"";
+        const INT: &[u8] = b",\"value\":{\"intValue\":";
+        let (value, end) = if rest.starts_with(STR) {
+            let (v, end) = string_at(after + STR.len())?;
+            (Value::Str(self.b.strings.intern_bytes(v)?), end)
+        } else if rest.starts_with(INT) {
+            let mut p = after + INT.len();
+            let quoted = buf.get(p) == Some(&b'"');
+            p += quoted as usize;
+            let digits_end = p + buf.get(p..)?.iter().position(|c| !c.is_ascii_digit())?;
+            let v: i64 = std::str::from_utf8(buf.get(p..digits_end)?)
+                .ok()?
+                .parse()
+                .ok()?;
+            let mut end = digits_end;
+            if quoted {
+                (buf.get(end) == Some(&b'"')).then_some(())?;
+                end += 1;
+            }
+            (Value::Int(v), end)
+        } else {
+            return None;
+        };
+        if !buf.get(end..)?.starts_with(b"}}") {
+            return None;
+        }
+        let key = self.b.strings.intern_bytes(k)?;
+        s.pos = end + 2;
+        Some(Attr::new(key, value))
+    }
+
     fn key_value(&mut self, s: &mut Scan<'a>, depth: u32) -> R<Attr> {
+        if depth == 0
+            && let Some(a) = self.key_value_fast(s)
+        {
+            return Ok(a);
+        }
         let mut key = Sym::EMPTY;
         let mut value = Value::Empty;
         s.object(|s, k| {
@@ -443,7 +496,7 @@ impl<'a> Doc<'_, 'a> {
                 b"bytesValue" | b"bytes_value" => {
                     let at = s.pos;
                     let text = s.string()?;
-                    let bytes = decode_base64(&text).ok_or(ScanError {
+                    let bytes = decode_base64(&text).ok_or_else(|| ScanError {
                         at,
                         message: "bytesValue is not base64 (OTLP/JSON writes bytes as base64)"
                             .into(),

@@ -163,13 +163,13 @@ pub struct TraceFindings {
 
 /// Checks every trace of the forest, in trace-id order.
 pub fn check(forest: &Forest, cfg: &RuleConfig) -> Vec<TraceFindings> {
-    let mut scratch = Scratch::default();
+    let mut checker = Checker::default();
     forest
         .traces
         .iter()
         .map(|t| TraceFindings {
             trace: t.id,
-            findings: check_trace_with(forest, t, cfg, &mut scratch),
+            findings: checker.check_trace(forest, t, cfg),
         })
         .collect()
 }
@@ -179,11 +179,24 @@ pub fn check_trace(forest: &Forest, t: &Trace, cfg: &RuleConfig) -> Vec<Finding>
     check_trace_with(forest, t, cfg, &mut Scratch::default())
 }
 
+/// Checks trace after trace with buffers reused between them (one per worker thread).
+#[derive(Default)]
+pub struct Checker {
+    scratch: Scratch,
+}
+
+impl Checker {
+    pub fn check_trace(&mut self, forest: &Forest, t: &Trace, cfg: &RuleConfig) -> Vec<Finding> {
+        check_trace_with(forest, t, cfg, &mut self.scratch)
+    }
+}
+
 /// Buffers reused from trace to trace.
 #[derive(Default)]
 struct Scratch {
     state: Vec<u8>,
     stack: Vec<u32>,
+    roots: Vec<u32>,
 }
 
 struct Out<'a> {
@@ -289,9 +302,9 @@ fn check_trace_with(
         }
     }
 
-    let roots: Vec<u32> = (lo..hi)
-        .filter(|&i| !forest.span(i).has_parent() && forest.parent(i).is_none())
-        .collect();
+    let mut roots = std::mem::take(&mut sc.roots);
+    roots.clear();
+    roots.extend((lo..hi).filter(|&i| !forest.span(i).has_parent() && forest.parent(i).is_none()));
     if roots.is_empty() && out.on("trace.no-root") {
         let tops: Vec<String> = forest
             .tops(t)
@@ -347,6 +360,7 @@ fn check_trace_with(
         }
     }
 
+    sc.roots = roots;
     if out.on("trace.cycle") {
         cycles(&mut out, lo, hi, sc);
     }

@@ -3,8 +3,8 @@
 //! agrees with the full pass, packing round-trips, and the command line keeps its contract.
 
 use cspot::bsp::{
-    self, BspModel, Config, ConfigFile, HangCheck, Property, PropertyResult, PropertySet, Variant,
-    When,
+    self, BspModel, Config, ConfigFile, HangCheck, Property, PropertyResult, PropertySet, Search,
+    Variant, When,
 };
 use cspot::explore::{Options, Successors};
 use cspot::report::{self, Format, RenderOptions, Report, Verdict};
@@ -176,7 +176,10 @@ fn in_search_hang_check_agrees_with_the_full_pass() {
                 &cfg,
                 v,
                 PropertySet::all(),
-                HangCheck::FullPass,
+                Search {
+                    hang: HangCheck::FullPass,
+                    symmetry: false,
+                },
                 &Options::default(),
                 &mut |_| {},
             );
@@ -190,6 +193,63 @@ fn in_search_hang_check_agrees_with_the_full_pass() {
                     a.property,
                     cfg.describe()
                 );
+            }
+        }
+    }
+}
+
+/// Symmetry reduction over producers gives the same verdicts with fewer states, and its
+/// counterexamples replay as real steps of the unreduced model, as short as the plain ones.
+#[test]
+fn symmetry_reduction_keeps_verdicts() {
+    let configs = [
+        load("small.toml").0,
+        Config {
+            producers: 3,
+            spans: 1,
+            queue: 2,
+            batch: 1,
+            ..load("small.toml").0
+        },
+    ];
+    for cfg in configs {
+        for v in Variant::ALL {
+            let plain = run(&cfg, v);
+            let sym = bsp::check_variant_with(
+                &cfg,
+                v,
+                PropertySet::all(),
+                Search {
+                    symmetry: true,
+                    ..Search::default()
+                },
+                &Options::default(),
+                &mut |_| {},
+            );
+            for (a, b) in plain.iter().zip(&sym) {
+                assert_eq!(
+                    a.verdict.as_str(),
+                    b.verdict.as_str(),
+                    "{} {:?}",
+                    v.name(),
+                    a.property
+                );
+                assert!(b.stats.states <= a.stats.states);
+                if let (Verdict::Violated(x), Verdict::Violated(y)) = (&a.verdict, &b.verdict) {
+                    if x.loop_start.is_none() {
+                        assert_eq!(
+                            x.steps.len(),
+                            y.steps.len(),
+                            "{} {:?}",
+                            v.name(),
+                            a.property
+                        );
+                    }
+                    assert!(!y.steps.is_empty());
+                }
+            }
+            if v == Variant::Spec {
+                assert!(sym[0].stats.states < plain[0].stats.states);
             }
         }
     }
@@ -455,4 +515,87 @@ fn cli_lists_variants_and_rejects_bad_input() {
     assert!(err.contains("batch"), "{err}");
     let (code, _, _) = cspot(&["bsp", "--max-states", "50", "-q"]);
     assert_eq!(code, report::exit::INCONCLUSIVE);
+}
+
+/// `specs/bsp.csp` (the correct processor in CSPM, for the general checker) and the native
+/// model agree on every property, for the spec and for Shutdown draining one batch, at two
+/// parameter points. The file's constants are rewritten into a temporary copy.
+#[test]
+fn cspm_spec_and_native_model_agree() {
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/specs/bsp.csp")).unwrap();
+    let dir = std::env::temp_dir().join(format!("cspot-bsp-csp-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let verdicts = |json: &str| -> Vec<String> {
+        let v: serde_json::Value = serde_json::from_str(json).unwrap();
+        v["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["verdict"].as_str().unwrap().to_string())
+            .collect()
+    };
+    for (np, ns, qcap, one_batch) in [
+        (2, 1, 2, false),
+        (2, 1, 2, true),
+        (2, 2, 3, false),
+        (2, 2, 3, true),
+    ] {
+        let mut csp = String::new();
+        for line in text.lines() {
+            let line = match line.split_whitespace().next() {
+                Some("NP") => format!("NP = {np}"),
+                Some("NS") => format!("NS = {ns}"),
+                Some("QCAP") => format!("QCAP = {qcap}"),
+                Some("ONE_BATCH") => format!("ONE_BATCH = {one_batch}"),
+                _ => line.to_string(),
+            };
+            csp.push_str(&line);
+            csp.push('\n');
+        }
+        let file = dir.join(format!("bsp-{np}-{ns}-{qcap}-{one_batch}.csp"));
+        std::fs::write(&file, csp).unwrap();
+        let (_, general, err) = cspot(&["check", file.to_str().unwrap(), "--format", "json", "-q"]);
+        let general = verdicts(&general);
+        assert_eq!(general.len(), 5, "{err}");
+        let variant = if one_batch {
+            "shutdown-drains-one-batch"
+        } else {
+            "spec"
+        };
+        let (np, ns, qcap) = (np.to_string(), ns.to_string(), qcap.to_string());
+        let (_, native, _) = cspot(&[
+            "bsp",
+            "--variant",
+            variant,
+            "--producers",
+            &np,
+            "--spans",
+            &ns,
+            "--queue",
+            &qcap,
+            "--batch",
+            "1",
+            "--export-failures",
+            "true",
+            "--export-timeouts",
+            "false",
+            "--exporter-retries",
+            "false",
+            "--force-flush",
+            "any",
+            "--shutdown",
+            "any",
+            "--format",
+            "json",
+            "-q",
+        ]);
+        let native = verdicts(&native);
+        assert_eq!(general, native, "{variant} with {np}×{ns}, queue {qcap}");
+        if one_batch {
+            assert_eq!(native[2], "violated");
+        } else {
+            assert!(native.iter().all(|v| v == "holds"));
+        }
+    }
 }

@@ -341,3 +341,107 @@ proptest! {
         prop_assert_eq!(s.show(&v), "true");
     }
 }
+
+fn procs() -> Script {
+    Script::load("tests/data/eval_seam/procs.csp", &mut Files).expect("procs loads")
+}
+
+/// The body of a named process.
+fn body(s: &mut Script, name: &str) -> ProcNode {
+    let p = s.process(name).expect(name);
+    let ProcNode::Call(c) = s.node(p).clone() else {
+        panic!("{name} is a call")
+    };
+    let b = s.unfold(c).expect("unfolds");
+    s.node(b).clone()
+}
+
+fn names(s: &Script, evs: &[cspot::cspm::proc::EventId]) -> Vec<String> {
+    evs.iter().map(|e| s.event_name(*e).to_string()).collect()
+}
+
+#[test]
+fn process_builtins_and_operators_build_their_nodes() {
+    let mut s = procs();
+    // loop(P) = P ; loop(P): the call comes back to itself.
+    let lp = s.process("loop(P)").expect("loop");
+    let ProcNode::Call(lc) = s.node(lp).clone() else {
+        panic!("loop is a call")
+    };
+    let lb = s.unfold(lc).expect("loop unfolds");
+    match s.node(lb).clone() {
+        ProcNode::Seq(first, rest) => {
+            assert_eq!(rest, lp);
+            assert!(matches!(s.node(first), ProcNode::Call(_)));
+        }
+        n => panic!("loop body: {n:?}"),
+    }
+    // BUFFER: inputs first, then the oldest output.
+    let buf = s.process("BUF").expect("BUF");
+    let ProcNode::Call(c) = s.node(buf).clone() else {
+        panic!()
+    };
+    let b = s.unfold(c).expect("BUF");
+    let ProcNode::Call(c) = s.node(b).clone() else {
+        panic!("BUF is BUFFER(...)")
+    };
+    let b = s.unfold(c).expect("BUFFER");
+    let ProcNode::ExtChoice(alts) = s.node(b).clone() else {
+        panic!("an empty buffer offers every input")
+    };
+    let first: Vec<String> = alts
+        .iter()
+        .map(|q| match s.node(*q) {
+            ProcNode::Prefix(e, _) => s.event_name(*e).to_string(),
+            n => format!("{n:?}"),
+        })
+        .collect();
+    assert_eq!(first, ["c.0", "c.1"]);
+    // Renaming a channel renames every event of it.
+    match body(&mut s, "REN") {
+        ProcNode::Rename(_, r) => {
+            let pairs: Vec<(String, String)> = s
+                .relation(r)
+                .iter()
+                .map(|(x, y)| (s.event_name(*x).into(), s.event_name(*y).into()))
+                .collect();
+            assert_eq!(
+                pairs,
+                [("c.0".into(), "d.0".into()), ("c.1".into(), "d.1".into())]
+            );
+        }
+        n => panic!("REN: {n:?}"),
+    }
+    assert!(matches!(body(&mut s, "LINK"), ProcNode::Linked(..)));
+    // `|\ A` hides everything but A.
+    match body(&mut s, "PROJ") {
+        ProcNode::Hide(_, h) => {
+            let hidden = names(&s, s.event_set(h));
+            assert_eq!(hidden, ["b", "c.0", "c.1", "d.0", "d.1"]);
+        }
+        n => panic!("PROJ: {n:?}"),
+    }
+    // Semantics-preserving compressions are the identity.
+    let p = s.process("P").expect("P");
+    assert_eq!(
+        body(&mut s, "NORM"),
+        ProcNode::Call(match s.node(p) {
+            ProcNode::Call(c) => *c,
+            _ => panic!(),
+        })
+    );
+    // Replicated sequential composition over a sequence, in order.
+    match body(&mut s, "REP") {
+        ProcNode::Seq(first, _) => match s.node(first) {
+            ProcNode::Prefix(e, _) => assert_eq!(s.event_name(*e), "c.0"),
+            n => panic!("{n:?}"),
+        },
+        n => panic!("REP: {n:?}"),
+    }
+    let err = s.process("chase(P)").expect_err("chase is unsupported");
+    assert!(
+        err.message.starts_with("unsupported: `chase`"),
+        "{}",
+        err.message
+    );
+}

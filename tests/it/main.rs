@@ -3,6 +3,7 @@
 mod bsp;
 mod check;
 mod cspm_eval;
+mod cspm_parse;
 mod explore;
 mod otlp;
 mod report;

@@ -459,7 +459,6 @@ proptest! {
 
     #[test]
     fn dropping_a_parent_is_an_orphan(traces in gen_forest(), pick in any::<usize>()) {
-        let mut traces = traces;
         let t = pick % traces.len();
         // A span with children, other than the root: remove it, its children are orphans.
         let with_kids: Vec<usize> = (1..traces[t].spans.len())
@@ -502,13 +501,24 @@ proptest! {
     #[test]
     fn duplicating_an_id_is_reported(traces in gen_forest(), pick in any::<usize>()) {
         let mut traces = traces;
-        let t = pick % traces.len();
-        prop_assume!(traces[t].spans.len() >= 2);
-        let n = traces[t].spans.len();
-        let (a, b) = (pick % n, (pick / n) % n);
-        prop_assume!(a != b);
-        // Leaves only: a child of either would have an ambiguous parent.
-        prop_assume!(!traces[t].spans.iter().any(|s| s.parent == Some(a) || s.parent == Some(b)));
+        // Two leaves of one trace: a child of either would have an ambiguous parent.
+        let candidates: Vec<(usize, Vec<usize>)> = traces
+            .iter()
+            .enumerate()
+            .map(|(t, tr)| {
+                let leaves: Vec<usize> = (0..tr.spans.len())
+                    .filter(|&i| !tr.spans.iter().any(|s| s.parent == Some(i)))
+                    .collect();
+                (t, leaves)
+            })
+            .filter(|(_, l)| l.len() >= 2)
+            .collect();
+        prop_assume!(!candidates.is_empty());
+        let (t, leaves) = &candidates[pick % candidates.len()];
+        let t = *t;
+        let ia = (pick / 3) % leaves.len();
+        let ib = (ia + 1 + (pick / 17) % (leaves.len() - 1)) % leaves.len();
+        let (a, b) = (leaves[ia], leaves[ib]);
         traces[t].spans[b].id = traces[t].spans[a].id;
         for bytes in [to_json(&traces, pick as u64).into_bytes(), to_proto(&traces)] {
             let d = read(&bytes);
@@ -609,4 +619,52 @@ fn attributes_events_and_resources_are_kept() {
     let child = 1 - root;
     assert_eq!(f.span(child).flags, 257);
     assert_eq!(f.span(child).kind, SpanKind::Client);
+}
+
+/// Attributes written compactly (the layout the reader has a fast path for) and with spaces read
+/// alike, for every kind of value and for keys that need escapes.
+#[test]
+fn compact_and_spaced_attributes_read_alike() {
+    let attrs = serde_json::json!([
+        {"key": "s", "value": {"stringValue": "GET"}},
+        {"key": "q", "value": {"intValue": "200"}},
+        {"key": "n", "value": {"intValue": 7}},
+        {"key": "neg", "value": {"intValue": "-3"}},
+        {"key": "big", "value": {"intValue": "9223372036854775807"}},
+        {"key": "esc\"aped", "value": {"stringValue": "a\\b"}},
+        {"key": "b", "value": {"boolValue": true}},
+        {"key": "d", "value": {"doubleValue": 2.5}},
+        {"key": "e", "value": {}},
+    ]);
+    let doc = serde_json::json!({"resourceSpans": [{"scopeSpans": [{"spans": [{
+        "traceId": "4bf92f3577b34da6a3ce929d0e0e4736", "spanId": "00f067aa0ba902b7",
+        "name": "x", "attributes": attrs,
+        "events": [{"name": "ev", "attributes": attrs}],
+    }]}]}]});
+    let shown = |text: String| -> Vec<String> {
+        let d = read(text.as_bytes());
+        assert!(d.errors.is_empty(), "{:?}", d.errors);
+        let f = &d.forest;
+        let s = f.span(0);
+        let ev = f.events_of(0)[0];
+        [s.attrs, ev.attrs]
+            .iter()
+            .flat_map(|r| f.attrs(*r))
+            .map(|a| {
+                let v = match a.value() {
+                    otlp::Value::Str(x) => format!("str {}", f.strings.get(x)),
+                    other => format!("{other:?}"),
+                };
+                format!("{} = {v}", f.strings.get(a.key))
+            })
+            .collect()
+    };
+    let compact = shown(doc.to_string());
+    let spaced = shown(serde_json::to_string_pretty(&doc).unwrap());
+    assert_eq!(compact, spaced);
+    assert_eq!(compact.len(), 18);
+    assert_eq!(compact[1], "q = Int(200)");
+    assert_eq!(compact[3], "neg = Int(-3)");
+    assert_eq!(compact[4], "big = Int(9223372036854775807)");
+    assert_eq!(compact[5], "esc\"aped = str a\\b");
 }

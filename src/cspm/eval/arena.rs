@@ -35,17 +35,18 @@ pub enum CallTarget {
 #[derive(Clone, Debug)]
 struct CallKey(CallTarget);
 
+/// The comparable parts of a call key.
+type KeyParts<'a> = (
+    u8,
+    u64,
+    &'a [Value],
+    Option<&'a Value>,
+    &'a [u32],
+    &'a [(EventId, EventId)],
+);
+
 impl CallKey {
-    fn parts(
-        &self,
-    ) -> (
-        u8,
-        u64,
-        &[Value],
-        Option<&Value>,
-        &[u32],
-        &[(EventId, EventId)],
-    ) {
+    fn parts(&self) -> KeyParts<'_> {
         match &self.0 {
             CallTarget::Global(g) => (0, *g as u64, &[], None, &[], &[]),
             CallTarget::Func(_) => (1, 0, &[], None, &[], &[]),
@@ -197,6 +198,11 @@ impl Arena {
         e
     }
 
+    /// The id of an already interned event.
+    pub fn event_id(&self, v: &Value) -> Option<EventId> {
+        self.event_ids.get(v).copied()
+    }
+
     pub fn event_value(&self, e: EventId) -> Option<&Value> {
         self.events.get(e as usize).and_then(|v| v.as_ref())
     }
@@ -215,6 +221,13 @@ impl Arena {
 
     pub fn event_count(&self) -> u32 {
         self.events.len() as u32
+    }
+
+    /// The call node for `target` when the call exists already.
+    pub fn find_call(&mut self, target: &CallTarget) -> Option<ProcId> {
+        let key = CallKey(target.clone());
+        let c = *self.call_ids.get(&key)?;
+        Some(self.node(ProcNode::Call(c)))
     }
 
     /// The call node for `target`, creating the call the first time.

@@ -2,12 +2,15 @@
 //! against their types; anything else forms a flat dot list), the types of channels and
 //! constructors, `productions`, `extensions`, datatype and subtype sets.
 
-use super::eval::{Ctx, R, TagRt, err};
+use super::interp::{Ctx, R, TagRt, err};
 use super::program::{Code, TypeClause, VarRef};
 use super::set::{ENUM_LIMIT, InfSet, Universe, ValueSet};
 use super::value::{Data, TagId, TypeId, Value};
 use crate::cspm::source::Span;
 use std::sync::Arc;
+
+/// A complete value, and the fields that were added to reach it.
+type Completion = (Value, Vec<Value>);
 
 impl Ctx<'_> {
     /// `a.b`.
@@ -24,10 +27,10 @@ impl Ctx<'_> {
     }
 
     fn dot_field_on(&mut self, base: Value, v: Value, span: Span) -> R<Value> {
-        if let Value::Data(d) = &base {
-            if let Some(nd) = self.try_dot_named(d, &v, span)? {
-                return Ok(Value::Data(nd));
-            }
+        if let Value::Data(d) = &base
+            && let Some(nd) = self.try_dot_named(d, &v, span)?
+        {
+            return Ok(Value::Data(nd));
         }
         let mut list = match base {
             Value::Dot(l) => l.to_vec(),
@@ -45,24 +48,24 @@ impl Ctx<'_> {
         }
         let rt = self.tag_rt(d.tag, span)?;
         let n = d.fields.len();
-        if let Some(Value::Data(last)) = d.fields.last() {
-            if !last.complete {
-                let Some(nl) = self.try_dot_named(last, v, span)? else {
-                    return Ok(None);
-                };
-                let nv = Value::Data(nl.clone());
-                if nl.complete {
-                    self.check_field(d, n - 1, &rt, &nv, span)?;
-                }
-                let mut fields = d.fields.clone();
-                fields[n - 1] = nv;
-                let complete = fields.len() == rt.fields.len() && nl.complete;
-                return Ok(Some(Arc::new(Data {
-                    tag: d.tag,
-                    fields,
-                    complete,
-                })));
+        if let Some(Value::Data(last)) = d.fields.last()
+            && !last.complete
+        {
+            let Some(nl) = self.try_dot_named(last, v, span)? else {
+                return Ok(None);
+            };
+            let nv = Value::Data(nl.clone());
+            if nl.complete {
+                self.check_field(d, n - 1, &rt, &nv, span)?;
             }
+            let mut fields = d.fields.clone();
+            fields[n - 1] = nv;
+            let complete = fields.len() == rt.fields.len() && nl.complete;
+            return Ok(Some(Arc::new(Data {
+                tag: d.tag,
+                fields,
+                complete,
+            })));
         }
         if n < rt.fields.len() {
             let v_complete = !matches!(v, Value::Data(x) if !x.complete);
@@ -172,7 +175,7 @@ impl Ctx<'_> {
             return Ok(vec![s]);
         }
         let rect_err = || {
-            super::eval::err(
+            super::interp::err(
                 span,
                 format!(
                     "the set {} is not rectangular (not a cartesian product of field sets), \
@@ -212,7 +215,7 @@ impl Ctx<'_> {
 
     /// Every completion of `d`, with the fields that were added (flattened), or `None` when
     /// some field type is infinite.
-    fn completions(&mut self, d: &Arc<Data>, span: Span) -> R<Option<Vec<(Value, Vec<Value>)>>> {
+    fn completions(&mut self, d: &Arc<Data>, span: Span) -> R<Option<Vec<Completion>>> {
         if d.complete {
             return Ok(Some(vec![(Value::Data(d.clone()), Vec::new())]));
         }
@@ -313,24 +316,24 @@ impl Ctx<'_> {
         };
         let rt = self.tag_rt(d.tag, span)?;
         let n = d.fields.len();
-        if let Some(Value::Data(last)) = d.fields.last() {
-            if !last.complete {
-                let inner = self.one_field_extensions(&Value::Data(last.clone()), span)?;
-                let mut out = Vec::new();
-                for o in inner {
-                    let cand = self.dot(Value::Data(last.clone()), o.clone(), span)?;
-                    let ok = match &cand {
-                        Value::Data(c) if c.complete => {
-                            self.lift(rt.fields[n - 1].member(&cand, self), span)?
-                        }
-                        _ => true,
-                    };
-                    if ok {
-                        out.push(o);
+        if let Some(Value::Data(last)) = d.fields.last()
+            && !last.complete
+        {
+            let inner = self.one_field_extensions(&Value::Data(last.clone()), span)?;
+            let mut out = Vec::new();
+            for o in inner {
+                let cand = self.dot(Value::Data(last.clone()), o.clone(), span)?;
+                let ok = match &cand {
+                    Value::Data(c) if c.complete => {
+                        self.lift(rt.fields[n - 1].member(&cand, self), span)?
                     }
+                    _ => true,
+                };
+                if ok {
+                    out.push(o);
                 }
-                return Ok(out);
             }
+            return Ok(out);
         }
         match rt.fields.get(n) {
             Some(set) => Ok(self.elems(set, span)?.to_vec()),

@@ -2,7 +2,7 @@
 
 use super::arena::CallTarget;
 use super::builtins::Builtin;
-use super::eval::{Ctx, R, err};
+use super::interp::{Ctx, R, err};
 use super::program::{Global, Member};
 use super::seq::Seq;
 use super::set::{ENUM_LIMIT, InfSet, ValueSet};

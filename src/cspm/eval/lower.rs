@@ -127,25 +127,24 @@ fn splits(d: &ast::Decl) -> bool {
 }
 
 fn split_pat_bind(d: &ast::Decl) -> Vec<ast::Decl> {
-    if let DeclKind::PatBind { pat, body } = &d.kind {
-        if let (ast::PatKind::Tuple(ps), ast::ExprKind::Tuple(es)) = (&pat.kind, &body.kind) {
-            if ps.len() == es.len() {
-                return ps
-                    .iter()
-                    .zip(es)
-                    .flat_map(|(p, e)| {
-                        let piece = ast::Decl {
-                            kind: DeclKind::PatBind {
-                                pat: p.clone(),
-                                body: e.clone(),
-                            },
-                            span: d.span,
-                        };
-                        split_pat_bind(&piece)
-                    })
-                    .collect();
-            }
-        }
+    if let DeclKind::PatBind { pat, body } = &d.kind
+        && let (ast::PatKind::Tuple(ps), ast::ExprKind::Tuple(es)) = (&pat.kind, &body.kind)
+        && ps.len() == es.len()
+    {
+        return ps
+            .iter()
+            .zip(es)
+            .flat_map(|(p, e)| {
+                let piece = ast::Decl {
+                    kind: DeclKind::PatBind {
+                        pat: p.clone(),
+                        body: e.clone(),
+                    },
+                    span: d.span,
+                };
+                split_pat_bind(&piece)
+            })
+            .collect();
     }
     vec![d.clone()]
 }
@@ -160,11 +159,11 @@ fn items<'d>(decls: &[&'d ast::Decl]) -> Vec<Item<'d>> {
     let mut out: Vec<Item<'d>> = Vec::new();
     for d in decls {
         if let DeclKind::Clause { name, .. } = &d.kind {
-            if let Some(Item::Clauses(n, cs)) = out.last_mut() {
-                if n.sym == name.sym {
-                    cs.push(d);
-                    continue;
-                }
+            if let Some(Item::Clauses(n, cs)) = out.last_mut()
+                && n.sym == name.sym
+            {
+                cs.push(d);
+                continue;
             }
             out.push(Item::Clauses(*name, vec![d]));
         } else {
@@ -368,10 +367,8 @@ impl<'a> Lower<'a> {
     fn pattern_vars(&self, p: &ast::Pat, out: &mut Vec<ast::Name>) {
         use ast::PatKind::*;
         match &p.kind {
-            Var(n) => {
-                if !self.is_constant(n.sym) && !out.iter().any(|m| m.sym == n.sym) {
-                    out.push(*n)
-                }
+            Var(n) if !self.is_constant(n.sym) && !out.iter().any(|m| m.sym == n.sym) => {
+                out.push(*n)
             }
             Tuple(ps) | Seq(ps) | Set(ps) => ps.iter().for_each(|q| self.pattern_vars(q, out)),
             Dot(a, b) | Concat(a, b) | Also(a, b) => {
@@ -732,10 +729,10 @@ impl<'a> Lower<'a> {
     }
 
     fn lookup(&mut self, n: ast::Name) -> Result<VarRef, String> {
-        if let Some(top) = self.ctxs.len().checked_sub(1) {
-            if let Some(v) = self.resolve_local(top, n.sym) {
-                return Ok(v);
-            }
+        if let Some(top) = self.ctxs.len().checked_sub(1)
+            && let Some(v) = self.resolve_local(top, n.sym)
+        {
+            return Ok(v);
         }
         if let Some(&g) = self.p.global_names.get(&n.sym) {
             return Ok(VarRef::Global(g));
@@ -744,10 +741,10 @@ impl<'a> Lower<'a> {
         if let Some(b) = Builtin::lookup(text) {
             return Ok(VarRef::Builtin(b));
         }
-        if let Some((m, _)) = text.split_once("::") {
-            if self.modules.contains(m) {
-                return Err("unsupported: modules".into());
-            }
+        if let Some((m, _)) = text.split_once("::")
+            && self.modules.contains(m)
+        {
+            return Err("unsupported: modules".into());
         }
         Err(format!("unknown name `{text}`"))
     }
@@ -1356,10 +1353,8 @@ fn flatten_pat_concat<'p>(p: &'p ast::Pat, out: &mut Vec<&'p ast::Pat>) {
 fn declared_names(decls: &[ast::Decl], out: &mut Vec<ast::Name>) {
     for d in decls {
         match &d.kind {
-            DeclKind::Clause { name, .. } => {
-                if !out.iter().any(|n| n.sym == name.sym) {
-                    out.push(*name)
-                }
+            DeclKind::Clause { name, .. } if !out.iter().any(|n| n.sym == name.sym) => {
+                out.push(*name)
             }
             DeclKind::PatBind { pat, .. } => pat_names(pat, out),
             DeclKind::Channel { names, .. } => out.extend(names.iter().copied()),
@@ -1411,13 +1406,12 @@ pub fn analyse_procs(p: &mut Program) {
                 returns_proc: false,
                 ..
             } = p.globals[g]
+                && is_proc(p, code.expr)
             {
-                if is_proc(p, code.expr) {
-                    if let Global::Value { returns_proc, .. } = &mut p.globals[g] {
-                        *returns_proc = true;
-                    }
-                    changed = true;
+                if let Global::Value { returns_proc, .. } = &mut p.globals[g] {
+                    *returns_proc = true;
                 }
+                changed = true;
             }
         }
         for gi in 0..p.groups.len() {
@@ -1427,13 +1421,12 @@ pub fn analyse_procs(p: &mut Program) {
                     returns_proc: false,
                     ..
                 } = p.groups[gi].members[mi]
+                    && is_proc(p, code.expr)
                 {
-                    if is_proc(p, code.expr) {
-                        if let Member::Value { returns_proc, .. } = &mut p.groups[gi].members[mi] {
-                            *returns_proc = true;
-                        }
-                        changed = true;
+                    if let Member::Value { returns_proc, .. } = &mut p.groups[gi].members[mi] {
+                        *returns_proc = true;
                     }
+                    changed = true;
                 }
             }
         }

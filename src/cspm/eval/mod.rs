@@ -8,16 +8,19 @@
 //!
 //! It must not do IO (files come through a [`Loader`]), and it must not panic or overflow the
 //! stack on any input: runtime errors are diagnostics with positions, deep recursion grows the
-//! stack on the heap and stops at [`eval::MAX_DEPTH`] nested calls. Recursive processes stay
+//! stack on the heap and stops at [`interp::MAX_DEPTH`] nested calls. Recursive processes stay
 //! finite because named processes and process-valued applications become `Call` nodes that are
 //! unfolded on demand and cached by (definition, argument values).
+
+// Values hash and compare by content; the lazy cells inside infinite sequences take no part.
+#![allow(clippy::mutable_key_type)]
 
 mod arena;
 pub mod builtins;
 mod display;
 mod dot;
 mod env;
-pub mod eval;
+pub mod interp;
 mod library;
 mod lower;
 mod pattern;

@@ -5,7 +5,7 @@
 //! takes one item, and the last part of the pattern takes whatever is left, dotted together.
 
 use super::env::Frame;
-use super::eval::{Ctx, R};
+use super::interp::{Ctx, R};
 use super::program::{PatId, PatKind};
 use super::seq::Seq;
 use super::value::{Data, Value};

@@ -2,7 +2,7 @@
 //! values the channel's type allows (or `S`), `$` fields an internal choice, as FDR does.
 
 use super::env::Frame;
-use super::eval::{Ctx, R, err};
+use super::interp::{Ctx, R, err};
 use super::program::{ExprId, Field, PatId, PatKind};
 use super::value::Value;
 use crate::cspm::proc::{ProcId, ProcNode};

@@ -1,7 +1,7 @@
 //! [`Script`]: a loaded, lowered and evaluated CSPM file, the seam the CLI and the checking
 //! engine call.
 
-use super::eval::{Ctx, R, State, err};
+use super::interp::{Ctx, R, State, err};
 use super::lower::{self, Lowered};
 use super::program::{AssertKind, Code, Global};
 use super::value::Value;
@@ -453,4 +453,14 @@ pub fn check_scopes(module: &ast::Module, names: &Interner, map: &SourceMap) -> 
             d
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    /// The engine may move a script to another thread.
+    #[test]
+    fn script_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<super::Script>();
+    }
 }

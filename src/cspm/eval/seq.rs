@@ -26,7 +26,7 @@ pub trait LazyGen: Send + std::fmt::Debug {
     /// The next elements (possibly none yet), or `None` at the end.
     fn next(
         &mut self,
-        cx: &mut super::eval::Ctx<'_>,
+        cx: &mut super::interp::Ctx<'_>,
     ) -> Result<Option<Vec<Value>>, crate::cspm::source::Diagnostic>;
 }
 

@@ -2,7 +2,7 @@
 //! and lazy comprehensions over infinite generators.
 
 use super::env::Frame;
-use super::eval::{Ctx, R, err};
+use super::interp::{Ctx, R, err};
 use super::program::{ExprId, PatId, Stmt};
 use super::seq::{LazyGen, LazySeq, Seq};
 use super::set::ENUM_LIMIT;

@@ -288,11 +288,12 @@ impl ValueSet {
                 ValueSet::Finite(merge_union(a, b).into())
             }
             _ => {
-                if self.is_int_like() && other.is_int_like() {
-                    if let (Some(mut a), Some(b)) = (self.intervals(), other.intervals()) {
-                        a.extend(b);
-                        return ValueSet::from_intervals(a);
-                    }
+                if self.is_int_like()
+                    && other.is_int_like()
+                    && let (Some(mut a), Some(b)) = (self.intervals(), other.intervals())
+                {
+                    a.extend(b);
+                    return ValueSet::from_intervals(a);
                 }
                 if matches!(self, ValueSet::Finite(a) if a.is_empty()) {
                     return other.clone();
@@ -406,7 +407,7 @@ impl ValueSet {
             }
             ValueSet::Infinite(_) => {
                 if let (Some(_), Some(_)) = (self.intervals(), other.intervals()) {
-                    return Ok(self.diff(other, u)?.is_empty()?);
+                    return self.diff(other, u)?.is_empty();
                 }
                 if other.is_finite() {
                     return Ok(false);

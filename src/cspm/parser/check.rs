@@ -16,7 +16,10 @@ pub fn annotations(decls: &[Decl], interner: &Interner) -> Vec<Diagnostic> {
     for d in decls {
         if let DeclKind::TypeAnnotation { names, .. } = &d.kind {
             for n in names {
-                if annotated.contains_key(&n.sym) {
+                if let std::collections::hash_map::Entry::Vacant(e) = annotated.entry(n.sym) {
+                    e.insert(n.span);
+                    order.push(n.sym);
+                } else {
                     out.push(
                         Diagnostic::error(
                             n.span,
@@ -27,9 +30,6 @@ pub fn annotations(decls: &[Decl], interner: &Interner) -> Vec<Diagnostic> {
                         )
                         .with_label("second annotation"),
                     );
-                } else {
-                    annotated.insert(n.sym, n.span);
-                    order.push(n.sym);
                 }
             }
         }
@@ -80,16 +80,16 @@ pub fn annotations(decls: &[Decl], interner: &Interner) -> Vec<Diagnostic> {
         }
     }
     for sym in order {
-        if !defined.contains_key(&sym) {
-            if let Some(span) = annotated.get(&sym) {
-                out.push(Diagnostic::error(
-                    *span,
-                    format!(
-                        "type annotation for `{}`, which is not defined here",
-                        interner.resolve(sym)
-                    ),
-                ));
-            }
+        if !defined.contains_key(&sym)
+            && let Some(span) = annotated.get(&sym)
+        {
+            out.push(Diagnostic::error(
+                *span,
+                format!(
+                    "type annotation for `{}`, which is not defined here",
+                    interner.resolve(sym)
+                ),
+            ));
         }
     }
     out

@@ -488,6 +488,6 @@ fn assertion(i: Toks<'_>) -> PResult<'_, DeclKind> {
     ))
 }
 
-fn read_prop<'a>(cx: &Cx<'_>, t: crate::cspm::lexer::Token) -> Result<Prop, nom::Err<PErr>> {
+fn read_prop(cx: &Cx<'_>, t: crate::cspm::lexer::Token) -> Result<Prop, nom::Err<PErr>> {
     prop::read(cx.text(t)).map_err(|m| nom::Err::Failure(PErr::message(t, m)))
 }

@@ -9,7 +9,7 @@ use nom::Parser;
 use nom::multi::separated_list1;
 
 use super::decl::let_decls;
-use super::input::{PErr, PResult, Toks, expect, inside, nested, tok};
+use super::input::{PErr, PResult, Toks, close, expect, inside, nested, tok};
 use super::pat::pattern;
 use super::prec::{self, Assoc};
 use crate::cspm::ast::{BinOp, Expr, ExprKind, Field, Pairs, ReplOp, Stmt, UnOp};
@@ -44,14 +44,14 @@ pub fn expr_bp(i: Toks<'_>, min: u8) -> PResult<'_, Expr> {
             Tok::Dot => dot_chain(i, lhs, depth)?,
             Tok::LParen => {
                 let (r, args) = inside(after, |i| comma_list0(i, Tok::RParen))?;
-                let (r, close) = expect(r, Tok::RParen)?;
-                let span = lhs.span.to(r.cx.span(close));
+                let (r, end) = close(r, Tok::RParen, t)?;
+                let span = lhs.span.to(r.cx.span(end));
                 (r, mk(ExprKind::Apply(Box::new(lhs), args), span))
             }
             Tok::LRename => {
                 let (r, pairs) = inside(after, |i| pairs(i, Tok::LArrow))?;
-                let (r, close) = expect(r, Tok::RRename)?;
-                let span = lhs.span.to(r.cx.span(close));
+                let (r, end) = close(r, Tok::RRename, t)?;
+                let span = lhs.span.to(r.cx.span(end));
                 (r, mk(ExprKind::Rename(Box::new(lhs), pairs), span))
             }
             Tok::LSync => {
@@ -127,14 +127,11 @@ pub fn expr_bp(i: Toks<'_>, min: u8) -> PResult<'_, Expr> {
                     _ => lbp + 1,
                 };
                 let (r, rhs) = operand(after, depth, rbp)?;
-                if assoc == Assoc::None {
-                    if let Some((l2, _)) = infix_level(r.kind(), r.in_seq) {
-                        if l2 == lbp {
-                            return Err(
-                                r.fail_msg("comparison operators do not chain: add parentheses")
-                            );
-                        }
-                    }
+                if assoc == Assoc::None
+                    && let Some((l2, _)) = infix_level(r.kind(), r.in_seq)
+                    && l2 == lbp
+                {
+                    return Err(r.fail_msg("comparison operators do not chain: add parentheses"));
                 }
                 let span = lhs.span.to(rhs.span);
                 (
@@ -362,6 +359,12 @@ fn prefix(i: Toks<'_>) -> PResult<'_, Expr> {
         Tok::False => lit(ExprKind::Bool(false)),
         Tok::Char => lit(ExprKind::Char(char_value(i, t))),
         Tok::Str => lit(ExprKind::String(string_value(cx.text(t)))),
+        Tok::Ident if cx.text(t) == "include" && after.at(Tok::Str) => {
+            Err(nom::Err::Failure(PErr::message(
+                t,
+                "`include` must start a declaration: the declaration before it is unfinished",
+            )))
+        }
         Tok::Ident => lit(ExprKind::Var(cx.name(t))),
         Tok::EmptySeq => lit(ExprKind::Seq(Vec::new())),
         Tok::LParen => paren(i),
@@ -470,8 +473,8 @@ fn paren(i: Toks<'_>) -> PResult<'_, Expr> {
             .parse(i)
             .map_err(|e| commit(e, "an expression"))
     })?;
-    let (r, close) = expect(r, Tok::RParen)?;
-    let span = r.cx.span(open).to(r.cx.span(close));
+    let (r, end) = close(r, Tok::RParen, open)?;
+    let span = r.cx.span(open).to(r.cx.span(end));
     if items.len() == 1 {
         let mut e = items
             .pop()
@@ -532,8 +535,8 @@ fn boxed(e: Option<Expr>) -> Option<Box<Expr>> {
 fn set(i: Toks<'_>) -> PResult<'_, Expr> {
     let open = i.peek();
     let (r, c) = inside(i.bump(), |i| contents(i, Tok::RBrace))?;
-    let (r, close) = expect(r, Tok::RBrace)?;
-    let span = r.cx.span(open).to(r.cx.span(close));
+    let (r, end) = close(r, Tok::RBrace, open)?;
+    let span = r.cx.span(open).to(r.cx.span(end));
     let kind = match c {
         Contents::List(es, None) => ExprKind::Set(es),
         Contents::List(es, Some(s)) => ExprKind::SetComp(es, s),
@@ -547,8 +550,8 @@ fn set(i: Toks<'_>) -> PResult<'_, Expr> {
 fn sequence(i: Toks<'_>) -> PResult<'_, Expr> {
     let open = i.peek();
     let (r, c) = nested(i.bump(), i.depth + 1, true, |i| contents(i, Tok::Gt))?;
-    let (r, close) = expect(r, Tok::Gt)?;
-    let span = r.cx.span(open).to(r.cx.span(close));
+    let (r, end) = close(r, Tok::Gt, open)?;
+    let span = r.cx.span(open).to(r.cx.span(end));
     let kind = match c {
         Contents::List(es, None) => ExprKind::Seq(es),
         Contents::List(es, Some(s)) => ExprKind::SeqComp(es, s),
@@ -566,8 +569,8 @@ fn enumeration(i: Toks<'_>) -> PResult<'_, Expr> {
         let (r, s) = opt_stmts(r)?;
         Ok((r, (es, s)))
     })?;
-    let (r, close) = expect(r, Tok::REnum)?;
-    let span = r.cx.span(open).to(r.cx.span(close));
+    let (r, end) = close(r, Tok::REnum, open)?;
+    let span = r.cx.span(open).to(r.cx.span(end));
     let kind = match stmts {
         None => ExprKind::Enum(es),
         Some(s) => ExprKind::EnumComp(es, s),
@@ -595,8 +598,8 @@ fn map(i: Toks<'_>) -> PResult<'_, Expr> {
             }
         }
     })?;
-    let (r, close) = expect(r, Tok::RMap)?;
-    let span = r.cx.span(open).to(r.cx.span(close));
+    let (r, end) = close(r, Tok::RMap, open)?;
+    let span = r.cx.span(open).to(r.cx.span(end));
     Ok((r, mk(ExprKind::Map(entries), span)))
 }
 
@@ -619,11 +622,11 @@ pub fn stmt_list(i: Toks<'_>) -> PResult<'_, Vec<Stmt>> {
 
 /// A generator `p <- e` / `p : e`, or a boolean filter.
 fn stmt(i: Toks<'_>) -> PResult<'_, Stmt> {
-    if let Ok((r, pat)) = pattern(i) {
-        if r.at(Tok::LArrow) || r.at(Tok::Colon) {
-            let (r, source) = expr(r.bump()).map_err(|e| commit(e, "an expression"))?;
-            return Ok((r, Stmt::Gen { pat, source }));
-        }
+    if let Ok((r, pat)) = pattern(i)
+        && (r.at(Tok::LArrow) || r.at(Tok::Colon))
+    {
+        let (r, source) = expr(r.bump()).map_err(|e| commit(e, "an expression"))?;
+        return Ok((r, Stmt::Gen { pat, source }));
     }
     let (r, e) = expr(i)?;
     Ok((r, Stmt::Pred(e)))

@@ -51,6 +51,14 @@ impl Cx<'_> {
             span: self.span(t),
         }
     }
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: u32) -> (usize, usize) {
+        let before = self.src.get(..offset as usize).unwrap_or("");
+        let line = before.matches('\n').count() + 1;
+        let start = before.rfind('\n').map(|k| k + 1).unwrap_or(0);
+        let col = before.get(start..).map(|s| s.chars().count()).unwrap_or(0) + 1;
+        (line, col)
+    }
     pub fn report(&self, d: Diagnostic) {
         self.diags.borrow_mut().push(d);
     }
@@ -189,6 +197,21 @@ pub fn expect<'a>(i: Toks<'a>, k: Tok) -> PResult<'a, Token> {
     }
 }
 
+/// Consumes the closing bracket `k` of `open`, or fails saying where `open` was.
+pub fn close<'a>(i: Toks<'a>, k: Tok, open: Token) -> PResult<'a, Token> {
+    let t = i.peek();
+    if t.kind == k {
+        return Ok((i.bump(), t));
+    }
+    let mut e = PErr::expected(t, fixed_text(k).unwrap_or("a token"));
+    let (line, col) = i.cx.line_col(open.start);
+    e.help = Some(format!(
+        "the `{}` at {line}:{col} is not closed",
+        i.cx.text(open)
+    ));
+    Err(nom::Err::Failure(e))
+}
+
 /// Consumes an identifier and interns it.
 pub fn ident(i: Toks<'_>) -> PResult<'_, Name> {
     let t = i.peek();
@@ -205,6 +228,7 @@ pub struct PErr {
     pub token: Token,
     pub expected: Vec<&'static str>,
     pub message: Option<String>,
+    pub help: Option<String>,
 }
 
 impl PErr {
@@ -213,6 +237,7 @@ impl PErr {
             token,
             expected: vec![what],
             message: None,
+            help: None,
         }
     }
     pub fn message(token: Token, message: impl Into<String>) -> Self {
@@ -220,11 +245,20 @@ impl PErr {
             token,
             expected: Vec::new(),
             message: Some(message.into()),
+            help: None,
         }
     }
 
     /// The diagnostic for this error, in `cx`'s file.
     pub fn diagnostic(&self, cx: &Cx<'_>) -> Diagnostic {
+        let d = self.diagnostic_plain(cx);
+        match &self.help {
+            Some(h) => d.with_help(h.clone()),
+            None => d,
+        }
+    }
+
+    fn diagnostic_plain(&self, cx: &Cx<'_>) -> Diagnostic {
         let span = cx.span(self.token);
         let found = describe(cx, self.token);
         match &self.message {
@@ -268,8 +302,17 @@ pub fn describe(cx: &Cx<'_>, t: Token) -> String {
         Tok::Newline => "end of line".into(),
         Tok::Ident => format!("name `{}`", cx.text(t)),
         Tok::Int => format!("number `{}`", cx.text(t)),
-        Tok::Str => "a string".into(),
-        Tok::Char => "a character".into(),
+        Tok::Str | Tok::Char => {
+            let text = cx.text(t);
+            let short: String = text.chars().take(24).collect();
+            let more = if short.len() < text.len() { "..." } else { "" };
+            let what = if t.kind == Tok::Str {
+                "string"
+            } else {
+                "character"
+            };
+            format!("{what} `{short}{more}`")
+        }
         Tok::Prop => format!("`{}`", cx.text(t)),
         Tok::Error => "unreadable text".into(),
         k => match fixed_text(k) {
@@ -286,6 +329,7 @@ impl<'a> ParseError<Toks<'a>> for PErr {
             token: input.peek(),
             expected: Vec::new(),
             message: None,
+            help: None,
         }
     }
     fn append(_input: Toks<'a>, _kind: ErrorKind, other: Self) -> Self {

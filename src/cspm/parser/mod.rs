@@ -74,8 +74,10 @@ pub fn parse(file: FileId, text: &str, interner: &mut Interner) -> (Module, Vec<
                     i = r;
                     continue;
                 }
-                let e = input::PErr::expected(r.peek(), "end of line");
-                diags.push(e.diagnostic(&cx));
+                if !r.at(Tok::Error) {
+                    let e = input::PErr::expected(r.peek(), "end of line");
+                    diags.push(e.diagnostic(&cx));
+                }
                 r.peek()
             }
             Err(nom::Err::Error(e)) | Err(nom::Err::Failure(e)) => {
@@ -107,8 +109,9 @@ pub fn parse(file: FileId, text: &str, interner: &mut Interner) -> (Module, Vec<
 }
 
 /// Where to start again after a declaration failed at `failed_at`: after the first line break
-/// that follows it and is followed by a line indented no deeper than the failed declaration
-/// (so the rest of an indented block is skipped too).
+/// that follows it, is outside any `module ... endmodule` the declaration opened, and is
+/// followed by a line indented no deeper than the failed declaration (so the rest of an
+/// indented block is skipped too).
 fn recover<'a>(cx: &'a Cx<'a>, start: Toks<'a>, failed_at: Token) -> Toks<'a> {
     let all = cx.tokens;
     let first = all.len() - start.toks.len();
@@ -117,22 +120,21 @@ fn recover<'a>(cx: &'a Cx<'a>, start: Toks<'a>, failed_at: Token) -> Toks<'a> {
         before.len() - before.rfind('\n').map(|k| k + 1).unwrap_or(0)
     };
     let decl_col = column(&start.peek());
-    let mut k = first;
-    while k < all.len() && all[k].start < failed_at.start {
-        k += 1;
-    }
-    while k < all.len() {
-        if all[k].kind == Tok::Newline {
-            if let Some(next) = all.get(k + 1) {
-                if next.kind == Tok::Eof || column(next) <= decl_col {
+    let mut modules = 0i32;
+    for k in first..all.len() {
+        match all[k].kind {
+            Tok::Module => modules += 1,
+            Tok::Endmodule => modules -= 1,
+            Tok::Newline if all[k].start >= failed_at.start && modules <= 0 => {
+                if let Some(next) = all.get(k + 1)
+                    && (next.kind == Tok::Eof || column(next) <= decl_col)
+                {
                     return Toks::new(&all[k + 1..], cx);
                 }
             }
+            Tok::Eof => break,
+            _ => {}
         }
-        if all[k].kind == Tok::Eof {
-            break;
-        }
-        k += 1;
     }
     Toks::new(&all[all.len().saturating_sub(1)..], cx)
 }

@@ -49,6 +49,9 @@ pub struct State {
     pub arena: Arena,
     pub events: Option<ValueSet>,
     pub depth: u32,
+    /// Event sets already converted, by the address of their shared elements (the set is
+    /// kept so the address stays valid).
+    pub set_cache: rustc_hash::FxHashMap<usize, (ValueSet, EventSetId)>,
 }
 
 impl State {
@@ -258,10 +261,10 @@ impl<'a> Ctx<'a> {
             ExprKind::SeqComp(items, stmts) => {
                 if let Some(Stmt::Gen { source, .. }) = stmts.first() {
                     let src = self.eval(f, *source)?;
-                    if let Value::Seq(s) = &src {
-                        if s.finite_items().is_none() {
-                            return self.lazy_comp(f, src, items, stmts, span);
-                        }
+                    if let Value::Seq(s) = &src
+                        && s.finite_items().is_none()
+                    {
+                        return self.lazy_comp(f, src, items, stmts, span);
                     }
                 }
                 let mut out = Vec::new();
@@ -717,19 +720,14 @@ impl<'a> Ctx<'a> {
         let Value::Func(func) = fv else {
             return err(span, expect_msg("a function", &fv));
         };
-        let (arity, name, returns_proc): (Vec<usize>, String, bool) = match &func.callee {
+        let prog = self.prog;
+        let (arity, returns_proc): (&[usize], bool) = match &func.callee {
             Callee::Global(f) | Callee::Lambda { fun: f, .. } | Callee::Member { fun: f, .. } => {
-                let d = self.prog.func(*f);
-                (
-                    d.arity.clone(),
-                    d.name
-                        .map(|s| self.sym(s).to_string())
-                        .unwrap_or_else(|| "lambda".into()),
-                    d.returns_proc,
-                )
+                let d = prog.func(*f);
+                (&d.arity, d.returns_proc)
             }
             Callee::Builtin(b) => match b.arity() {
-                Some(a) if !a.is_empty() => (a.to_vec(), b.name().to_string(), b.returns_proc()),
+                Some(a) if !a.is_empty() => (a, b.returns_proc()),
                 Some(_) => {
                     return err(
                         span,
@@ -739,25 +737,37 @@ impl<'a> Ctx<'a> {
                 None => return err(span, format!("`{}` is not a function", b.name())),
             },
         };
+        // Only error messages need the name.
+        let name = || match &func.callee {
+            Callee::Global(f) | Callee::Lambda { fun: f, .. } | Callee::Member { fun: f, .. } => {
+                prog.func(*f)
+                    .name
+                    .map(|s| self.names.resolve(s).to_string())
+                    .unwrap_or_else(|| "lambda".into())
+            }
+            Callee::Builtin(b) => b.name().to_string(),
+        };
         let group = func.applied.len();
         let Some(&want) = arity.get(group) else {
             return err(
                 span,
-                format!("`{name}` is applied to too many argument groups"),
+                format!("`{}` is applied to too many argument groups", name()),
             );
         };
         if args.len() != want {
             return err(
                 span,
                 format!(
-                    "`{name}` takes {want} argument{}, but {} {} given",
+                    "`{}` takes {want} argument{}, but {} {} given",
+                    name(),
                     if want == 1 { "" } else { "s" },
                     args.len(),
                     if args.len() == 1 { "was" } else { "were" }
                 ),
             );
         }
-        let mut applied = func.applied.clone();
+        let mut applied = Vec::with_capacity(func.applied.len() + 1);
+        applied.extend(func.applied.iter().cloned());
         applied.push(args);
         let full = Arc::new(Func {
             callee: func.callee.clone(),
@@ -773,8 +783,15 @@ impl<'a> Ctx<'a> {
                 | Callee::Member { fun: f, .. } => Some(self.prog.func(*f).span),
                 Callee::Builtin(_) => None,
             };
-            let display = self.call_name(&full);
-            let p = self.st.arena.call(CallTarget::Func(full), || CallInfo {
+            let target = CallTarget::Func(full);
+            if let Some(p) = self.st.arena.find_call(&target) {
+                return Ok(Value::Proc(p));
+            }
+            let display = match &target {
+                CallTarget::Func(f) => self.call_name(f),
+                _ => String::new(),
+            };
+            let p = self.st.arena.call(target, || CallInfo {
                 name: display,
                 span: def,
             });
@@ -982,12 +999,12 @@ impl<'a> Ctx<'a> {
 
     /// CSPM's `==`: structural, but infinite sequences cannot be compared.
     pub fn equal(&mut self, x: &Value, y: &Value, span: Span) -> R<bool> {
-        if let (Value::Seq(s), Value::Seq(t)) = (x, y) {
-            if s.finite_items().is_none() || t.finite_items().is_none() {
-                let a = self.seq_force_all(s, span)?;
-                let b = self.seq_force_all(t, span)?;
-                return Ok(a == b);
-            }
+        if let (Value::Seq(s), Value::Seq(t)) = (x, y)
+            && (s.finite_items().is_none() || t.finite_items().is_none())
+        {
+            let a = self.seq_force_all(s, span)?;
+            let b = self.seq_force_all(t, span)?;
+            return Ok(a == b);
         }
         Ok(x == y)
     }
@@ -1117,6 +1134,9 @@ impl<'a> Ctx<'a> {
     pub fn event(&mut self, v: &Value, span: Span) -> R<EventId> {
         match v {
             Value::Data(d) if d.complete && self.tag_type(d.tag).is_none() => {
+                if let Some(e) = self.st.arena.event_id(v) {
+                    return Ok(e);
+                }
                 let name = self.show(v);
                 Ok(self.st.arena.event(v, || name))
             }
@@ -1132,12 +1152,26 @@ impl<'a> Ctx<'a> {
     }
 
     pub fn event_set_of(&mut self, s: &ValueSet, span: Span) -> R<EventSetId> {
+        // The same shared set (a memoised `Events`, a global constant) is converted once.
+        let key = match s {
+            ValueSet::Finite(items) => Some(Arc::as_ptr(items) as *const Value as usize),
+            _ => None,
+        };
+        if let Some(k) = key
+            && let Some((_, id)) = self.st.set_cache.get(&k)
+        {
+            return Ok(*id);
+        }
         let elems = self.elems(s, span)?.to_vec();
         let mut ids = Vec::with_capacity(elems.len());
         for v in &elems {
             ids.push(self.event(v, span)?);
         }
-        Ok(self.st.arena.event_set(ids))
+        let id = self.st.arena.event_set(ids);
+        if let Some(k) = key {
+            self.st.set_cache.insert(k, (s.clone(), id));
+        }
+        Ok(id)
     }
 
     /// `Events`: every complete event of every channel.
