@@ -128,6 +128,14 @@ ucs/chapter17/di.csp:60 holds
 ucs/chapter17/di.csp:66 holds
 ucs/chapter20/phone.csp:270 violated
 ucs/chapter20/phone.csp:274 holds
+ucs/chapter15/tabp2.csp:234 holds
+ucs/chapter15/tabp2.csp:235 violated
+ucs/chapter15/tabp2.csp:236 violated
+ucs/chapter15/tabp2.csp:237 violated
+ucs/chapter15/tabp2.csp:238 violated
+ucs/chapter15/tabp2.csp:239 violated
+ucs/chapter15/tabp2.csp:240 holds
+ucs/chapter15/tabp2.csp:241 violated
 ucs/chapter08/fdr_intro.csp:71 infinite
 ucs/chapter08/fdr_intro.csp:73 infinite
 TABLE
