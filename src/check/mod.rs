@@ -324,10 +324,8 @@ impl<'s> Checker<'s> {
             out.clear();
             let _ = model.expand(ex.state(s), out);
             for (l, t) in out.iter() {
-                if m.label_event(l) == TAU {
-                    if let Some(id) = ex.lookup(t) {
-                        v.push(id);
-                    }
+                if let Some(id) = ex.lookup(t).filter(|_| m.label_event(l) == TAU) {
+                    v.push(id);
                 }
             }
         };

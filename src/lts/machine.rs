@@ -347,11 +347,9 @@ impl Machine {
             }
         }
         // Every leaf at Ω (local state 0) is the all-zero state.
-        if state.iter().all(|&w| w == 0) {
-            if let Some(d) = &self.done {
-                if state != d.as_slice() {
-                    f(r + 2 * n, d);
-                }
+        if let Some(d) = &self.done {
+            if state.iter().all(|&w| w == 0) && state != d.as_slice() {
+                f(r + 2 * n, d);
             }
         }
     }
