@@ -32,6 +32,8 @@ const SLICE: usize = 1 << 15;
 const CHUNK: usize = 256;
 /// How many candidates ahead of the one being probed have their bucket prefetched.
 const AHEAD: usize = 8;
+/// Fewest candidates the parallel commit takes in one batch (the index grows to make room).
+const MIN_BATCH: usize = 4096;
 /// Least time between two progress callbacks.
 const PROGRESS_EVERY: Duration = Duration::from_millis(200);
 
@@ -339,7 +341,6 @@ impl Merge {
         chunks: Vec<Chunk<V>>,
         max_states: u64,
     ) -> (u64, Option<End<V>>) {
-        let w = store.words;
         self.words.clear();
         self.hashes.clear();
         self.parents.clear();
@@ -359,10 +360,40 @@ impl Merge {
         }
         let n = self.hashes.len();
         let all: u64 = self.per_state.iter().map(|&(k, _)| k as u64).sum();
-        if store.len() + n >= PROVISIONAL as usize || store.reserve_index(n).is_err() {
+        if store.len() + n >= PROVISIONAL as usize {
             return (all, Some(End::Bounded(Bound::Memory(store.memory_bytes()))));
         }
+        self.ids.clear();
+        self.ids.resize(n, u32::MAX);
+        // Candidates go in batches that fit the index's free room, so that the index grows by
+        // the same rule as on one thread (not ahead of time for every candidate of the slice,
+        // most of which are duplicates); a batch is settled before the next one is probed.
+        let mut a = 0;
+        while a < n {
+            let want = (n - a).min(MIN_BATCH);
+            if store.index.room() < want && store.reserve_index(want).is_err() {
+                return (all, Some(End::Bounded(Bound::Memory(store.memory_bytes()))));
+            }
+            let b = a + (n - a).min(store.index.room());
+            if let Some(t) = self.commit_batch(pool, store, a, b, max_states) {
+                return (t, Some(End::Bounded(Bound::States(max_states))));
+            }
+            a = b;
+        }
+        (all, violation.map(|(id, v)| End::Violation(id, v)))
+    }
 
+    /// Phases 2 to 4 for candidates `a..b`, which fit the index without growing it. Returns the
+    /// transitions counted so far when the state bound stops the search.
+    fn commit_batch(
+        &mut self,
+        pool: &rayon::ThreadPool,
+        store: &mut Store,
+        a: usize,
+        b: usize,
+        max_states: u64,
+    ) -> Option<u64> {
+        let w = store.words;
         // Phase 2: find or insert, bucket ranges in parallel.
         let parts = store.index.part_count();
         self.by_part.resize_with(parts, Vec::new);
@@ -370,8 +401,8 @@ impl Merge {
         for l in &mut self.by_part {
             l.clear();
         }
-        for (g, &h) in self.hashes.iter().enumerate() {
-            self.by_part[store.index.part_of(h)].push(g as u32);
+        for g in a..b {
+            self.by_part[store.index.part_of(self.hashes[g])].push(g as u32);
         }
         let spilled: Vec<u32> = {
             let words = &self.words;
@@ -442,27 +473,25 @@ impl Merge {
         }
 
         // Phase 3: ids in slice order.
-        self.ids.clear();
-        self.ids.resize(n, u32::MAX);
         for &(g, _, _) in self.placed.iter().flatten().chain(&late) {
             self.ids[g as usize] = 0;
         }
-        let mut transitions = all;
-        let mut end = None;
+        let mut bounded = None;
         let mut added = 0usize;
-        for g in 0..n {
+        for g in a..b {
             if self.ids[g] == u32::MAX {
                 continue;
             }
-            if end.is_some() || store.len() as u64 >= max_states {
-                if end.is_none() {
+            if bounded.is_some() || store.len() as u64 >= max_states {
+                if bounded.is_none() {
+                    // The transitions of the states expanded up to the one that produced `g`.
                     let owner = self.per_state.partition_point(|&(_, e)| e as usize <= g);
-                    transitions = self.per_state
-                        [..=owner.min(self.per_state.len().saturating_sub(1))]
-                        .iter()
-                        .map(|&(k, _)| k as u64)
-                        .sum();
-                    end = Some(End::Bounded(Bound::States(max_states)));
+                    bounded = Some(
+                        self.per_state[..=owner.min(self.per_state.len().saturating_sub(1))]
+                            .iter()
+                            .map(|&(k, _)| k as u64)
+                            .sum(),
+                    );
                 }
                 self.ids[g] = u32::MAX;
                 continue;
@@ -492,9 +521,6 @@ impl Merge {
             }
         }
         store.index.add_len(added);
-        (
-            transitions,
-            end.or(violation.map(|(id, v)| End::Violation(id, v))),
-        )
+        bounded
     }
 }

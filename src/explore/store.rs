@@ -166,6 +166,11 @@ impl Index {
         self.needs_room(1)
     }
 
+    /// How many more entries fit before the index must grow.
+    pub fn room(&self) -> usize {
+        (self.buckets.len() * SLOTS * LOAD_NUM / LOAD_DEN).saturating_sub(self.len)
+    }
+
     fn needs_room(&self, more: usize) -> bool {
         (self.len + more) * LOAD_DEN > self.buckets.len() * SLOTS * LOAD_NUM
     }
