@@ -35,6 +35,7 @@ fn run(n: usize, v: Phils, jobs: usize) -> (u64, f64, u64, usize, f64) {
     let model = SysModel {
         m: &m,
         deadlock: true,
+        prio: None,
     };
     let opts = Options {
         jobs,
@@ -58,6 +59,7 @@ fn expand_rate(n: usize, v: Phils) -> f64 {
     let model = SysModel {
         m: &m,
         deadlock: true,
+        prio: None,
     };
     let ex = explore::explore(&model, &Options::default(), &mut |_| {});
     let mut out = cspot::explore::Successors::new(m.words);

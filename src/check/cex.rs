@@ -52,10 +52,8 @@ pub fn build(
             }
             d.push_str(&format!(" now {}", c.leaf_state(m, i as usize, local)));
             // The first participant's definition is the step's own source.
-            if k > 0 {
-                if let Some(sp) = leaf.span {
-                    d.push_str(&format!("  ({})", position(sp)));
-                }
+            if let Some(sp) = leaf.span.filter(|_| k > 0) {
+                d.push_str(&format!("  ({})", position(sp)));
             }
             details.push(d);
         }

@@ -33,6 +33,8 @@ pub struct CheckOptions {
 pub struct Checker<'s> {
     pub compiler: Compiler<'s>,
     opts: CheckOptions,
+    /// The `:[tau priority over]:` set of the assertion being checked.
+    prio: Option<crate::lts::sets::SetIx>,
     position: Box<dyn Fn(Span) -> String + 's>,
 }
 
@@ -91,6 +93,7 @@ impl<'s> Checker<'s> {
         Checker {
             compiler: Compiler::new(src, compile),
             opts,
+            prio: None,
             position,
         }
     }
@@ -110,12 +113,42 @@ impl<'s> Checker<'s> {
         id: String,
         progress: &mut dyn FnMut(&Progress),
     ) -> Result<CheckResult, Diagnostic> {
+        self.prio = a.tau_priority.map(|s| {
+            let sem = &mut self.compiler.sem;
+            sem.sets.import(&*sem.src, s)
+        });
+        let r = self.check_inner(a, id, progress);
+        self.prio = None;
+        r
+    }
+
+    /// Per label of `m`: whether τ priority blocks it (its event is in the priority set).
+    fn prio_labels(&self, m: &Machine) -> Option<Vec<bool>> {
+        let s = self.prio?;
+        let sets = &self.compiler.sem.sets;
+        Some(
+            (0..m.label_count())
+                .map(|l| {
+                    let e = m.label_event(l);
+                    e != TAU && e != crate::cspm::proc::TICK && sets.contains(s, e)
+                })
+                .collect(),
+        )
+    }
+
+    fn check_inner(
+        &mut self,
+        a: &Assertion,
+        id: String,
+        progress: &mut dyn FnMut(&Progress),
+    ) -> Result<CheckResult, Diagnostic> {
         let mut acc = Acc::default();
         let (kind, answer) = match &a.property {
-            p if a.tau_priority.is_some() && !matches!(p, Property::Bool(_)) => (
+            p @ Property::Deterministic { .. } if a.tau_priority.is_some() => (
                 kind_of(p),
                 Answer::Inconclusive(
-                    "unsupported: `:[tau priority over]:` is not implemented yet".into(),
+                    "unsupported: `:[tau priority over]:` with determinism is not implemented yet"
+                        .into(),
                 ),
             ),
             Property::Refinement { spec, model, imp } => {
@@ -226,9 +259,11 @@ impl<'s> Checker<'s> {
         progress: &mut dyn FnMut(&Progress),
     ) -> Result<Answer, Diagnostic> {
         let m = self.compiler.machine(p)?;
+        let prio = self.prio_labels(&m);
         let model = SysModel {
             m: &m,
             deadlock: true,
+            prio: prio.as_deref(),
         };
         let ex = explore::explore(&model, &self.opts.explore, progress);
         acc.add(&ex);
@@ -256,7 +291,12 @@ impl<'s> Checker<'s> {
         acc: &mut Acc,
         progress: &mut dyn FnMut(&Progress),
     ) -> Answer {
-        let model = SysModel { m, deadlock: false };
+        let prio = self.prio_labels(m);
+        let model = SysModel {
+            m,
+            deadlock: false,
+            prio: prio.as_deref(),
+        };
         let ex = explore::explore(&model, &self.opts.explore, progress);
         acc.add(&ex);
         match ex.outcome {
@@ -284,10 +324,8 @@ impl<'s> Checker<'s> {
             out.clear();
             let _ = model.expand(ex.state(s), out);
             for (l, t) in out.iter() {
-                if m.label_event(l) == TAU {
-                    if let Some(id) = ex.lookup(t) {
-                        v.push(id);
-                    }
+                if let Some(id) = ex.lookup(t).filter(|_| m.label_event(l) == TAU) {
+                    v.push(id);
                 }
             }
         };
@@ -345,10 +383,12 @@ impl<'s> Checker<'s> {
             }
         };
         let m = self.compiler.machine(imp)?;
+        let prio = self.prio_labels(&m);
         let model = RefineModel {
             m: &m,
             nf: &nf,
             model: rm,
+            prio: prio.as_deref(),
         };
         let ex = explore::explore(&model, &self.opts.explore, progress);
         acc.add(&ex);
@@ -362,7 +402,7 @@ impl<'s> Checker<'s> {
                         let e = m.label_event(label);
                         // Show the offending step itself, to its target.
                         let mut target = here.clone();
-                        m.successors(&here[1..], |l, s| {
+                        models::successors(&m, prio.as_deref(), &here[1..], |l, s| {
                             if l == label && target == here {
                                 target[1..].copy_from_slice(s);
                             }
@@ -379,7 +419,7 @@ impl<'s> Checker<'s> {
                     }
                     RefViolation::Acceptance => {
                         let mut cx = self.cex(&m, &steps, 1);
-                        let (offered, _) = m.initials(&here[1..]);
+                        let offered = models::initials(&m, prio.as_deref(), &here[1..]);
                         let refused: Vec<EventId> = node
                             .trans
                             .iter()
@@ -509,7 +549,12 @@ impl<'s> Checker<'s> {
         acc: &mut Acc,
         progress: &mut dyn FnMut(&Progress),
     ) -> Answer {
-        let model = TraceModel { m, trace };
+        let prio = self.prio_labels(m);
+        let model = TraceModel {
+            m,
+            trace,
+            prio: prio.as_deref(),
+        };
         let ex = explore::explore(&model, &self.opts.explore, progress);
         acc.add(&ex);
         match ex.outcome {
@@ -528,7 +573,7 @@ impl<'s> Checker<'s> {
                 for id in 0..ex.states as u32 {
                     let s = ex.state(id);
                     if s[0] == best.0 {
-                        offered.extend(m.initials(&s[1..]).0);
+                        offered.extend(models::initials(m, prio.as_deref(), &s[1..]));
                     }
                 }
                 offered.sort_unstable();

@@ -9,11 +9,57 @@ use crate::lts::Machine;
 use crate::lts::export::ExplicitLts;
 use crate::lts::machine::INLINE;
 
+/// The successors of `state` under `:[tau priority over]: A`: where τ or ✓ is possible, the
+/// labels marked in `prio` (those whose event is in `A`) are not. Without `prio`, all of them.
+#[inline]
+pub fn successors(
+    m: &Machine,
+    prio: Option<&[bool]>,
+    state: &[u32],
+    mut f: impl FnMut(u32, &[u32]),
+) {
+    let Some(p) = prio else {
+        m.successors(state, f);
+        return;
+    };
+    let (mut urgent, mut marked) = (false, false);
+    m.successors(state, |l, _| {
+        let e = m.label_event(l);
+        if e == TAU || e == TICK {
+            urgent = true;
+        } else if p.get(l as usize).copied().unwrap_or(false) {
+            marked = true;
+        }
+    });
+    let block = urgent && marked;
+    m.successors(state, |l, s| {
+        if !(block && p.get(l as usize).copied().unwrap_or(false)) {
+            f(l, s)
+        }
+    });
+}
+
+/// Visible events offered in `state` (✓ included), sorted, under the same priority.
+pub fn initials(m: &Machine, prio: Option<&[bool]>, state: &[u32]) -> Vec<EventId> {
+    let mut evs = Vec::new();
+    successors(m, prio, state, |l, _| {
+        let e = m.label_event(l);
+        if e != TAU {
+            evs.push(e);
+        }
+    });
+    evs.sort_unstable();
+    evs.dedup();
+    evs
+}
+
 /// A machine on its own; with `deadlock`, a state without transitions that has not
 /// terminated is a violation.
 pub struct SysModel<'a> {
     pub m: &'a Machine,
     pub deadlock: bool,
+    /// Labels under τ priority (see [`successors`]).
+    pub prio: Option<&'a [bool]>,
 }
 
 impl Model for SysModel<'_> {
@@ -27,7 +73,7 @@ impl Model for SysModel<'_> {
     }
     #[inline]
     fn expand(&self, state: &[u32], out: &mut Successors<u32>) -> Option<()> {
-        self.m.successors(state, |l, s| out.push(l, s));
+        successors(self.m, self.prio, state, |l, s| out.push(l, s));
         if self.deadlock && out.is_empty() && !self.m.is_terminated(state) {
             return Some(());
         }
@@ -57,6 +103,8 @@ pub struct RefineModel<'a> {
     pub m: &'a Machine,
     pub nf: &'a NormalForm,
     pub model: RefModel,
+    /// Labels of the implementation under τ priority (see [`successors`]).
+    pub prio: Option<&'a [bool]>,
 }
 
 /// A scratch state of `n` words on the stack (or the heap, past [`INLINE`]).
@@ -96,7 +144,7 @@ impl Model for RefineModel<'_> {
         let mut bad = None;
         let mut stable = true;
         with_buf!(state.len(), buf, {
-            self.m.successors(imp, |l, s| {
+            successors(self.m, self.prio, imp, |l, s| {
                 let e = self.m.label_event(l);
                 let target = if e == TAU {
                     stable = false;
@@ -179,10 +227,8 @@ impl Model for DetModel<'_> {
             if let Some(&(e, _)) = node.trans.iter().find(|&&(e, _)| e != TICK) {
                 return Some(DetViolation { event: e });
             }
-        } else if stable {
-            if let Some(&(e, _)) = node.trans.iter().find(|&&(e, _)| !offered(e)) {
-                return Some(DetViolation { event: e });
-            }
+        } else if let Some(&(e, _)) = node.trans.iter().find(|&&(e, _)| stable && !offered(e)) {
+            return Some(DetViolation { event: e });
         }
         None
     }
@@ -192,6 +238,8 @@ impl Model for DetModel<'_> {
 pub struct TraceModel<'a> {
     pub m: &'a Machine,
     pub trace: &'a [EventId],
+    /// Labels under τ priority (see [`successors`]).
+    pub prio: Option<&'a [bool]>,
 }
 
 impl Model for TraceModel<'_> {
@@ -213,7 +261,7 @@ impl Model for TraceModel<'_> {
         }
         let want = self.trace[pos];
         with_buf!(state.len(), buf, {
-            self.m.successors(&state[1..], |l, s| {
+            successors(self.m, self.prio, &state[1..], |l, s| {
                 let e = self.m.label_event(l);
                 let p = if e == TAU {
                     pos

@@ -59,16 +59,14 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
         };
         let asserts = script.assertions();
         let map = copy_map(script.source_map());
-        if let Some(n) = args.assert {
-            if n == 0 || n > asserts.len() {
-                eprintln!(
-                    "error: {file} has {} assertion{}; --assert {n} is out of range",
-                    asserts.len(),
-                    if asserts.len() == 1 { "" } else { "s" }
-                );
-                failed = true;
-                continue;
-            }
+        if let Some(n) = args.assert.filter(|&n| n == 0 || n > asserts.len()) {
+            eprintln!(
+                "error: {file} has {} assertion{}; --assert {n} is out of range",
+                asserts.len(),
+                if asserts.len() == 1 { "" } else { "s" }
+            );
+            failed = true;
+            continue;
         }
         let opts = CheckOptions {
             explore: args.opts.explore(),

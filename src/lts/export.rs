@@ -87,7 +87,7 @@ pub fn explicit(m: &Machine, max_states: usize) -> Result<ExplicitLts, TooBig> {
     Ok(lts)
 }
 
-fn event_text<'a>(e: EventId, name: &'a dyn Fn(EventId) -> String) -> String {
+fn event_text(e: EventId, name: &dyn Fn(EventId) -> String) -> String {
     match e {
         TAU => "τ".into(),
         TICK => "✓".into(),

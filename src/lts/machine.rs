@@ -79,6 +79,9 @@ pub struct Machine {
     /// The terminated system state after the system's ✓, when `has_par`.
     pub done: Option<Vec<u32>>,
     rt: Vec<LeafRt>,
+    /// Leaves with at least one active group in some state: the only ones the successor loop
+    /// visits (a leaf that only ever follows others, like a fork, never drives a transition).
+    drivers: Vec<u32>,
     /// Flattened over all leaves' states (row = `rt[i].base + local`): active groups...
     act_start: Vec<u32>,
     act: Vec<Active>,
@@ -182,6 +185,13 @@ impl Machine {
                 all_start.push(all.len() as u32);
             }
         }
+        let drivers = (0..leaves.len() as u32)
+            .filter(|&i| {
+                let base = rt[i as usize].base as usize;
+                let n = leaves[i as usize].states();
+                act_start[base] != act_start[base + n]
+            })
+            .collect();
         let mut m = Machine {
             leaves,
             rules,
@@ -192,6 +202,7 @@ impl Machine {
             initial: vec![0; words],
             done: None,
             rt,
+            drivers,
             act_start,
             act,
             all_start,
@@ -307,10 +318,10 @@ impl Machine {
         buf.copy_from_slice(state);
         let r = self.rules.len() as u32;
         let n = self.rt.len() as u32;
-        let mut all_omega = true;
-        for (i, lr) in self.rt.iter().enumerate() {
+        for &i in &self.drivers {
+            let i = i as usize;
+            let lr = &self.rt[i];
             let s = (state[lr.word as usize] >> lr.shift) & lr.mask;
-            all_omega &= s == LEAF_OMEGA;
             let row = (lr.base + s) as usize;
             let (gs, ge) = (
                 self.act_start[row] as usize,
@@ -335,11 +346,10 @@ impl Machine {
                 }
             }
         }
-        if all_omega {
-            if let Some(d) = &self.done {
-                if state != d.as_slice() {
-                    f(r + 2 * n, d);
-                }
+        // Every leaf at Ω (local state 0) is the all-zero state.
+        if let Some(d) = &self.done {
+            if state.iter().all(|&w| w == 0) && state != d.as_slice() {
+                f(r + 2 * n, d);
             }
         }
     }

@@ -128,7 +128,7 @@ pub fn display(
 }
 
 fn set_text(sets: &EventSets, names: &dyn Names, s: SetIx, out: &mut String) {
-    out.push_str("{");
+    out.push('{');
     for (i, &e) in sets.members(s).iter().enumerate() {
         if i > 0 {
             out.push_str(", ");

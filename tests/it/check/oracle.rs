@@ -160,19 +160,15 @@ fn merge(s: &[u8], t: &[u8], x: u8, out: &mut Vec<Tr>, acc: &mut Tr) {
         out.push(acc.clone());
         return;
     }
-    if let Some(&a) = s.first() {
-        if sync >> a & 1 == 0 {
-            acc.push(a);
-            merge(&s[1..], t, x, out, acc);
-            acc.pop();
-        }
+    if let Some(&a) = s.first().filter(|&&a| sync >> a & 1 == 0) {
+        acc.push(a);
+        merge(&s[1..], t, x, out, acc);
+        acc.pop();
     }
-    if let Some(&b) = t.first() {
-        if sync >> b & 1 == 0 {
-            acc.push(b);
-            merge(s, &t[1..], x, out, acc);
-            acc.pop();
-        }
+    if let Some(&b) = t.first().filter(|&&b| sync >> b & 1 == 0) {
+        acc.push(b);
+        merge(s, &t[1..], x, out, acc);
+        acc.pop();
     }
     if let (Some(&a), Some(&b)) = (s.first(), t.first()) {
         if a == b && sync >> a & 1 == 1 {
