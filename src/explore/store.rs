@@ -86,6 +86,45 @@ struct Bucket {
     ids: [u32; SLOTS],
 }
 
+impl Bucket {
+    /// The slots whose tag is `tag` (a bit mask) and the first empty slot (`SLOTS` when the
+    /// bucket is full). Slots fill in order and are never emptied, so no match lies past the
+    /// first empty slot.
+    #[inline(always)]
+    fn scan(&self, tag: u8) -> (u32, usize) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::x86_64::{
+                __m128i, _mm_cmpeq_epi8, _mm_load_si128, _mm_movemask_epi8, _mm_set1_epi8,
+                _mm_setzero_si128,
+            };
+            // SAFETY: SSE2 is part of x86_64; the bucket is 64-byte aligned and its first 16
+            // bytes are the tags and the zero padding.
+            unsafe {
+                let v = _mm_load_si128(self as *const Bucket as *const __m128i);
+                let hits = _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(tag as i8))) as u32;
+                let zeros = _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_setzero_si128())) as u32;
+                (hits & 0x0fff, zeros.trailing_zeros() as usize)
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            let mut hits = 0u32;
+            let mut first_empty = SLOTS;
+            for (i, &t) in self.tags.iter().enumerate() {
+                if t == 0 {
+                    first_empty = i;
+                    break;
+                }
+                if t == tag {
+                    hits |= 1 << i;
+                }
+            }
+            (hits, first_empty)
+        }
+    }
+}
+
 const EMPTY: Bucket = Bucket {
     tags: [0; SLOTS],
     _pad: [0; 4],
@@ -130,16 +169,18 @@ impl Index {
         let mut b = (hash as usize) & self.mask;
         loop {
             let bucket = &self.buckets[b];
-            for i in 0..SLOTS {
-                let t = bucket.tags[i];
-                if t == tag {
-                    let id = bucket.ids[i] as usize;
-                    if same(&arena[id * w..id * w + w], state) {
+            let (mut hits, empty) = bucket.scan(tag);
+            while hits != 0 {
+                let id = bucket.ids[hits.trailing_zeros() as usize] as usize;
+                hits &= hits - 1;
+                if let Some(other) = arena.get(id * w..id * w + w) {
+                    if same(other, state) {
                         return Some(id as u32);
                     }
-                } else if t == 0 {
-                    return None;
                 }
+            }
+            if empty < SLOTS {
+                return None;
             }
             b = (b + 1) & self.mask;
         }
@@ -152,9 +193,10 @@ impl Index {
         let mut b = (hash as usize) & self.mask;
         loop {
             let bucket = &mut self.buckets[b];
-            if let Some(i) = bucket.tags.iter().position(|&t| t == 0) {
-                bucket.tags[i] = tag;
-                bucket.ids[i] = id;
+            let (_, empty) = bucket.scan(tag);
+            if empty < SLOTS {
+                bucket.tags[empty] = tag;
+                bucket.ids[empty] = id;
                 self.len += 1;
                 return;
             }
@@ -213,17 +255,18 @@ impl Index {
         let mut b = (hash as usize) & self.mask;
         loop {
             let bucket = &mut self.buckets[b];
-            for i in 0..SLOTS {
-                let t = bucket.tags[i];
-                if t == tag {
-                    if eq(bucket.ids[i]) {
-                        return Probe::Found;
-                    }
-                } else if t == 0 {
-                    bucket.tags[i] = tag;
-                    bucket.ids[i] = PROVISIONAL | g;
-                    return Probe::Inserted(b as u32, i as u8);
+            let (mut hits, empty) = bucket.scan(tag);
+            while hits != 0 {
+                let i = hits.trailing_zeros() as usize;
+                hits &= hits - 1;
+                if eq(bucket.ids[i]) {
+                    return Probe::Found;
                 }
+            }
+            if empty < SLOTS {
+                bucket.tags[empty] = tag;
+                bucket.ids[empty] = PROVISIONAL | g;
+                return Probe::Inserted(b as u32, empty as u8);
             }
             b = (b + 1) & self.mask;
         }
@@ -267,17 +310,18 @@ impl Part<'_> {
         let tag = tag_of(hash);
         let mut b = ((hash as usize) & self.mask) - self.base;
         while let Some(bucket) = self.buckets.get_mut(b) {
-            for i in 0..SLOTS {
-                let t = bucket.tags[i];
-                if t == tag {
-                    if eq(bucket.ids[i]) {
-                        return Probe::Found;
-                    }
-                } else if t == 0 {
-                    bucket.tags[i] = tag;
-                    bucket.ids[i] = PROVISIONAL | g;
-                    return Probe::Inserted((self.base + b) as u32, i as u8);
+            let (mut hits, empty) = bucket.scan(tag);
+            while hits != 0 {
+                let i = hits.trailing_zeros() as usize;
+                hits &= hits - 1;
+                if eq(bucket.ids[i]) {
+                    return Probe::Found;
                 }
+            }
+            if empty < SLOTS {
+                bucket.tags[empty] = tag;
+                bucket.ids[empty] = PROVISIONAL | g;
+                return Probe::Inserted((self.base + b) as u32, empty as u8);
             }
             b += 1;
         }
