@@ -371,7 +371,7 @@ impl Merge {
         let mut a = 0;
         while a < n {
             let want = (n - a).min(MIN_BATCH);
-            if store.index.room() < want && store.reserve_index(want).is_err() {
+            if store.index.room() < want && store.reserve_index(want, Some(pool)).is_err() {
                 return (all, Some(End::Bounded(Bound::Memory(store.memory_bytes()))));
             }
             let b = a + (n - a).min(store.index.room());
@@ -381,6 +381,63 @@ impl Merge {
             a = b;
         }
         (all, violation.map(|(id, v)| End::Violation(id, v)))
+    }
+
+    /// Phase 3 when no bound interferes: the `firsts` marked candidates of `a..b` get ids in
+    /// order and their words and parents go to the arena. Blocks count their firsts, a prefix
+    /// sum gives each block its place, and blocks copy in parallel into disjoint slices.
+    fn assign_ids(
+        &mut self,
+        pool: &rayon::ThreadPool,
+        store: &mut Store,
+        a: usize,
+        b: usize,
+        firsts: usize,
+    ) {
+        let w = store.words;
+        let base = store.len();
+        let blocks = (pool.current_num_threads() * 4).max(1);
+        let per = (b - a).div_ceil(blocks).max(1);
+        let ids = &mut self.ids[a..b];
+        let counts: Vec<usize> = pool.install(|| {
+            ids.par_chunks(per)
+                .map(|c| c.iter().filter(|&&x| x != u32::MAX).count())
+                .collect()
+        });
+        store.arena.resize((base + firsts) * w, 0);
+        store.parent.resize(base + firsts, 0);
+        let mut arena = &mut store.arena[base * w..];
+        let mut parent = &mut store.parent[base..];
+        let mut jobs = Vec::with_capacity(counts.len());
+        let mut next_id = base as u32;
+        for (block, &k) in ids.chunks_mut(per).zip(&counts) {
+            let (ar, rest_a) = std::mem::take(&mut arena).split_at_mut(k * w);
+            let (pa, rest_p) = std::mem::take(&mut parent).split_at_mut(k);
+            arena = rest_a;
+            parent = rest_p;
+            jobs.push((block, ar, pa, next_id));
+            next_id += k as u32;
+        }
+        let words = &self.words;
+        let parents = &self.parents;
+        pool.install(|| {
+            jobs.into_par_iter()
+                .enumerate()
+                .for_each(|(j, (block, ar, pa, first_id))| {
+                    let g0 = a + j * per;
+                    let mut k = 0usize;
+                    for (i, id) in block.iter_mut().enumerate() {
+                        if *id == u32::MAX {
+                            continue;
+                        }
+                        let g = g0 + i;
+                        ar[k * w..(k + 1) * w].copy_from_slice(&words[g * w..(g + 1) * w]);
+                        pa[k] = parents[g];
+                        *id = first_id + k as u32;
+                        k += 1;
+                    }
+                })
+        });
     }
 
     /// Phases 2 to 4 for candidates `a..b`, which fit the index without growing it. Returns the
@@ -476,29 +533,38 @@ impl Merge {
         for &(g, _, _) in self.placed.iter().flatten().chain(&late) {
             self.ids[g as usize] = 0;
         }
+        let firsts = self.placed.iter().map(Vec::len).sum::<usize>() + late.len();
         let mut bounded = None;
-        let mut added = 0usize;
-        for g in a..b {
-            if self.ids[g] == u32::MAX {
-                continue;
-            }
-            if bounded.is_some() || store.len() as u64 >= max_states {
-                if bounded.is_none() {
-                    // The transitions of the states expanded up to the one that produced `g`.
-                    let owner = self.per_state.partition_point(|&(_, e)| e as usize <= g);
-                    bounded = Some(
-                        self.per_state[..=owner.min(self.per_state.len().saturating_sub(1))]
-                            .iter()
-                            .map(|&(k, _)| k as u64)
-                            .sum(),
-                    );
+        let added = if (store.len() + firsts) as u64 <= max_states {
+            self.assign_ids(pool, store, a, b, firsts);
+            firsts
+        } else {
+            // The state bound falls inside this batch: one thread, stopping at the bound.
+            let mut added = 0usize;
+            for g in a..b {
+                if self.ids[g] == u32::MAX {
+                    continue;
                 }
-                self.ids[g] = u32::MAX;
-                continue;
+                if bounded.is_some() || store.len() as u64 >= max_states {
+                    if bounded.is_none() {
+                        // The transitions of the states expanded up to the one that produced `g`.
+                        let owner = self.per_state.partition_point(|&(_, e)| e as usize <= g);
+                        bounded = Some(
+                            self.per_state[..=owner.min(self.per_state.len().saturating_sub(1))]
+                                .iter()
+                                .map(|&(k, _)| k as u64)
+                                .sum(),
+                        );
+                    }
+                    self.ids[g] = u32::MAX;
+                    continue;
+                }
+                self.ids[g] =
+                    store.push_unindexed(&self.words[g * w..(g + 1) * w], self.parents[g]);
+                added += 1;
             }
-            self.ids[g] = store.push_unindexed(&self.words[g * w..(g + 1) * w], self.parents[g]);
-            added += 1;
-        }
+            added
+        };
 
         // Phase 4: provisional entries become ids (or dead slots past a bound).
         {

@@ -328,6 +328,24 @@ impl Part<'_> {
         Probe::Spill
     }
 
+    /// Inserts state `id` when its probe stays inside this range; `false` when it would leave
+    /// it (the caller inserts it afterwards over the whole table).
+    #[inline]
+    pub fn insert_within(&mut self, hash: u64, id: u32) -> bool {
+        let tag = tag_of(hash);
+        let mut b = ((hash as usize) & self.mask) - self.base;
+        while let Some(bucket) = self.buckets.get_mut(b) {
+            let (_, empty) = bucket.scan(tag);
+            if empty < SLOTS {
+                bucket.tags[empty] = tag;
+                bucket.ids[empty] = id;
+                return true;
+            }
+            b += 1;
+        }
+        false
+    }
+
     /// [`Index::settle`] for an entry of this range.
     #[inline]
     pub fn settle(&mut self, bucket: u32, slot: u8, id: Option<u32>) {
@@ -418,13 +436,83 @@ impl Store {
         Ok(id)
     }
 
-    /// Grows the index, when needed, so that `more` states fit without another growth. The
-    /// rehash stays on one thread: a parallel one must hash every state on every thread (ids
-    /// do not say which bucket range they land in), which measured slower than one prefetched
-    /// sequential scan.
-    pub fn reserve_index(&mut self, more: usize) -> Result<(), OutOfMemory> {
-        while self.index.needs_room(more) {
-            self.grow()?;
+    /// Grows the index, when needed, so that `more` states fit without another growth. With a
+    /// pool, every thread of it rehashes: each scans the whole arena (hashing is cheap) and
+    /// inserts only the states whose probe starts in its own bucket ranges, so no two threads
+    /// write the same bucket.
+    pub fn reserve_index(
+        &mut self,
+        more: usize,
+        pool: Option<&rayon::ThreadPool>,
+    ) -> Result<(), OutOfMemory> {
+        let Some(pool) = pool.filter(|p| p.current_num_threads() > 1) else {
+            while self.index.needs_room(more) {
+                self.grow()?;
+            }
+            return Ok(());
+        };
+        if !self.index.needs_room(more) {
+            return Ok(());
+        }
+        let count = self.index.len;
+        let mut n = self.index.buckets.len() * 2;
+        while (count + more) * LOAD_DEN > n * SLOTS * LOAD_NUM {
+            n *= 2;
+        }
+        self.index = Index {
+            buckets: Vec::new(),
+            mask: 0,
+            len: 0,
+        };
+        self.index = Index::with_buckets(n)?;
+        let threads = pool.current_num_threads();
+        let parts = self.index.part_count();
+        let per_part = n / parts;
+        let per_thread = parts.div_ceil(threads);
+        let w = self.words;
+        let arena = &self.arena;
+        let mut groups: Vec<Vec<Part<'_>>> = Vec::new();
+        for (i, p) in self.index.parts().into_iter().enumerate() {
+            if i % per_thread == 0 {
+                groups.push(Vec::new());
+            }
+            if let Some(g) = groups.last_mut() {
+                g.push(p);
+            }
+        }
+        let spilled: Vec<Vec<(u64, u32)>> = pool.install(|| {
+            use rayon::prelude::*;
+            groups
+                .into_par_iter()
+                .enumerate()
+                .map(|(t, mut group)| {
+                    let first = t * per_thread;
+                    let mut spill = Vec::new();
+                    let mut mine: Vec<(u64, u32, usize)> = Vec::with_capacity(64);
+                    for lo in (0..count).step_by(64) {
+                        mine.clear();
+                        for id in lo..(lo + 64).min(count) {
+                            let h = hash_state(&arena[id * w..id * w + w]);
+                            let part = ((h as usize) & (n - 1)) / per_part;
+                            if part >= first && part < first + group.len() {
+                                group[part - first].prefetch(h);
+                                mine.push((h, id as u32, part - first));
+                            }
+                        }
+                        for &(h, id, p) in &mine {
+                            if !group[p].insert_within(h, id) {
+                                spill.push((h, id));
+                            }
+                        }
+                    }
+                    spill
+                })
+                .collect()
+        });
+        let spill: usize = spilled.iter().map(Vec::len).sum();
+        self.index.add_len(count - spill);
+        for (h, id) in spilled.into_iter().flatten() {
+            self.index.insert_new(h, id);
         }
         Ok(())
     }
