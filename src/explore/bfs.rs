@@ -31,7 +31,10 @@ const SLICE: usize = 1 << 15;
 /// States per expansion task.
 const CHUNK: usize = 256;
 /// How many candidates ahead of the one being probed have their bucket prefetched.
-const AHEAD: usize = 8;
+const AHEAD: usize = 16;
+/// How many candidates ahead have their (by then fetched) bucket read and the arena words of
+/// their likely match prefetched.
+const AHEAD_MATCH: usize = 6;
 /// Fewest candidates the parallel commit takes in one batch (the index grows to make room).
 const MIN_BATCH: usize = 4096;
 /// Least time between two progress callbacks.
@@ -116,6 +119,8 @@ pub fn explore<M: Model>(
 
     let mut chunk = Chunk::new();
     let mut merge = Merge::default();
+    // Chunk buffers of the parallel path, reused from slice to slice.
+    let mut chunks: Vec<Chunk<M::Violation>> = Vec::new();
     let mut buf = vec![0u32; words];
     let mut transitions = 0u64;
     let mut level = 0u32;
@@ -154,33 +159,24 @@ pub fn explore<M: Model>(
         let mut end = None;
         match pool.as_ref() {
             Some(pool) if hi - next > CHUNK => {
-                let chunks: Vec<Chunk<M::Violation>> = {
+                let count = (hi - next).div_ceil(CHUNK);
+                chunks.resize_with(count.max(chunks.len()), Chunk::new);
+                {
                     let store = &store;
+                    let lo0 = next;
                     pool.install(|| {
-                        (next..hi)
-                            .step_by(CHUNK)
-                            .collect::<Vec<_>>()
-                            .into_par_iter()
-                            .map_init(
-                                || (Successors::new(words), vec![0u32; words]),
-                                |(out, buf), lo| {
-                                    let mut c = Chunk::new();
-                                    expand(
-                                        model,
-                                        store,
-                                        lo,
-                                        (lo + CHUNK).min(hi),
-                                        out,
-                                        buf,
-                                        &mut c,
-                                    );
-                                    c
-                                },
-                            )
-                            .collect()
-                    })
-                };
-                let (t, e) = merge.commit(pool, &mut store, chunks, max_states);
+                        chunks[..count].par_iter_mut().enumerate().for_each_init(
+                            || (Successors::new(words), vec![0u32; words]),
+                            |(out, buf), (k, c)| {
+                                let lo = lo0 + k * CHUNK;
+                                c.clear();
+                                expand(model, store, lo, (lo + CHUNK).min(hi), out, buf, c);
+                                filter(store, c);
+                            },
+                        )
+                    });
+                }
+                let (t, e) = merge.commit(pool, &mut store, &mut chunks[..count], max_states);
                 transitions += t;
                 end = e;
             }
@@ -271,6 +267,47 @@ fn expand<M: Model>(
     }
 }
 
+/// Drops the candidates of `c` that the store already holds, keeping order and the per-state
+/// candidate ends. Read-only on the store, so chunks do this in parallel while they expand;
+/// what is left for the commit are states new to the store (and their duplicates).
+fn filter<V>(store: &Store, c: &mut Chunk<V>) {
+    let w = store.words;
+    let n = c.hashes.len();
+    for g in 0..n.min(AHEAD) {
+        store.prefetch(c.hashes[g]);
+    }
+    for g in 0..n.min(AHEAD_MATCH) {
+        store.prefetch_match(c.hashes[g]);
+    }
+    let mut kept = 0usize;
+    let mut g = 0usize;
+    for st in c.per_state.iter_mut() {
+        let end = st.1 as usize;
+        while g < end {
+            if g + AHEAD < n {
+                store.prefetch(c.hashes[g + AHEAD]);
+            }
+            if g + AHEAD_MATCH < n {
+                store.prefetch_match(c.hashes[g + AHEAD_MATCH]);
+            }
+            let h = c.hashes[g];
+            if store.find(h, &c.words[g * w..g * w + w]).is_none() {
+                if kept != g {
+                    c.words.copy_within(g * w..g * w + w, kept * w);
+                    c.hashes[kept] = h;
+                    c.parents[kept] = c.parents[g];
+                }
+                kept += 1;
+            }
+            g += 1;
+        }
+        st.1 = kept as u32;
+    }
+    c.words.truncate(kept * w);
+    c.hashes.truncate(kept);
+    c.parents.truncate(kept);
+}
+
 /// Inserts the candidates of `c` in order; returns the transitions of the states whose
 /// successors were committed and how the chunk ended, if early.
 fn commit<V>(store: &mut Store, c: &mut Chunk<V>, max_states: u64) -> (u64, Option<End<V>>) {
@@ -279,9 +316,15 @@ fn commit<V>(store: &mut Store, c: &mut Chunk<V>, max_states: u64) -> (u64, Opti
     for g in 0..n.min(AHEAD) {
         store.prefetch(c.hashes[g]);
     }
+    for g in 0..n.min(AHEAD_MATCH) {
+        store.prefetch_match(c.hashes[g]);
+    }
     for g in 0..n {
         if g + AHEAD < n {
             store.prefetch(c.hashes[g + AHEAD]);
+        }
+        if g + AHEAD_MATCH < n {
+            store.prefetch_match(c.hashes[g + AHEAD_MATCH]);
         }
         let h = c.hashes[g];
         let s = &c.words[g * w..g * w + w];
@@ -314,8 +357,8 @@ struct Merge {
     parents: Vec<u32>,
     /// Per expanded state: its number of successors and the end of its candidates.
     per_state: Vec<(u32, u32)>,
-    /// Candidate indices per bucket range of the index.
-    by_part: Vec<Vec<u32>>,
+    /// (hash, candidate index) per bucket range of the index.
+    by_part: Vec<Vec<(u64, u32)>>,
     /// Per bucket range: the candidates inserted there, with their (bucket, slot).
     placed: Vec<Vec<(u32, u32, u8)>>,
     /// The id each candidate got (`u32::MAX`: none).
@@ -338,7 +381,7 @@ impl Merge {
         &mut self,
         pool: &rayon::ThreadPool,
         store: &mut Store,
-        chunks: Vec<Chunk<V>>,
+        chunks: &mut [Chunk<V>],
         max_states: u64,
     ) -> (u64, Option<End<V>>) {
         self.words.clear();
@@ -346,7 +389,7 @@ impl Merge {
         self.parents.clear();
         self.per_state.clear();
         let mut violation = None;
-        for mut c in chunks {
+        for c in chunks.iter_mut() {
             let base = self.hashes.len() as u32;
             self.per_state
                 .extend(c.per_state.iter().map(|&(k, e)| (k, e + base)));
@@ -459,11 +502,11 @@ impl Merge {
             l.clear();
         }
         for g in a..b {
-            self.by_part[store.index.part_of(self.hashes[g])].push(g as u32);
+            let h = self.hashes[g];
+            self.by_part[store.index.part_of(h)].push((h, g as u32));
         }
         let spilled: Vec<u32> = {
             let words = &self.words;
-            let hashes = &self.hashes;
             let arena = &store.arena;
             let eq_for = |g: u32| {
                 let s = &words[g as usize * w..(g as usize + 1) * w];
@@ -488,11 +531,11 @@ impl Merge {
                     .map(|((mut range, list), placed)| {
                         placed.clear();
                         let mut spill = Vec::new();
-                        for (k, &g) in list.iter().enumerate() {
-                            if let Some(&next) = list.get(k + AHEAD) {
-                                range.prefetch(hashes[next as usize]);
+                        for (k, &(h, g)) in list.iter().enumerate() {
+                            if let Some(&(next, _)) = list.get(k + AHEAD) {
+                                range.prefetch(next);
                             }
-                            match range.find_or_insert(hashes[g as usize], g, eq_for(g)) {
+                            match range.find_or_insert(h, g, eq_for(g)) {
                                 Probe::Found => {}
                                 Probe::Inserted(b, i) => placed.push((g, b, i)),
                                 Probe::Spill => spill.push(g),

@@ -404,6 +404,21 @@ impl Store {
         self.index.prefetch(hash);
     }
 
+    /// Second stage of a pipelined probe: reads the (prefetched) home bucket of `hash` and
+    /// prefetches the arena words of the first state whose tag matches, so that the compare a
+    /// few candidates later does not wait for memory either.
+    #[inline(always)]
+    pub fn prefetch_match(&self, hash: u64) {
+        let bucket = &self.index.buckets[(hash as usize) & self.index.mask];
+        let (hits, _) = bucket.scan(tag_of(hash));
+        if hits != 0 {
+            let id = bucket.ids[hits.trailing_zeros() as usize] as usize;
+            if let Some(word) = self.arena.get(id * self.words) {
+                prefetch(word as *const u32 as *const u8);
+            }
+        }
+    }
+
     /// The id of `state`, given its hash.
     #[inline]
     pub fn find(&self, hash: u64, state: &[u32]) -> Option<u32> {
