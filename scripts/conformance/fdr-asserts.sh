@@ -9,11 +9,14 @@
 #   SKIP <file>:<line> <why>            an unsupported feature (timed sections, prioritise,
 #                                       compression functions, [R=/[V= models, tau priority)
 #
-# Usage: fdr-asserts.sh CORPUS_DIR   (CSPOT: the binary; FDR_TIMEOUT: seconds per check, 5)
+# Usage: fdr-asserts.sh CORPUS_DIR   (CSPOT: the binary; FDR_MAX_STATES: states per check,
+# 3000000, a deterministic bound so that the baseline does not depend on the machine's speed;
+# FDR_TIMEOUT: seconds per check, 20, a safety net only)
 set -uo pipefail
 corpus="$1/fdr-examples"
 cspot="${CSPOT:-target/release/cspot}"
-per_check="${FDR_TIMEOUT:-5}"
+per_check="${FDR_TIMEOUT:-20}"
+max_states="${FDR_MAX_STATES:-3000000}"
 if ! command -v jq > /dev/null; then
   echo "FAIL fdr-asserts jq is needed to read cspot's JSON"
   echo "0 passed, 1 failed"
@@ -152,7 +155,7 @@ while IFS= read -r path; do
   lines=$(grep -n '^assert' "$path" | cut -d: -f1)
   [ -z "$lines" ] && continue
   timeout $((per_check * 12 + 30)) "$cspot" check "$path" --format json --no-timings -q \
-    --timeout "$per_check" > "$tmp/out.json" 2> "$tmp/err.txt"
+    --timeout "$per_check" --max-states "$max_states" > "$tmp/out.json" 2> "$tmp/err.txt"
   code=$?
   declare -A got=() why=()
   if jq -e . "$tmp/out.json" > /dev/null 2>&1; then
