@@ -21,7 +21,7 @@
 //! the search stops at the same violation or bound and counts the same transitions, so reports
 //! never depend on `--jobs`.
 
-use super::store::{NO_PARENT, PROVISIONAL, Probe, Store, hash_state, same};
+use super::store::{NO_PARENT, PROVISIONAL, Probe, Store, hash_state, part_of, same};
 use super::{Bound, Exploration, Model, Options, Outcome, Progress, Successors};
 use rayon::prelude::*;
 use std::time::{Duration, Instant};
@@ -503,7 +503,7 @@ impl Merge {
         }
         for g in a..b {
             let h = self.hashes[g];
-            self.by_part[store.index.part_of(h)].push((h, g as u32));
+            self.by_part[part_of(h)].push((h, g as u32));
         }
         let spilled: Vec<u32> = {
             let words = &self.words;

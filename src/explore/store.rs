@@ -15,6 +15,17 @@
 
 use super::{Model, Successors};
 
+/// The index is split into `PARTS` bucket ranges by the top `PART_BITS` bits of a hash, so
+/// that threads can insert into different ranges at once.
+pub const PART_BITS: u32 = 6;
+pub const PARTS: usize = 1 << PART_BITS;
+
+/// The part (bucket range) of a hash, whatever the size of the index.
+#[inline(always)]
+pub fn part_of(hash: u64) -> usize {
+    (hash >> (64 - PART_BITS)) as usize
+}
+
 /// Parent of an initial state.
 pub const NO_PARENT: u32 = u32::MAX;
 /// Slots per bucket: 12 tags + 4 pad bytes + 12 ids = one 64-byte cache line.
@@ -55,11 +66,11 @@ pub fn same(a: &[u32], b: &[u32]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
-/// The tag of a hash: 1..=254 from its top byte. 0 marks an empty slot, [`DEAD`] a slot whose
+/// The tag of a hash: 1..=254 from its low byte (the top bits choose the bucket). 0 marks an empty slot, [`DEAD`] a slot whose
 /// provisional entry was abandoned (it matches nothing and does not end a probe).
 #[inline(always)]
 fn tag_of(hash: u64) -> u8 {
-    ((((hash >> 56) as u32) * 254) >> 8) as u8 + 1
+    ((((hash as u8) as u32) * 254) >> 8) as u8 + 1
 }
 
 const DEAD: u8 = 255;
@@ -139,10 +150,19 @@ pub struct OutOfMemory;
 pub struct Index {
     buckets: Vec<Bucket>,
     mask: usize,
+    /// `64 - log2(buckets)`: [`Index::home`] shifts hashes right by it.
+    shift: u32,
     len: usize,
 }
 
 impl Index {
+    /// The bucket a hash starts probing in: its top bits, so that the top [`PART_BITS`] of a
+    /// hash name its part (bucket range) whatever the table's size.
+    #[inline(always)]
+    fn home(&self, hash: u64) -> usize {
+        (hash >> self.shift) as usize
+    }
+
     fn with_buckets(n: usize) -> Result<Index, OutOfMemory> {
         debug_assert!(n.is_power_of_two());
         let mut buckets = Vec::new();
@@ -151,6 +171,7 @@ impl Index {
         Ok(Index {
             buckets,
             mask: n - 1,
+            shift: 64 - n.trailing_zeros(),
             len: 0,
         })
     }
@@ -158,7 +179,7 @@ impl Index {
     /// Hints the CPU to fetch the bucket `hash` starts at.
     #[inline(always)]
     pub fn prefetch(&self, hash: u64) {
-        let b = &self.buckets[(hash as usize) & self.mask];
+        let b = &self.buckets[self.home(hash)];
         prefetch(b as *const Bucket as *const u8);
     }
 
@@ -166,7 +187,7 @@ impl Index {
     #[inline]
     pub fn find(&self, hash: u64, state: &[u32], arena: &[u32], w: usize) -> Option<u32> {
         let tag = tag_of(hash);
-        let mut b = (hash as usize) & self.mask;
+        let mut b = self.home(hash);
         loop {
             let bucket = &self.buckets[b];
             let (mut hits, empty) = bucket.scan(tag);
@@ -190,7 +211,7 @@ impl Index {
     #[inline]
     fn insert_new(&mut self, hash: u64, id: u32) {
         let tag = tag_of(hash);
-        let mut b = (hash as usize) & self.mask;
+        let mut b = self.home(hash);
         loop {
             let bucket = &mut self.buckets[b];
             let (_, empty) = bucket.scan(tag);
@@ -219,27 +240,21 @@ impl Index {
 
     /// Number of bucket ranges [`Index::parts`] splits the table into.
     pub fn part_count(&self) -> usize {
-        self.buckets.len().min(64)
-    }
-
-    /// The bucket range a hash starts probing in.
-    #[inline]
-    pub fn part_of(&self, hash: u64) -> usize {
-        ((hash as usize) & self.mask) / (self.buckets.len() / self.part_count())
+        PARTS
     }
 
     /// Disjoint mutable bucket ranges, so that threads can insert at once, each into the
     /// range its hashes start in ([`Part::find_or_insert`]). The caller adds what it settled
     /// with [`Index::add_len`].
     pub fn parts(&mut self) -> Vec<Part<'_>> {
-        let per = self.buckets.len() / self.part_count();
-        let mask = self.mask;
+        let per = self.buckets.len() / PARTS;
+        let shift = self.shift;
         self.buckets
             .chunks_mut(per)
             .enumerate()
             .map(|(i, buckets)| Part {
                 base: i * per,
-                mask,
+                shift,
                 buckets,
             })
             .collect()
@@ -252,7 +267,7 @@ impl Index {
     /// [`Part::find_or_insert`] over the whole table (for the candidates that spilled).
     pub fn find_or_insert(&mut self, hash: u64, g: u32, mut eq: impl FnMut(u32) -> bool) -> Probe {
         let tag = tag_of(hash);
-        let mut b = (hash as usize) & self.mask;
+        let mut b = self.home(hash);
         loop {
             let bucket = &mut self.buckets[b];
             let (mut hits, empty) = bucket.scan(tag);
@@ -290,15 +305,20 @@ impl Index {
 /// A contiguous range of buckets, for inserting in parallel with other ranges.
 pub struct Part<'a> {
     base: usize,
-    mask: usize,
+    shift: u32,
     buckets: &'a mut [Bucket],
 }
 
 impl Part<'_> {
+    #[inline(always)]
+    fn home(&self, hash: u64) -> usize {
+        (hash >> self.shift) as usize
+    }
+
     /// Hints the CPU to fetch the bucket `hash` starts at (within this range).
     #[inline(always)]
     pub fn prefetch(&self, hash: u64) {
-        if let Some(b) = self.buckets.get(((hash as usize) & self.mask) - self.base) {
+        if let Some(b) = self.buckets.get(self.home(hash) - self.base) {
             prefetch(b as *const Bucket as *const u8);
         }
     }
@@ -308,7 +328,7 @@ impl Part<'_> {
     #[inline]
     pub fn find_or_insert(&mut self, hash: u64, g: u32, mut eq: impl FnMut(u32) -> bool) -> Probe {
         let tag = tag_of(hash);
-        let mut b = ((hash as usize) & self.mask) - self.base;
+        let mut b = self.home(hash) - self.base;
         while let Some(bucket) = self.buckets.get_mut(b) {
             let (mut hits, empty) = bucket.scan(tag);
             while hits != 0 {
@@ -333,7 +353,7 @@ impl Part<'_> {
     #[inline]
     pub fn insert_within(&mut self, hash: u64, id: u32) -> bool {
         let tag = tag_of(hash);
-        let mut b = ((hash as usize) & self.mask) - self.base;
+        let mut b = self.home(hash) - self.base;
         while let Some(bucket) = self.buckets.get_mut(b) {
             let (_, empty) = bucket.scan(tag);
             if empty < SLOTS {
@@ -372,8 +392,9 @@ impl Store {
             arena: Vec::new(),
             parent: Vec::new(),
             index: Index {
-                buckets: vec![EMPTY; 16],
-                mask: 15,
+                buckets: vec![EMPTY; PARTS],
+                mask: PARTS - 1,
+                shift: 64 - PARTS.trailing_zeros(),
                 len: 0,
             },
         }
@@ -409,7 +430,7 @@ impl Store {
     /// few candidates later does not wait for memory either.
     #[inline(always)]
     pub fn prefetch_match(&self, hash: u64) {
-        let bucket = &self.index.buckets[(hash as usize) & self.index.mask];
+        let bucket = &self.index.buckets[self.index.home(hash)];
         let (hits, _) = bucket.scan(tag_of(hash));
         if hits != 0 {
             let id = bucket.ids[hits.trailing_zeros() as usize] as usize;
@@ -477,13 +498,12 @@ impl Store {
         self.index = Index {
             buckets: Vec::new(),
             mask: 0,
+            shift: 0,
             len: 0,
         };
         self.index = Index::with_buckets(n)?;
         let threads = pool.current_num_threads();
-        let parts = self.index.part_count();
-        let per_part = n / parts;
-        let per_thread = parts.div_ceil(threads);
+        let per_thread = PARTS.div_ceil(threads);
         let w = self.words;
         let arena = &self.arena;
         let mut groups: Vec<Vec<Part<'_>>> = Vec::new();
@@ -508,7 +528,7 @@ impl Store {
                         mine.clear();
                         for id in lo..(lo + 64).min(count) {
                             let h = hash_state(&arena[id * w..id * w + w]);
-                            let part = ((h as usize) & (n - 1)) / per_part;
+                            let part = part_of(h);
                             if part >= first && part < first + group.len() {
                                 group[part - first].prefetch(h);
                                 mine.push((h, id as u32, part - first));
@@ -550,6 +570,7 @@ impl Store {
         self.index = Index {
             buckets: Vec::new(),
             mask: 0,
+            shift: 0,
             len: 0,
         };
         self.index = Index::with_buckets(n)?;
