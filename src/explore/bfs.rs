@@ -21,7 +21,7 @@
 //! the search stops at the same violation or bound and counts the same transitions, so reports
 //! never depend on `--jobs`.
 
-use super::store::{NO_PARENT, PROVISIONAL, Probe, Store, hash_state, part_of, same};
+use super::store::{NO_PARENT, PARTS, PROVISIONAL, Probe, Store, hash_state, part_of, same};
 use super::{Bound, Exploration, Model, Options, Outcome, Progress, Successors};
 use rayon::prelude::*;
 use std::time::{Duration, Instant};
@@ -35,8 +35,6 @@ const AHEAD: usize = 16;
 /// How many candidates ahead have their (by then fetched) bucket read and the arena words of
 /// their likely match prefetched.
 const AHEAD_MATCH: usize = 6;
-/// Fewest candidates the parallel commit takes in one batch (the index grows to make room).
-const MIN_BATCH: usize = 4096;
 /// Least time between two progress callbacks.
 const PROGRESS_EVERY: Duration = Duration::from_millis(200);
 
@@ -47,24 +45,31 @@ enum End<V> {
 }
 
 /// The successors of a chunk of states, ready to commit.
-struct Chunk<V> {
+struct Chunk {
     words: Vec<u32>,
     hashes: Vec<u64>,
     parents: Vec<u32>,
     /// Per expanded state: its number of successors and the end of its candidates.
     per_state: Vec<(u32, u32)>,
-    /// The first state of the chunk that violates the property; the chunk stops before it.
-    violation: Option<(u32, V)>,
+    /// Parallel commit only: per part of the index, (hash, candidate) in candidate order.
+    parts: Vec<Vec<(u64, u32)>>,
+    /// Parallel commit only: per candidate, the id it got (`NONE` until then, `0` once it is
+    /// known to be a first occurrence).
+    ids: Vec<u32>,
 }
 
-impl<V> Chunk<V> {
+/// No id (yet).
+const NONE: u32 = u32::MAX;
+
+impl Chunk {
     fn new() -> Self {
         Chunk {
             words: Vec::new(),
             hashes: Vec::new(),
             parents: Vec::new(),
             per_state: Vec::new(),
-            violation: None,
+            parts: Vec::new(),
+            ids: Vec::new(),
         }
     }
     fn clear(&mut self) {
@@ -72,7 +77,21 @@ impl<V> Chunk<V> {
         self.hashes.clear();
         self.parents.clear();
         self.per_state.clear();
-        self.violation = None;
+        for p in &mut self.parts {
+            p.clear();
+        }
+        self.ids.clear();
+    }
+    /// After filtering: sorts the candidates into the index's parts and resets their ids.
+    fn split_by_part(&mut self) {
+        self.parts.resize_with(PARTS, Vec::new);
+        for (k, &h) in self.hashes.iter().enumerate() {
+            self.parts[part_of(h)].push((h, k as u32));
+        }
+        self.ids.resize(self.hashes.len(), NONE);
+    }
+    fn transitions(&self) -> u64 {
+        self.per_state.iter().map(|&(k, _)| k as u64).sum()
     }
 }
 
@@ -120,7 +139,7 @@ pub fn explore<M: Model>(
     let mut chunk = Chunk::new();
     let mut merge = Merge::default();
     // Chunk buffers of the parallel path, reused from slice to slice.
-    let mut chunks: Vec<Chunk<M::Violation>> = Vec::new();
+    let mut chunks: Vec<Chunk> = Vec::new();
     let mut buf = vec![0u32; words];
     let mut transitions = 0u64;
     let mut level = 0u32;
@@ -161,29 +180,42 @@ pub fn explore<M: Model>(
             Some(pool) if hi - next > CHUNK => {
                 let count = (hi - next).div_ceil(CHUNK);
                 chunks.resize_with(count.max(chunks.len()), Chunk::new);
-                {
+                let violations: Vec<Option<(u32, M::Violation)>> = {
                     let store = &store;
                     let lo0 = next;
                     pool.install(|| {
-                        chunks[..count].par_iter_mut().enumerate().for_each_init(
-                            || (Successors::new(words), vec![0u32; words]),
-                            |(out, buf), (k, c)| {
-                                let lo = lo0 + k * CHUNK;
-                                c.clear();
-                                expand(model, store, lo, (lo + CHUNK).min(hi), out, buf, c);
-                                filter(store, c);
-                            },
-                        )
-                    });
-                }
-                let (t, e) = merge.commit(pool, &mut store, &mut chunks[..count], max_states);
+                        chunks[..count]
+                            .par_iter_mut()
+                            .enumerate()
+                            .map_init(
+                                || (Successors::new(words), vec![0u32; words]),
+                                |(out, buf), (k, c)| {
+                                    let lo = lo0 + k * CHUNK;
+                                    c.clear();
+                                    let v =
+                                        expand(model, store, lo, (lo + CHUNK).min(hi), out, buf, c);
+                                    filter(store, c);
+                                    c.split_by_part();
+                                    v
+                                },
+                            )
+                            .collect()
+                    })
+                };
+                let (t, e) = merge.commit(
+                    pool,
+                    &mut store,
+                    &mut chunks[..count],
+                    violations,
+                    max_states,
+                );
                 transitions += t;
                 end = e;
             }
             _ => {
                 for lo in (next..hi).step_by(CHUNK) {
                     chunk.clear();
-                    expand(
+                    let violation = expand(
                         model,
                         &store,
                         lo,
@@ -192,7 +224,7 @@ pub fn explore<M: Model>(
                         &mut buf,
                         &mut chunk,
                     );
-                    let (t, e) = commit(&mut store, &mut chunk, max_states);
+                    let (t, e) = commit(&mut store, &chunk, violation, max_states);
                     transitions += t;
                     if e.is_some() {
                         end = e;
@@ -248,15 +280,14 @@ fn expand<M: Model>(
     hi: usize,
     out: &mut Successors<M::Label>,
     buf: &mut [u32],
-    c: &mut Chunk<M::Violation>,
-) {
+    c: &mut Chunk,
+) -> Option<(u32, M::Violation)> {
     for id in lo..hi {
         let id = id as u32;
         buf.copy_from_slice(store.state(id));
         out.clear();
         if let Some(v) = model.expand(buf, out) {
-            c.violation = Some((id, v));
-            return;
+            return Some((id, v));
         }
         for (_, s) in out.iter() {
             super::push_words(&mut c.words, s);
@@ -265,12 +296,13 @@ fn expand<M: Model>(
         }
         c.per_state.push((out.len() as u32, c.hashes.len() as u32));
     }
+    None
 }
 
 /// Drops the candidates of `c` that the store already holds, keeping order and the per-state
 /// candidate ends. Read-only on the store, so chunks do this in parallel while they expand;
 /// what is left for the commit are states new to the store (and their duplicates).
-fn filter<V>(store: &Store, c: &mut Chunk<V>) {
+fn filter(store: &Store, c: &mut Chunk) {
     let w = store.words;
     let n = c.hashes.len();
     for g in 0..n.min(AHEAD) {
@@ -310,7 +342,12 @@ fn filter<V>(store: &Store, c: &mut Chunk<V>) {
 
 /// Inserts the candidates of `c` in order; returns the transitions of the states whose
 /// successors were committed and how the chunk ended, if early.
-fn commit<V>(store: &mut Store, c: &mut Chunk<V>, max_states: u64) -> (u64, Option<End<V>>) {
+fn commit<V>(
+    store: &mut Store,
+    c: &Chunk,
+    violation: Option<(u32, V)>,
+    max_states: u64,
+) -> (u64, Option<End<V>>) {
     let w = store.words;
     let n = c.hashes.len();
     for g in 0..n.min(AHEAD) {
@@ -346,273 +383,213 @@ fn commit<V>(store: &mut Store, c: &mut Chunk<V>, max_states: u64) -> (u64, Opti
         }
     }
     let t = c.per_state.iter().map(|&(k, _)| k as u64).sum();
-    (t, c.violation.take().map(|(id, v)| End::Violation(id, v)))
+    (t, violation.map(|(id, v)| End::Violation(id, v)))
 }
 
 /// Buffers of the parallel commit, reused from slice to slice.
 #[derive(Default)]
 struct Merge {
-    words: Vec<u32>,
-    hashes: Vec<u64>,
-    parents: Vec<u32>,
-    /// Per expanded state: its number of successors and the end of its candidates.
-    per_state: Vec<(u32, u32)>,
-    /// (hash, candidate index) per bucket range of the index.
-    by_part: Vec<Vec<(u64, u32)>>,
-    /// Per bucket range: the candidates inserted there, with their (bucket, slot).
-    placed: Vec<Vec<(u32, u32, u8)>>,
-    /// The id each candidate got (`u32::MAX`: none).
-    ids: Vec<u32>,
+    /// Global index of each chunk's first candidate (provisional entries are global indices).
+    bases: Vec<u32>,
+    /// Per part: (chunk, candidate, bucket, slot) of each provisional entry placed there.
+    placed: Vec<Vec<(u32, u32, u32, u8)>>,
 }
 
 impl Merge {
-    /// Commits the chunks of one slice, expanded in parallel, in four phases:
+    /// Commits the chunks of one slice, expanded and filtered in parallel, in three more
+    /// phases, each chunk's candidates staying where phase 1 left them:
     ///
-    /// 2. each bucket range of the index, in parallel, finds or inserts its candidates in slice
-    ///    order, as provisional entries (candidate indices), so the first occurrence of every
-    ///    new state is the one inserted; candidates whose probe leaves their range are done
-    ///    afterwards, in order, over the whole table;
-    /// 3. first occurrences get ids in slice order and are appended to the arena;
-    /// 4. each range, in parallel, turns its provisional entries into those ids.
+    /// 2. each part (bucket range) of the index, in parallel, finds or inserts its candidates,
+    ///    chunk after chunk, as provisional entries (global candidate indices), so the first
+    ///    occurrence of every new state is the one inserted; candidates whose probe leaves
+    ///    their range are done afterwards, in order, over the whole table;
+    /// 3. first occurrences get ids in slice order: chunks count theirs, a prefix sum places
+    ///    them, and chunks copy their words and parents into the arena in parallel;
+    /// 4. each part, in parallel, turns its provisional entries into those ids.
     ///
-    /// Every candidate is probed once, as on one thread; only phase 3 is sequential, a flag
-    /// test and a copy per candidate.
+    /// Candidates go in batches of whole chunks that fit the index's free room, so that the
+    /// index grows by the same rule as on one thread.
     fn commit<V: Send>(
         &mut self,
         pool: &rayon::ThreadPool,
         store: &mut Store,
-        chunks: &mut [Chunk<V>],
+        chunks: &mut [Chunk],
+        violations: Vec<Option<(u32, V)>>,
         max_states: u64,
     ) -> (u64, Option<End<V>>) {
-        self.words.clear();
-        self.hashes.clear();
-        self.parents.clear();
-        self.per_state.clear();
-        let mut violation = None;
-        for c in chunks.iter_mut() {
-            let base = self.hashes.len() as u32;
-            self.per_state
-                .extend(c.per_state.iter().map(|&(k, e)| (k, e + base)));
-            self.words.extend_from_slice(&c.words);
-            self.hashes.extend_from_slice(&c.hashes);
-            self.parents.extend_from_slice(&c.parents);
-            if let Some(v) = c.violation.take() {
-                violation = Some(v);
-                break;
-            }
+        // Chunks after the first that met a violation do not count.
+        let cut = violations
+            .iter()
+            .position(Option::is_some)
+            .map_or(chunks.len(), |i| i + 1);
+        let violation = violations.into_iter().flatten().next();
+        let chunks = &mut chunks[..cut];
+        self.bases.clear();
+        let mut n = 0usize;
+        for c in chunks.iter() {
+            self.bases.push(n as u32);
+            n += c.hashes.len();
         }
-        let n = self.hashes.len();
-        let all: u64 = self.per_state.iter().map(|&(k, _)| k as u64).sum();
+        let all: u64 = chunks.iter().map(Chunk::transitions).sum();
         if store.len() + n >= PROVISIONAL as usize {
             return (all, Some(End::Bounded(Bound::Memory(store.memory_bytes()))));
         }
-        self.ids.clear();
-        self.ids.resize(n, u32::MAX);
-        // Candidates go in batches that fit the index's free room, so that the index grows by
-        // the same rule as on one thread (not ahead of time for every candidate of the slice,
-        // most of which are duplicates); a batch is settled before the next one is probed.
-        let mut a = 0;
-        while a < n {
-            let want = (n - a).min(MIN_BATCH);
-            if store.index.room() < want && store.reserve_index(want, Some(pool)).is_err() {
+        let mut c0 = 0;
+        while c0 < chunks.len() {
+            let mut c1 = c0;
+            let mut take = 0;
+            while c1 < chunks.len() {
+                let k = chunks[c1].hashes.len();
+                if c1 > c0 && take + k > store.index.room() {
+                    break;
+                }
+                take += k;
+                c1 += 1;
+            }
+            if store.index.room() < take && store.reserve_index(take, Some(pool)).is_err() {
                 return (all, Some(End::Bounded(Bound::Memory(store.memory_bytes()))));
             }
-            let b = a + (n - a).min(store.index.room());
-            if let Some(t) = self.commit_batch(pool, store, a, b, max_states) {
-                return (t, Some(End::Bounded(Bound::States(max_states))));
+            if let Some((c, g)) = self.batch(pool, store, chunks, c0, c1, max_states) {
+                // The transitions of the states expanded up to the one that produced
+                // candidate `g` of chunk `c`.
+                let before: u64 = chunks[..c].iter().map(Chunk::transitions).sum();
+                let per = &chunks[c].per_state;
+                let owner = per.partition_point(|&(_, e)| e as usize <= g);
+                let t: u64 = per[..=owner.min(per.len().saturating_sub(1))]
+                    .iter()
+                    .map(|&(k, _)| k as u64)
+                    .sum();
+                return (before + t, Some(End::Bounded(Bound::States(max_states))));
             }
-            a = b;
+            c0 = c1;
         }
         (all, violation.map(|(id, v)| End::Violation(id, v)))
     }
 
-    /// Phase 3 when no bound interferes: the `firsts` marked candidates of `a..b` get ids in
-    /// order and their words and parents go to the arena. Blocks count their firsts, a prefix
-    /// sum gives each block its place, and blocks copy in parallel into disjoint slices.
-    fn assign_ids(
+    /// Phases 2 to 4 for chunks `c0..c1`, whose candidates fit the index without growing it.
+    /// Returns (chunk, candidate) of the first new state past the state bound, if any.
+    fn batch(
         &mut self,
         pool: &rayon::ThreadPool,
         store: &mut Store,
-        a: usize,
-        b: usize,
-        firsts: usize,
-    ) {
-        let w = store.words;
-        let base = store.len();
-        let blocks = (pool.current_num_threads() * 4).max(1);
-        let per = (b - a).div_ceil(blocks).max(1);
-        let ids = &mut self.ids[a..b];
-        let counts: Vec<usize> = pool.install(|| {
-            ids.par_chunks(per)
-                .map(|c| c.iter().filter(|&&x| x != u32::MAX).count())
-                .collect()
-        });
-        store.arena.resize((base + firsts) * w, 0);
-        store.parent.resize(base + firsts, 0);
-        let mut arena = &mut store.arena[base * w..];
-        let mut parent = &mut store.parent[base..];
-        let mut jobs = Vec::with_capacity(counts.len());
-        let mut next_id = base as u32;
-        for (block, &k) in ids.chunks_mut(per).zip(&counts) {
-            let (ar, rest_a) = std::mem::take(&mut arena).split_at_mut(k * w);
-            let (pa, rest_p) = std::mem::take(&mut parent).split_at_mut(k);
-            arena = rest_a;
-            parent = rest_p;
-            jobs.push((block, ar, pa, next_id));
-            next_id += k as u32;
-        }
-        let words = &self.words;
-        let parents = &self.parents;
-        pool.install(|| {
-            jobs.into_par_iter()
-                .enumerate()
-                .for_each(|(j, (block, ar, pa, first_id))| {
-                    let g0 = a + j * per;
-                    let mut k = 0usize;
-                    for (i, id) in block.iter_mut().enumerate() {
-                        if *id == u32::MAX {
-                            continue;
-                        }
-                        let g = g0 + i;
-                        ar[k * w..(k + 1) * w].copy_from_slice(&words[g * w..(g + 1) * w]);
-                        pa[k] = parents[g];
-                        *id = first_id + k as u32;
-                        k += 1;
-                    }
-                })
-        });
-    }
-
-    /// Phases 2 to 4 for candidates `a..b`, which fit the index without growing it. Returns the
-    /// transitions counted so far when the state bound stops the search.
-    fn commit_batch(
-        &mut self,
-        pool: &rayon::ThreadPool,
-        store: &mut Store,
-        a: usize,
-        b: usize,
+        chunks: &mut [Chunk],
+        c0: usize,
+        c1: usize,
         max_states: u64,
-    ) -> Option<u64> {
+    ) -> Option<(usize, usize)> {
         let w = store.words;
-        // Phase 2: find or insert, bucket ranges in parallel.
-        let parts = store.index.part_count();
-        self.by_part.resize_with(parts, Vec::new);
-        self.placed.resize_with(parts, Vec::new);
-        for l in &mut self.by_part {
-            l.clear();
-        }
-        for g in a..b {
-            let h = self.hashes[g];
-            self.by_part[part_of(h)].push((h, g as u32));
-        }
-        let spilled: Vec<u32> = {
-            let words = &self.words;
+        let bases = &self.bases;
+        // The words of global candidate `g`.
+        let words_of = |g: u32| -> (usize, usize) {
+            let c = bases.partition_point(|&b| b <= g) - 1;
+            (c, (g - bases[c]) as usize)
+        };
+
+        // Phase 2: find or insert, parts in parallel.
+        self.placed.resize_with(PARTS, Vec::new);
+        let mut spilled: Vec<(u32, u32)> = {
+            let shared: &[Chunk] = chunks;
             let arena = &store.arena;
-            let eq_for = |g: u32| {
-                let s = &words[g as usize * w..(g as usize + 1) * w];
-                move |e: u32| {
-                    let other = if e >= PROVISIONAL {
-                        let x = (e - PROVISIONAL) as usize;
-                        &words[x * w..(x + 1) * w]
-                    } else {
-                        &arena[e as usize * w..(e as usize + 1) * w]
-                    };
-                    same(other, s)
-                }
-            };
             let ranges = store.index.parts();
-            let by_part = &self.by_part;
             let placed = &mut self.placed;
-            let mut spilled: Vec<u32> = pool.install(|| {
+            pool.install(|| {
                 ranges
                     .into_par_iter()
-                    .zip(by_part.par_iter())
                     .zip(placed.par_iter_mut())
-                    .map(|((mut range, list), placed)| {
+                    .enumerate()
+                    .map(|(p, (mut range, placed))| {
                         placed.clear();
                         let mut spill = Vec::new();
-                        for (k, &(h, g)) in list.iter().enumerate() {
-                            if let Some(&(next, _)) = list.get(k + AHEAD) {
-                                range.prefetch(next);
-                            }
-                            match range.find_or_insert(h, g, eq_for(g)) {
-                                Probe::Found => {}
-                                Probe::Inserted(b, i) => placed.push((g, b, i)),
-                                Probe::Spill => spill.push(g),
+                        for (c, chunk) in shared.iter().enumerate().take(c1).skip(c0) {
+                            let list = &chunk.parts[p];
+                            for (k, &(h, l)) in list.iter().enumerate() {
+                                if let Some(&(next, _)) = list.get(k + AHEAD) {
+                                    range.prefetch(next);
+                                }
+                                let l = l as usize;
+                                let s = &chunk.words[l * w..(l + 1) * w];
+                                let g = bases[c] + l as u32;
+                                let eq = |e: u32| {
+                                    let other = if e >= PROVISIONAL {
+                                        let (oc, ol) = words_of(e - PROVISIONAL);
+                                        &shared[oc].words[ol * w..(ol + 1) * w]
+                                    } else {
+                                        &arena[e as usize * w..(e as usize + 1) * w]
+                                    };
+                                    same(other, s)
+                                };
+                                match range.find_or_insert(h, g, eq) {
+                                    Probe::Found => {}
+                                    Probe::Inserted(b, i) => {
+                                        placed.push((c as u32, l as u32, b, i))
+                                    }
+                                    Probe::Spill => spill.push((c as u32, l as u32)),
+                                }
                             }
                         }
                         spill
                     })
                     .flatten()
                     .collect()
-            });
-            spilled.sort_unstable();
-            spilled
+            })
         };
+        spilled.sort_unstable();
         let mut late = Vec::new();
-        for g in spilled {
-            let eq = {
-                let words = &self.words;
-                let arena = &store.arena;
-                let s = &words[g as usize * w..(g as usize + 1) * w];
-                move |e: u32| {
-                    let other = if e >= PROVISIONAL {
-                        let x = (e - PROVISIONAL) as usize;
-                        &words[x * w..(x + 1) * w]
-                    } else {
-                        &arena[e as usize * w..(e as usize + 1) * w]
-                    };
-                    same(other, s)
-                }
+        for (c, l) in spilled {
+            let (cu, lu) = (c as usize, l as usize);
+            let shared: &[Chunk] = chunks;
+            let arena = &store.arena;
+            let s = &shared[cu].words[lu * w..(lu + 1) * w];
+            let eq = |e: u32| {
+                let other = if e >= PROVISIONAL {
+                    let (oc, ol) = words_of(e - PROVISIONAL);
+                    &shared[oc].words[ol * w..(ol + 1) * w]
+                } else {
+                    &arena[e as usize * w..(e as usize + 1) * w]
+                };
+                same(other, s)
             };
-            if let Probe::Inserted(b, i) =
-                store.index.find_or_insert(self.hashes[g as usize], g, eq)
-            {
-                late.push((g, b, i));
+            let h = shared[cu].hashes[lu];
+            if let Probe::Inserted(b, i) = store.index.find_or_insert(h, bases[cu] + l, eq) {
+                late.push((c, l, b, i));
             }
         }
 
         // Phase 3: ids in slice order.
-        for &(g, _, _) in self.placed.iter().flatten().chain(&late) {
-            self.ids[g as usize] = 0;
+        for &(c, l, _, _) in self.placed.iter().flatten().chain(&late) {
+            chunks[c as usize].ids[l as usize] = 0;
         }
         let firsts = self.placed.iter().map(Vec::len).sum::<usize>() + late.len();
         let mut bounded = None;
         let added = if (store.len() + firsts) as u64 <= max_states {
-            self.assign_ids(pool, store, a, b, firsts);
+            assign_ids(pool, store, &mut chunks[c0..c1], firsts);
             firsts
         } else {
             // The state bound falls inside this batch: one thread, stopping at the bound.
-            let mut added = 0usize;
-            for g in a..b {
-                if self.ids[g] == u32::MAX {
-                    continue;
-                }
-                if bounded.is_some() || store.len() as u64 >= max_states {
-                    if bounded.is_none() {
-                        // The transitions of the states expanded up to the one that produced `g`.
-                        let owner = self.per_state.partition_point(|&(_, e)| e as usize <= g);
-                        bounded = Some(
-                            self.per_state[..=owner.min(self.per_state.len().saturating_sub(1))]
-                                .iter()
-                                .map(|&(k, _)| k as u64)
-                                .sum(),
-                        );
+            let mut added = 0;
+            for (c, chunk) in chunks.iter_mut().enumerate().take(c1).skip(c0) {
+                for l in 0..chunk.ids.len() {
+                    if chunk.ids[l] == NONE {
+                        continue;
                     }
-                    self.ids[g] = u32::MAX;
-                    continue;
+                    if bounded.is_some() || store.len() as u64 >= max_states {
+                        bounded.get_or_insert((c, l));
+                        chunk.ids[l] = NONE;
+                        continue;
+                    }
+                    chunk.ids[l] =
+                        store.push_unindexed(&chunk.words[l * w..(l + 1) * w], chunk.parents[l]);
+                    added += 1;
                 }
-                self.ids[g] =
-                    store.push_unindexed(&self.words[g * w..(g + 1) * w], self.parents[g]);
-                added += 1;
             }
             added
         };
 
         // Phase 4: provisional entries become ids (or dead slots past a bound).
         {
-            let ids = &self.ids;
-            let settle = |g: u32| Some(ids[g as usize]).filter(|&id| id != u32::MAX);
+            let shared: &[Chunk] = chunks;
+            let settle =
+                |c: u32, l: u32| Some(shared[c as usize].ids[l as usize]).filter(|&id| id != NONE);
             let ranges = store.index.parts();
             let placed = &self.placed;
             pool.install(|| {
@@ -620,16 +597,58 @@ impl Merge {
                     .into_par_iter()
                     .zip(placed.par_iter())
                     .for_each(|(mut range, list)| {
-                        for &(g, b, i) in list {
-                            range.settle(b, i, settle(g));
+                        for &(c, l, b, i) in list {
+                            range.settle(b, i, settle(c, l));
                         }
                     })
             });
-            for &(g, b, i) in &late {
-                store.index.settle(b, i, settle(g));
+            for &(c, l, b, i) in &late {
+                store.index.settle(b, i, settle(c, l));
             }
         }
         store.index.add_len(added);
         bounded
     }
+}
+
+/// Phase 3 when no bound interferes: the `firsts` marked candidates of `chunks` get the next
+/// ids in order and their words and parents go to the arena, chunks in parallel, each into its
+/// own slice (a prefix sum of the chunks' counts places them).
+fn assign_ids(pool: &rayon::ThreadPool, store: &mut Store, chunks: &mut [Chunk], firsts: usize) {
+    let w = store.words;
+    let base = store.len();
+    let counts: Vec<usize> = pool.install(|| {
+        chunks
+            .par_iter()
+            .map(|c| c.ids.iter().filter(|&&x| x != NONE).count())
+            .collect()
+    });
+    store.arena.resize((base + firsts) * w, 0);
+    store.parent.resize(base + firsts, 0);
+    let mut arena = &mut store.arena[base * w..];
+    let mut parent = &mut store.parent[base..];
+    let mut jobs = Vec::with_capacity(chunks.len());
+    let mut next_id = base as u32;
+    for (chunk, &k) in chunks.iter_mut().zip(&counts) {
+        let (ar, rest_a) = std::mem::take(&mut arena).split_at_mut(k * w);
+        let (pa, rest_p) = std::mem::take(&mut parent).split_at_mut(k);
+        arena = rest_a;
+        parent = rest_p;
+        jobs.push((chunk, ar, pa, next_id));
+        next_id += k as u32;
+    }
+    pool.install(|| {
+        jobs.into_par_iter().for_each(|(chunk, ar, pa, first_id)| {
+            let mut k = 0usize;
+            for l in 0..chunk.ids.len() {
+                if chunk.ids[l] == NONE {
+                    continue;
+                }
+                ar[k * w..(k + 1) * w].copy_from_slice(&chunk.words[l * w..(l + 1) * w]);
+                pa[k] = chunk.parents[l];
+                chunk.ids[l] = first_id + k as u32;
+                k += 1;
+            }
+        })
+    });
 }

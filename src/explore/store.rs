@@ -238,11 +238,6 @@ impl Index {
         (self.len + more) * LOAD_DEN > self.buckets.len() * SLOTS * LOAD_NUM
     }
 
-    /// Number of bucket ranges [`Index::parts`] splits the table into.
-    pub fn part_count(&self) -> usize {
-        PARTS
-    }
-
     /// Disjoint mutable bucket ranges, so that threads can insert at once, each into the
     /// range its hashes start in ([`Part::find_or_insert`]). The caller adds what it settled
     /// with [`Index::add_len`].
