@@ -24,7 +24,10 @@ if ! command -v jq > /dev/null; then
 fi
 
 # FDR's results as the example files' comments state them (file:line verdict), written from
-# reading those comments.
+# reading those comments. One entry departs from its comment: ucs/chapter20/phone.csp:274 says
+# the network "should succeed" in being deadlock free, but as shipped `GetBack` has no `Isbusy`
+# branch, so a caller that hangs up before a busy reply deadlocks its exchange (traced by hand
+# against the script; adding the branch makes cspot answer holds). It is recorded as violated.
 stated() {
   cat <<'TABLE'
 tpc/chapter02/phils.csp:56 violated
@@ -130,7 +133,7 @@ ucs/chapter17/btconf.csp:78 violated
 ucs/chapter17/di.csp:60 holds
 ucs/chapter17/di.csp:66 holds
 ucs/chapter20/phone.csp:270 violated
-ucs/chapter20/phone.csp:274 holds
+ucs/chapter20/phone.csp:274 violated
 ucs/chapter15/tabp2.csp:234 holds
 ucs/chapter15/tabp2.csp:235 violated
 ucs/chapter15/tabp2.csp:236 violated
