@@ -14,6 +14,17 @@ pub fn event_text(c: &Compiler<'_>, e: EventId) -> String {
     }
 }
 
+/// A leaf's name for a report: call names with big arguments (a regulator over an alphabet of
+/// fifty events) are cut after `SHORT_NAME` characters, so that a step stays one line.
+const SHORT_NAME: usize = 60;
+
+fn short(name: &str) -> std::borrow::Cow<'_, str> {
+    match name.char_indices().nth(SHORT_NAME) {
+        Some((cut, _)) => format!("{}…", &name[..cut]).into(),
+        None => name.into(),
+    }
+}
+
 /// Steps of a path of `(machine label, state after)`; machine states start at word `offset`.
 /// τ steps are dropped unless `show_tau`; `loop_at` (an index into `steps`) marks a lasso.
 pub fn build(
@@ -36,9 +47,9 @@ pub fn build(
             continue;
         }
         let parts = m.label_parts(*label);
-        let names: Vec<&str> = parts
+        let names: Vec<std::borrow::Cow<'_, str>> = parts
             .iter()
-            .filter_map(|&(i, _)| m.leaves.get(i as usize).map(|l| l.name.as_str()))
+            .filter_map(|&(i, _)| m.leaves.get(i as usize).map(|l| short(&l.name)))
             .collect();
         let mut details = Vec::new();
         for (k, &(i, le)) in parts.iter().enumerate() {
@@ -46,7 +57,7 @@ pub fn build(
                 continue;
             };
             let local = m.local(&state[offset..], i as usize);
-            let mut d = leaf.name.clone();
+            let mut d = short(&leaf.name).into_owned();
             if le != e {
                 d.push_str(&format!(" does {}", event_text(c, le)));
             }
@@ -90,7 +101,7 @@ pub fn leaf_facts(
             .map(|g| event_text(c, g.event))
             .collect();
         facts.push((
-            leaf.name.clone(),
+            short(&leaf.name).into_owned(),
             format!(
                 "at {} offering {{{}}}",
                 c.leaf_state(m, i, local),
