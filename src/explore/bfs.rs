@@ -480,9 +480,23 @@ impl Merge {
         let w = store.words;
         let bases = &self.bases;
         // The words of global candidate `g`.
+        // A provisional entry names its candidate: (chunk << 16 | candidate) when every chunk
+        // has fewer than 2^16 candidates, else the global index (found by binary search).
+        let direct = chunks[c0..c1].iter().all(|c| c.hashes.len() < 1 << 16);
+        let tag = |c: usize, l: usize| -> u32 {
+            if direct {
+                ((c as u32) << 16) | l as u32
+            } else {
+                bases[c] + l as u32
+            }
+        };
         let words_of = |g: u32| -> (usize, usize) {
-            let c = bases.partition_point(|&b| b <= g) - 1;
-            (c, (g - bases[c]) as usize)
+            if direct {
+                ((g >> 16) as usize, (g & 0xffff) as usize)
+            } else {
+                let c = bases.partition_point(|&b| b <= g) - 1;
+                (c, (g - bases[c]) as usize)
+            }
         };
 
         // Phase 2: find or insert, parts in parallel.
@@ -508,7 +522,7 @@ impl Merge {
                                 }
                                 let l = l as usize;
                                 let s = &chunk.words[l * w..(l + 1) * w];
-                                let g = bases[c] + l as u32;
+                                let g = tag(c, l);
                                 let eq = |e: u32| {
                                     let other = if e >= PROVISIONAL {
                                         let (oc, ol) = words_of(e - PROVISIONAL);
@@ -550,7 +564,7 @@ impl Merge {
                 same(other, s)
             };
             let h = shared[cu].hashes[lu];
-            if let Probe::Inserted(b, i) = store.index.find_or_insert(h, bases[cu] + l, eq) {
+            if let Probe::Inserted(b, i) = store.index.find_or_insert(h, tag(cu, lu), eq) {
                 late.push((c, l, b, i));
             }
         }
