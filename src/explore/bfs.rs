@@ -158,10 +158,10 @@ pub fn explore<M: Model>(
             level += 1;
             level_end = store.len();
         }
-        if let Some(t) = opts.timeout {
-            if start.elapsed() >= t {
-                break Outcome::Bounded(Bound::Time(t));
-            }
+        if let Some(t) = opts.timeout
+            && start.elapsed() >= t
+        {
+            break Outcome::Bounded(Bound::Time(t));
         }
         let hi = (next + SLICE).min(level_end);
         if let Some(max) = opts.max_memory {

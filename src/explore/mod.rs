@@ -96,6 +96,9 @@ pub fn push_words(v: &mut Vec<u32>, s: &[u32]) {
     }
 }
 
+/// A path from an initial state: the initial state's words, then (label, words) per step.
+pub type Path<L> = (Vec<u32>, Vec<(L, Vec<u32>)>);
+
 /// Limits and knobs of one exploration.
 #[derive(Clone, Debug, Default)]
 pub struct Options {
@@ -174,7 +177,7 @@ impl<L: Copy, V> Exploration<L, V> {
     /// (label, state) step. Labels are not stored per state (that would cost bytes per state);
     /// each step's label is recovered by expanding the parent again and taking the first
     /// successor equal to the child, so `model` must be the model that was explored.
-    pub fn path<M: Model<Label = L>>(&self, model: &M, id: u32) -> (Vec<u32>, Vec<(L, Vec<u32>)>) {
+    pub fn path<M: Model<Label = L>>(&self, model: &M, id: u32) -> Path<L> {
         self.store.path(model, id)
     }
 }

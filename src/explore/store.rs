@@ -194,10 +194,10 @@ impl Index {
             while hits != 0 {
                 let id = bucket.ids[hits.trailing_zeros() as usize] as usize;
                 hits &= hits - 1;
-                if let Some(other) = arena.get(id * w..id * w + w) {
-                    if same(other, state) {
-                        return Some(id as u32);
-                    }
+                if let Some(other) = arena.get(id * w..id * w + w)
+                    && same(other, state)
+                {
+                    return Some(id as u32);
                 }
             }
             if empty < SLOTS {
@@ -260,26 +260,10 @@ impl Index {
     }
 
     /// [`Part::find_or_insert`] over the whole table (for the candidates that spilled).
-    pub fn find_or_insert(&mut self, hash: u64, g: u32, mut eq: impl FnMut(u32) -> bool) -> Probe {
-        let tag = tag_of(hash);
-        let mut b = self.home(hash);
-        loop {
-            let bucket = &mut self.buckets[b];
-            let (mut hits, empty) = bucket.scan(tag);
-            while hits != 0 {
-                let i = hits.trailing_zeros() as usize;
-                hits &= hits - 1;
-                if eq(bucket.ids[i]) {
-                    return Probe::Found;
-                }
-            }
-            if empty < SLOTS {
-                bucket.tags[empty] = tag;
-                bucket.ids[empty] = PROVISIONAL | g;
-                return Probe::Inserted(b as u32, empty as u8);
-            }
-            b = (b + 1) & self.mask;
-        }
+    pub fn find_or_insert(&mut self, hash: u64, g: u32, eq: impl FnMut(u32) -> bool) -> Probe {
+        let start = self.home(hash);
+        // The table is never full, so the probe ends before it wraps back to `start`.
+        find_or_insert_in(&mut self.buckets, 0, start, true, tag_of(hash), g, eq)
     }
 
     /// Turns the provisional entry at (bucket, slot) into state `id`, or into a dead slot.
@@ -294,6 +278,46 @@ impl Index {
 
     fn bytes(&self) -> usize {
         self.buckets.capacity() * std::mem::size_of::<Bucket>()
+    }
+}
+
+/// Probes `buckets` from `start` for an entry `eq` accepts, or inserts candidate `g` as a
+/// provisional entry at the first empty slot. `base` is the absolute index of `buckets[0]`;
+/// with `wrap` the probe wraps around the end (the whole table), without it the probe stops
+/// at the end with [`Probe::Spill`] (one part of it).
+#[inline]
+fn find_or_insert_in(
+    buckets: &mut [Bucket],
+    base: usize,
+    start: usize,
+    wrap: bool,
+    tag: u8,
+    g: u32,
+    mut eq: impl FnMut(u32) -> bool,
+) -> Probe {
+    let mut b = start;
+    loop {
+        if b == buckets.len() {
+            if !wrap {
+                return Probe::Spill;
+            }
+            b = 0;
+        }
+        let bucket = &mut buckets[b];
+        let (mut hits, empty) = bucket.scan(tag);
+        while hits != 0 {
+            let i = hits.trailing_zeros() as usize;
+            hits &= hits - 1;
+            if eq(bucket.ids[i]) {
+                return Probe::Found;
+            }
+        }
+        if empty < SLOTS {
+            bucket.tags[empty] = tag;
+            bucket.ids[empty] = PROVISIONAL | g;
+            return Probe::Inserted((base + b) as u32, empty as u8);
+        }
+        b += 1;
     }
 }
 
@@ -321,26 +345,9 @@ impl Part<'_> {
     /// Finds a state equal to candidate `g` (`eq` compares an entry with it), or inserts `g` as
     /// a provisional entry, within this range.
     #[inline]
-    pub fn find_or_insert(&mut self, hash: u64, g: u32, mut eq: impl FnMut(u32) -> bool) -> Probe {
-        let tag = tag_of(hash);
-        let mut b = self.home(hash) - self.base;
-        while let Some(bucket) = self.buckets.get_mut(b) {
-            let (mut hits, empty) = bucket.scan(tag);
-            while hits != 0 {
-                let i = hits.trailing_zeros() as usize;
-                hits &= hits - 1;
-                if eq(bucket.ids[i]) {
-                    return Probe::Found;
-                }
-            }
-            if empty < SLOTS {
-                bucket.tags[empty] = tag;
-                bucket.ids[empty] = PROVISIONAL | g;
-                return Probe::Inserted((self.base + b) as u32, empty as u8);
-            }
-            b += 1;
-        }
-        Probe::Spill
+    pub fn find_or_insert(&mut self, hash: u64, g: u32, eq: impl FnMut(u32) -> bool) -> Probe {
+        let start = self.home(hash) - self.base;
+        find_or_insert_in(self.buckets, self.base, start, false, tag_of(hash), g, eq)
     }
 
     /// Inserts state `id` when its probe stays inside this range; `false` when it would leave
@@ -611,7 +618,7 @@ impl Store {
     /// The shortest path to `id`: the initial state, then (label, state) for each step. Each
     /// label is the first successor label of the parent that leads to the child, found by
     /// expanding the parent again.
-    pub fn path<M: Model>(&self, model: &M, id: u32) -> (Vec<u32>, Vec<(M::Label, Vec<u32>)>) {
+    pub fn path<M: Model>(&self, model: &M, id: u32) -> super::Path<M::Label> {
         let mut chain = vec![id];
         let mut cur = id;
         while let Some(p) = self.parent(cur) {

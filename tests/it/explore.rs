@@ -65,7 +65,11 @@ impl Model for Random {
             return Some(s[0]);
         }
         let h = mix(s[0] as u64);
-        let fanout = if h % 16 == 0 { 0 } else { 1 + (h >> 8) % 4 } as u8;
+        let fanout = if h.is_multiple_of(16) {
+            0
+        } else {
+            1 + (h >> 8) % 4
+        } as u8;
         for i in 0..fanout {
             let t = (mix(h ^ i as u64) % self.size as u64) as u32;
             out.push(i, &[t, 7]);
