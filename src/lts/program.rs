@@ -36,9 +36,26 @@ struct Driver {
     word: u32,
     shift: u32,
     mask: u32,
-    /// Entry of its local state 0 in `row_start`.
+    /// Entry of its local state 0 in `rows`.
     row: u32,
     leaf: u32,
+}
+
+/// Marks a row of general ops (else the row is simple ops).
+const GENERAL: u32 = 1 << 31;
+
+/// A transition with at most one successor: the driver has one target on it and the partner,
+/// if any, at most one. Its partner's entry `ptab1[base + local]` holds the partner's XOR in
+/// the low half and 1 in the high half when enabled, 0 when not; a driver alone has
+/// `pmask == 0` and `base == 0`, the entry that is always enabled with XOR 0.
+#[derive(Clone, Copy, Debug)]
+struct Simple {
+    label: u32,
+    dxor: u32,
+    pmask: u32,
+    base: u32,
+    pword: u16,
+    pshift: u8,
 }
 
 /// One transition (or family of transitions) to try.
@@ -56,12 +73,23 @@ struct Op {
     kind: u8,
 }
 
+/// Where a partner's dense tables start: `ptab` always, `ptab1` when it has at most one
+/// target in every state.
+#[derive(Clone, Copy, Debug)]
+struct Dense {
+    base: u32,
+    base1: Option<u32>,
+}
+
 /// See the module documentation.
 #[derive(Clone, Debug, Default)]
 pub struct Program {
     drivers: Vec<Driver>,
-    /// Per driver and local state, its ops are `ops[row_start[r]..row_start[r + 1]]`.
-    row_start: Vec<u32>,
+    /// Per driver and local state `(lo, hi)`: simple ops `simple[lo..hi]`, or, with [`GENERAL`]
+    /// set in `hi`, ops `ops[lo..hi]`.
+    rows: Vec<(u32, u32)>,
+    simple: Vec<Simple>,
+    ptab1: Vec<u64>,
     ops: Vec<Op>,
     dxor: Vec<u32>,
     /// Dense partner tables: for a partner at local `s`, its XORs are
@@ -111,14 +139,16 @@ impl Program {
         }
         let nr = rules.len() as u32;
         let nl = leaves.len() as u32;
-        let mut dense: FxHashMap<(u32, EventId), Option<u32>> = FxHashMap::default();
+        let mut dense: FxHashMap<(u32, EventId), Option<Dense>> = FxHashMap::default();
         let mut budget = dense_budget;
-        p.row_start.push(0);
+        p.ptab1.push(1 << 32);
+        let mut row_ops: Vec<(Op, Option<u32>)> = Vec::new();
         for (i, leaf) in leaves.iter().enumerate() {
             let slot = slots[i];
-            let row = p.row_start.len() as u32 - 1;
+            let row = p.rows.len() as u32;
             let mut general = p.leaf_row[i] as usize;
             for s in 0..leaf.states() as u32 {
+                row_ops.clear();
                 for (gk, g) in leaf.groups_of(s).iter().enumerate() {
                     let glo = p.all[p.all_start[general] as usize + gk].1;
                     let dlo = p.dxor.len() as u32;
@@ -136,11 +166,11 @@ impl Program {
                         kind: SOLO,
                     };
                     if g.event == TAU {
-                        p.ops.push(solo(nr + i as u32));
+                        row_ops.push((solo(nr + i as u32), Some(0)));
                         continue;
                     }
                     if g.event == TICK {
-                        p.ops.push(solo(nr + nl + i as u32));
+                        row_ops.push((solo(nr + nl + i as u32), Some(0)));
                         continue;
                     }
                     let key = (i as u32, g.event);
@@ -162,33 +192,37 @@ impl Program {
                             _ => None,
                         };
                         let op = match (rp, table) {
-                            ([_], _) => solo(r),
-                            ([_, (j, _)], Some(base)) => {
+                            ([_], _) => (solo(r), Some(0)),
+                            ([_, (j, _)], Some(t)) => {
                                 let sj = slots[*j as usize];
-                                Op {
-                                    base,
+                                let op = Op {
+                                    base: t.base,
                                     pmask: sj.mask,
                                     pword: sj.word as u16,
                                     pshift: sj.shift as u8,
                                     kind: PAIR,
                                     ..solo(r)
-                                }
+                                };
+                                (op, t.base1)
                             }
-                            _ => Op {
-                                lo: glo,
-                                hi: glo + (dhi - dlo),
-                                kind: MULTI,
-                                ..solo(r)
-                            },
+                            _ => (
+                                Op {
+                                    lo: glo,
+                                    hi: glo + (dhi - dlo),
+                                    kind: MULTI,
+                                    ..solo(r)
+                                },
+                                None,
+                            ),
                         };
-                        p.ops.push(op);
+                        row_ops.push(op);
                     }
                 }
-                p.row_start.push(p.ops.len() as u32);
+                p.push_row(&row_ops);
                 general += 1;
             }
-            let end = p.row_start.len() - 1;
-            if p.row_start[row as usize] != p.row_start[end] {
+            let (lo, hi) = (row as usize, p.rows.len());
+            if p.rows[lo..hi].iter().any(|&(a, b)| a != b & !GENERAL) {
                 p.drivers.push(Driver {
                     word: slot.word,
                     shift: slot.shift,
@@ -201,22 +235,50 @@ impl Program {
         p
     }
 
-    /// The dense table of leaf `leaf` (at `slot`) on event `e`: its base in `ptab`, or `None`
-    /// when it does not fit in what is left of the budget (or the partner's word does not fit
-    /// an op).
+    /// Appends a row: simple ops when each op of it has at most one successor (`op.1` is then
+    /// its `ptab1` base), general ops otherwise.
+    fn push_row(&mut self, row_ops: &[(Op, Option<u32>)]) {
+        let simple = row_ops
+            .iter()
+            .all(|(op, b1)| b1.is_some() && op.kind != MULTI && op.hi - op.lo == 1);
+        if simple {
+            let lo = self.simple.len() as u32;
+            for &(op, b1) in row_ops {
+                self.simple.push(Simple {
+                    label: op.label,
+                    dxor: self.dxor[op.lo as usize],
+                    pmask: op.pmask,
+                    base: b1.unwrap_or(0),
+                    pword: op.pword,
+                    pshift: op.pshift,
+                });
+            }
+            self.rows.push((lo, self.simple.len() as u32));
+        } else {
+            let lo = self.ops.len() as u32;
+            self.ops.extend(row_ops.iter().map(|&(op, _)| op));
+            self.rows.push((lo, self.ops.len() as u32 | GENERAL));
+        }
+    }
+
+    /// The dense tables of leaf `leaf` (at `slot`) on event `e`, or `None` when they do not fit
+    /// in what is left of the budget (or the partner's word does not fit an op).
     fn dense_table(
         &mut self,
         leaf: &Leaf,
         slot: Slot,
         e: EventId,
         budget: &mut usize,
-    ) -> Option<u32> {
+    ) -> Option<Dense> {
         let n = leaf.states();
         let xors: usize = (0..n as u32)
             .filter_map(|s| group(leaf, s, e))
             .map(|g| (g.hi - g.lo) as usize)
             .sum();
-        let cost = n + 1 + xors;
+        let det = (0..n as u32)
+            .filter_map(|s| group(leaf, s, e))
+            .all(|g| g.hi - g.lo <= 1);
+        let cost = n + 1 + xors + if det { 2 * n } else { 0 };
         if cost > *budget || slot.word > u16::MAX as u32 || slot.shift > u8::MAX as u32 {
             return None;
         }
@@ -230,7 +292,20 @@ impl Program {
             }
         }
         self.ptab.push(self.pxor.len() as u32);
-        Some(base)
+        let mut base1 = None;
+        if det {
+            base1 = Some(self.ptab1.len() as u32);
+            for s in 0..n as u32 {
+                self.ptab1.push(match group(leaf, s, e) {
+                    Some(g) => {
+                        let t = leaf.targets_of(g)[0];
+                        (1 << 32) | ((s ^ t) << slot.shift) as u64
+                    }
+                    None => 0,
+                });
+            }
+        }
+        Some(Dense { base, base1 })
     }
 
     /// Calls `f(label, successor)` for every transition of `state` the program knows (all but
@@ -239,10 +314,25 @@ impl Program {
     pub fn run(&self, state: &[u32], buf: &mut [u32], f: &mut impl FnMut(u32, &[u32])) {
         for d in &self.drivers {
             let s = (state[d.word as usize] >> d.shift) & d.mask;
-            let row = (d.row + s) as usize;
-            let ops = &self.ops[self.row_start[row] as usize..self.row_start[row + 1] as usize];
+            let (lo, hi) = self.rows[(d.row + s) as usize];
             let dw = d.word as usize;
-            for op in ops {
+            if hi & GENERAL == 0 {
+                for op in &self.simple[lo as usize..hi as usize] {
+                    let pw = op.pword as usize;
+                    let sj = (state[pw] >> op.pshift) & op.pmask;
+                    let e = self.ptab1[(op.base + sj) as usize];
+                    if e >> 32 != 0 {
+                        let px = e as u32;
+                        buf[dw] ^= op.dxor;
+                        buf[pw] ^= px;
+                        f(op.label, buf);
+                        buf[dw] ^= op.dxor;
+                        buf[pw] ^= px;
+                    }
+                }
+                continue;
+            }
+            for op in &self.ops[lo as usize..(hi & !GENERAL) as usize] {
                 match op.kind {
                     SOLO => {
                         for &x in &self.dxor[op.lo as usize..op.hi as usize] {
