@@ -224,21 +224,47 @@ impl Machine {
     /// Calls `f(label, successor)` for every transition of `state`, in a fixed order.
     #[inline]
     pub fn successors(&self, state: &[u32], mut f: impl FnMut(u32, &[u32])) {
-        let mut inline = [0u32; INLINE];
-        let mut heap = Vec::new();
-        let buf: &mut [u32] = if self.words <= INLINE {
-            &mut inline[..self.words]
-        } else {
-            heap.resize(self.words, 0);
-            &mut heap[..]
-        };
-        buf.copy_from_slice(state);
-        self.prog.run(state, buf, &mut f);
-        // Every leaf at Ω (local state 0) is the all-zero state.
-        if let Some(d) = &self.done {
-            if state.iter().all(|&w| w == 0) && state != d.as_slice() {
-                f(self.label_count() - 1, d);
+        // Small states as arrays, so that the loop and `f` see their length as a constant.
+        match self.words {
+            1 => self.successors_of::<1>(state, &mut f),
+            2 => self.successors_of::<2>(state, &mut f),
+            3 => self.successors_of::<3>(state, &mut f),
+            4 => self.successors_of::<4>(state, &mut f),
+            _ => {
+                let mut inline = [0u32; INLINE];
+                let mut heap = Vec::new();
+                let buf: &mut [u32] = if self.words <= INLINE {
+                    &mut inline[..self.words]
+                } else {
+                    heap.resize(self.words, 0);
+                    &mut heap[..]
+                };
+                buf.copy_from_slice(state);
+                self.prog.run(state, buf, &mut f);
+                self.system_tick(state, &mut f);
             }
+        }
+    }
+
+    #[inline(always)]
+    fn successors_of<const W: usize>(&self, state: &[u32], f: &mut impl FnMut(u32, &[u32])) {
+        debug_assert_eq!(state.len(), W);
+        let Ok(st) = <[u32; W]>::try_from(state) else {
+            return;
+        };
+        let mut buf = st;
+        self.prog.run(&st, &mut buf, f);
+        self.system_tick(state, f);
+    }
+
+    /// Every leaf at Ω (local state 0) is the all-zero state: the system's ✓ to `done`.
+    #[inline(always)]
+    fn system_tick(&self, state: &[u32], f: &mut impl FnMut(u32, &[u32])) {
+        if let Some(d) = &self.done
+            && state.iter().all(|&w| w == 0)
+            && state != d.as_slice()
+        {
+            f(self.label_count() - 1, d);
         }
     }
 

@@ -310,7 +310,8 @@ impl Program {
 
     /// Calls `f(label, successor)` for every transition of `state` the program knows (all but
     /// the system's ✓), in order. `buf` holds a copy of `state` and is restored on return.
-    #[inline]
+    /// Always inlined, so that a caller passing arrays gets the state length as a constant.
+    #[inline(always)]
     pub fn run(&self, state: &[u32], buf: &mut [u32], f: &mut impl FnMut(u32, &[u32])) {
         for d in &self.drivers {
             let s = (state[d.word as usize] >> d.shift) & d.mask;
@@ -332,33 +333,48 @@ impl Program {
                 }
                 continue;
             }
-            for op in &self.ops[lo as usize..(hi & !GENERAL) as usize] {
-                match op.kind {
-                    SOLO => {
-                        for &x in &self.dxor[op.lo as usize..op.hi as usize] {
+            self.general_row(d, lo, hi & !GENERAL, state, buf, f);
+        }
+    }
+
+    /// A row of general ops: several successors per op, or the general path.
+    #[inline(never)]
+    fn general_row(
+        &self,
+        d: &Driver,
+        lo: u32,
+        hi: u32,
+        state: &[u32],
+        buf: &mut [u32],
+        f: &mut impl FnMut(u32, &[u32]),
+    ) {
+        let dw = d.word as usize;
+        for op in &self.ops[lo as usize..hi as usize] {
+            match op.kind {
+                SOLO => {
+                    for &x in &self.dxor[op.lo as usize..op.hi as usize] {
+                        buf[dw] ^= x;
+                        f(op.label, buf);
+                        buf[dw] ^= x;
+                    }
+                }
+                PAIR => {
+                    let pw = op.pword as usize;
+                    let sj = (state[pw] >> op.pshift) & op.pmask;
+                    let k = (op.base + sj) as usize;
+                    let (plo, phi) = (self.ptab[k] as usize, self.ptab[k + 1] as usize);
+                    let dx = &self.dxor[op.lo as usize..op.hi as usize];
+                    for &px in &self.pxor[plo..phi] {
+                        buf[pw] ^= px;
+                        for &x in dx {
                             buf[dw] ^= x;
                             f(op.label, buf);
                             buf[dw] ^= x;
                         }
+                        buf[pw] ^= px;
                     }
-                    PAIR => {
-                        let pw = op.pword as usize;
-                        let sj = (state[pw] >> op.pshift) & op.pmask;
-                        let k = (op.base + sj) as usize;
-                        let (plo, phi) = (self.ptab[k] as usize, self.ptab[k + 1] as usize);
-                        let dx = &self.dxor[op.lo as usize..op.hi as usize];
-                        for &px in &self.pxor[plo..phi] {
-                            buf[pw] ^= px;
-                            for &x in dx {
-                                buf[dw] ^= x;
-                                f(op.label, buf);
-                                buf[dw] ^= x;
-                            }
-                            buf[pw] ^= px;
-                        }
-                    }
-                    _ => self.fire(op, d.leaf as usize, state, buf, f),
                 }
+                _ => self.fire(op, d.leaf as usize, state, buf, f),
             }
         }
     }
