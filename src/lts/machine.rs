@@ -7,6 +7,7 @@
 //! rule has more than [`INLINE`] participants or the state more than [`INLINE`] words.
 
 use super::leaf::{LEAF_OMEGA, Leaf};
+use super::program::{DENSE_BUDGET, Program};
 use crate::cspm::proc::{EventId, TAU, TICK};
 
 /// Participants and words handled on the stack.
@@ -41,29 +42,6 @@ pub enum LabelKind {
     SystemTick,
 }
 
-/// Per leaf, what the hot loop needs: where its local state sits, and where its states'
-/// rows start in the flattened tables.
-#[derive(Clone, Copy, Debug)]
-pub struct LeafRt {
-    pub word: u32,
-    pub shift: u32,
-    pub mask: u32,
-    /// Row of local state 0 in `act_start` / `all_start`.
-    pub base: u32,
-}
-
-/// A group the successor loop must visit: τ, ✓, or a visible event that drives rules.
-#[derive(Clone, Copy, Debug)]
-pub struct Active {
-    pub event: EventId,
-    /// Targets `targets[lo..hi]` (local states).
-    pub lo: u32,
-    pub hi: u32,
-    /// Rules driven: `rules[dlo..dhi]`.
-    pub dlo: u32,
-    pub dhi: u32,
-}
-
 /// A compiled system, ready to explore. Plain data: `Sync`, shareable between threads.
 #[derive(Clone, Debug)]
 pub struct Machine {
@@ -78,26 +56,18 @@ pub struct Machine {
     pub initial: Vec<u32>,
     /// The terminated system state after the system's ✓, when `has_par`.
     pub done: Option<Vec<u32>>,
-    rt: Vec<LeafRt>,
-    /// Leaves with at least one active group in some state: the only ones the successor loop
-    /// visits (a leaf that only ever follows others, like a fork, never drives a transition).
-    drivers: Vec<u32>,
-    /// Flattened over all leaves' states (row = `rt[i].base + local`): active groups...
-    act_start: Vec<u32>,
-    act: Vec<Active>,
-    /// ...and every group, `(event, lo, hi)`, for looking up a rule's other parts.
-    all_start: Vec<u32>,
-    all: Vec<(EventId, u32, u32)>,
-    targets: Vec<u32>,
+    /// The successor program (see [`super::program`]).
+    prog: Program,
 }
 
 impl Machine {
     /// Lays out leaves and rules (from `network::rules`) into a machine.
     pub fn assemble(
-        mut leaves: Vec<Leaf>,
+        leaves: Vec<Leaf>,
         drafts: Vec<super::network::Draft>,
         has_par: bool,
     ) -> Machine {
+        let mut leaves = leaves;
         let mut done_local = None;
         if has_par && !leaves.is_empty() {
             done_local = Some(leaves[0].push_empty_state());
@@ -150,48 +120,7 @@ impl Machine {
         } else {
             word as usize + 1
         };
-        // Flatten the leaves' tables.
-        let mut rt = Vec::with_capacity(leaves.len());
-        let (mut act_start, mut act, mut all_start, mut all, mut targets) =
-            (vec![0u32], Vec::new(), vec![0u32], Vec::new(), Vec::new());
-        for (i, leaf) in leaves.iter().enumerate() {
-            let base = act_start.len() as u32 - 1;
-            rt.push(LeafRt {
-                word: slots[i].word,
-                shift: slots[i].shift,
-                mask: slots[i].mask,
-                base,
-            });
-            for s in 0..leaf.states() as u32 {
-                for g in leaf.groups_of(s) {
-                    let lo = targets.len() as u32;
-                    targets.extend_from_slice(leaf.targets_of(g));
-                    let hi = targets.len() as u32;
-                    all.push((g.event, lo, hi));
-                    let key = (i as u32, g.event);
-                    let dlo = drafts.partition_point(|d| d.parts[0] < key) as u32;
-                    let dhi = drafts.partition_point(|d| d.parts[0] <= key) as u32;
-                    if g.event == TAU || g.event == TICK || dlo < dhi {
-                        act.push(Active {
-                            event: g.event,
-                            lo,
-                            hi,
-                            dlo,
-                            dhi,
-                        });
-                    }
-                }
-                act_start.push(act.len() as u32);
-                all_start.push(all.len() as u32);
-            }
-        }
-        let drivers = (0..leaves.len() as u32)
-            .filter(|&i| {
-                let base = rt[i as usize].base as usize;
-                let n = leaves[i as usize].states();
-                act_start[base] != act_start[base + n]
-            })
-            .collect();
+        let prog = Program::new(&leaves, &slots, &rules, &parts, DENSE_BUDGET);
         let mut m = Machine {
             leaves,
             rules,
@@ -201,13 +130,7 @@ impl Machine {
             has_par,
             initial: vec![0; words],
             done: None,
-            rt,
-            drivers,
-            act_start,
-            act,
-            all_start,
-            all,
-            targets,
+            prog,
         };
         let mut init = vec![0u32; words];
         for i in 0..m.leaves.len() {
@@ -223,15 +146,21 @@ impl Machine {
         m
     }
 
+    /// Rebuilds the successor program with `words` words of dense partner tables at most (0:
+    /// every synchronisation takes the general path). Successors do not change, only speed.
+    pub fn set_dense_budget(&mut self, words: usize) {
+        self.prog = Program::new(&self.leaves, &self.slots, &self.rules, &self.parts, words);
+    }
+
     #[inline]
     pub fn local(&self, state: &[u32], leaf: usize) -> u32 {
-        let s = &self.rt[leaf];
+        let s = &self.slots[leaf];
         (state[s.word as usize] >> s.shift) & s.mask
     }
 
     #[inline]
     pub fn set(&self, state: &mut [u32], leaf: usize, v: u32) {
-        let s = &self.rt[leaf];
+        let s = &self.slots[leaf];
         let w = &mut state[s.word as usize];
         *w = (*w & !(s.mask << s.shift)) | (v << s.shift);
     }
@@ -292,157 +221,50 @@ impl Machine {
         }
     }
 
-    /// The targets of leaf `j` in local state `s` on event `e`, as a range of `targets`.
-    #[inline]
-    fn lookup(&self, j: usize, s: u32, e: EventId) -> Option<(u32, u32)> {
-        let row = (self.rt[j].base + s) as usize;
-        let lo = self.all_start[row] as usize;
-        let hi = self.all_start[row + 1] as usize;
-        self.all[lo..hi]
-            .iter()
-            .find(|g| g.0 == e)
-            .map(|&(_, a, b)| (a, b))
-    }
-
     /// Calls `f(label, successor)` for every transition of `state`, in a fixed order.
     #[inline]
     pub fn successors(&self, state: &[u32], mut f: impl FnMut(u32, &[u32])) {
-        let mut inline = [0u32; INLINE];
-        let mut heap = Vec::new();
-        let buf: &mut [u32] = if self.words <= INLINE {
-            &mut inline[..self.words]
-        } else {
-            heap.resize(self.words, 0);
-            &mut heap[..]
-        };
-        buf.copy_from_slice(state);
-        let r = self.rules.len() as u32;
-        let n = self.rt.len() as u32;
-        for &i in &self.drivers {
-            let i = i as usize;
-            let lr = &self.rt[i];
-            let s = (state[lr.word as usize] >> lr.shift) & lr.mask;
-            let row = (lr.base + s) as usize;
-            let (gs, ge) = (
-                self.act_start[row] as usize,
-                self.act_start[row + 1] as usize,
-            );
-            for g in &self.act[gs..ge] {
-                if g.event <= TICK {
-                    let label = if g.event == TAU {
-                        r + i as u32
-                    } else {
-                        r + n + i as u32
-                    };
-                    for &t in &self.targets[g.lo as usize..g.hi as usize] {
-                        self.set(buf, i, t);
-                        f(label, buf);
-                    }
-                    self.set(buf, i, s);
+        // Small states as arrays, so that the loop and `f` see their length as a constant.
+        match self.words {
+            1 => self.successors_of::<1>(state, &mut f),
+            2 => self.successors_of::<2>(state, &mut f),
+            3 => self.successors_of::<3>(state, &mut f),
+            4 => self.successors_of::<4>(state, &mut f),
+            _ => {
+                let mut inline = [0u32; INLINE];
+                let mut heap = Vec::new();
+                let buf: &mut [u32] = if self.words <= INLINE {
+                    &mut inline[..self.words]
                 } else {
-                    for rule in g.dlo..g.dhi {
-                        self.fire(rule, i, s, g, state, buf, &mut f);
-                    }
-                }
-            }
-        }
-        // Every leaf at Ω (local state 0) is the all-zero state.
-        if let Some(d) = &self.done {
-            if state.iter().all(|&w| w == 0) && state != d.as_slice() {
-                f(r + 2 * n, d);
+                    heap.resize(self.words, 0);
+                    &mut heap[..]
+                };
+                buf.copy_from_slice(state);
+                self.prog.run(state, buf, &mut f);
+                self.system_tick(state, &mut f);
             }
         }
     }
 
-    /// Fires one rule whose driver (leaf `i` at local `s`, group `g`) is enabled, if every
-    /// other part is.
-    #[inline]
-    #[allow(clippy::too_many_arguments)]
-    fn fire(
-        &self,
-        rule: u32,
-        i: usize,
-        s: u32,
-        g: &Active,
-        state: &[u32],
-        buf: &mut [u32],
-        f: &mut impl FnMut(u32, &[u32]),
-    ) {
-        let rl = self.rules[rule as usize];
-        let parts = &self.parts[rl.lo as usize..rl.hi as usize];
-        if parts.len() == 1 {
-            for &t in &self.targets[g.lo as usize..g.hi as usize] {
-                self.set(buf, i, t);
-                f(rule, buf);
-            }
-            self.set(buf, i, s);
+    #[inline(always)]
+    fn successors_of<const W: usize>(&self, state: &[u32], f: &mut impl FnMut(u32, &[u32])) {
+        debug_assert_eq!(state.len(), W);
+        let Ok(st) = <[u32; W]>::try_from(state) else {
             return;
-        }
-        if parts.len() == 2 && g.hi - g.lo == 1 {
-            // The common case: a driver and one partner.
-            let (j, e) = parts[1];
-            let j = j as usize;
-            let sj = self.local(state, j);
-            let Some((lo, hi)) = self.lookup(j, sj, e) else {
-                return;
-            };
-            self.set(buf, i, self.targets[g.lo as usize]);
-            for &t in &self.targets[lo as usize..hi as usize] {
-                self.set(buf, j, t);
-                f(rule, buf);
-            }
-            self.set(buf, j, sj);
-            self.set(buf, i, s);
-            return;
-        }
-        let mut inline: [(u32, u32); INLINE] = [(0, 0); INLINE];
-        let mut heap: Vec<(u32, u32)> = Vec::new();
-        let ranges: &mut [(u32, u32)] = if parts.len() <= INLINE {
-            &mut inline[..parts.len()]
-        } else {
-            heap.resize(parts.len(), (0, 0));
-            &mut heap[..]
         };
-        ranges[0] = (g.lo, g.hi);
-        for (k, &(j, e)) in parts.iter().enumerate().skip(1) {
-            match self.lookup(j as usize, self.local(state, j as usize), e) {
-                Some(r) => ranges[k] = r,
-                None => return,
-            }
-        }
-        // Every combination of targets, odometer style (first part fastest).
-        let mut idx_inline = [0u32; INLINE];
-        let mut idx_heap: Vec<u32> = Vec::new();
-        let idx: &mut [u32] = if parts.len() <= INLINE {
-            &mut idx_inline[..parts.len()]
-        } else {
-            idx_heap.resize(parts.len(), 0);
-            &mut idx_heap[..]
-        };
-        for (k, r) in ranges.iter().enumerate() {
-            idx[k] = r.0;
-        }
-        loop {
-            for (k, &(j, _)) in parts.iter().enumerate() {
-                self.set(buf, j as usize, self.targets[idx[k] as usize]);
-            }
-            f(rule, buf);
-            let mut k = 0;
-            while k < parts.len() {
-                idx[k] += 1;
-                if idx[k] < ranges[k].1 {
-                    break;
-                }
-                idx[k] = ranges[k].0;
-                k += 1;
-            }
-            if k == parts.len() {
-                break;
-            }
-        }
-        for &(j, _) in parts {
-            let sj = self.local(state, j as usize);
-            self.set(buf, j as usize, sj);
+        let mut buf = st;
+        self.prog.run(&st, &mut buf, f);
+        self.system_tick(state, f);
+    }
+
+    /// Every leaf at Ω (local state 0) is the all-zero state: the system's ✓ to `done`.
+    #[inline(always)]
+    fn system_tick(&self, state: &[u32], f: &mut impl FnMut(u32, &[u32])) {
+        if let Some(d) = &self.done
+            && state.iter().all(|&w| w == 0)
+            && state != d.as_slice()
+        {
+            f(self.label_count() - 1, d);
         }
     }
 

@@ -12,6 +12,9 @@ pub mod export;
 pub mod leaf;
 pub mod machine;
 pub mod network;
+mod program;
+#[cfg(test)]
+mod program_tests;
 pub mod sem;
 pub mod sets;
 pub mod term;
