@@ -2,6 +2,7 @@
 //! bug variant breaks its property with a short counterexample, the in-search hang check
 //! agrees with the full pass, packing round-trips, and the command line keeps its contract.
 
+use crate::support::{cases, cspot};
 use cspot::bsp::{
     self, BspModel, Config, ConfigFile, HangCheck, Property, PropertyResult, PropertySet, Search,
     Variant, When,
@@ -9,7 +10,6 @@ use cspot::bsp::{
 use cspot::explore::{Options, Successors};
 use cspot::report::{self, Format, RenderOptions, Report, Verdict};
 use proptest::prelude::*;
-use std::process::Command;
 
 const MODELS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/models/bsp");
 
@@ -389,7 +389,7 @@ fn config_strategy() -> impl Strategy<Value = (Config, usize)> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(cases(64))]
 
     /// Packing then unpacking any reachable state gives it back, and distinct decoded
     /// states pack to distinct words (along random walks of every variant).
@@ -426,19 +426,6 @@ proptest! {
 }
 
 // ---- the command line ----
-
-fn cspot(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_cspot"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 #[test]
 fn cli_json_reports_one_result_per_property() {

@@ -2,12 +2,12 @@
 //! `true`, or the header line names the expected error, whose rendering is snapshotted), the
 //! `Script` seam on the dining philosophers, the `cspot eval` command, and set-algebra laws.
 
+use crate::support::{cases, cspot};
 use cspot::cspm::proc::{ProcNode, ProcSource, Property, SemanticModel};
 use cspot::cspm::source::Loader;
 use cspot::cspm::{Script, ScriptErrors};
 use proptest::prelude::*;
 use std::path::Path;
-use std::process::Command;
 
 /// Reads files relative to the package root (the test's working directory).
 struct Files;
@@ -269,18 +269,6 @@ fn eval_displays_values_as_fdr_does() {
     }
 }
 
-fn cspot(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_cspot"))
-        .args(args)
-        .output()
-        .expect("cspot runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 #[test]
 fn cli_eval_prints_values_and_diagnostics() {
     let (code, out, _) = cspot(&["eval", "tests/data/eval_seam/phils.csp", "card(Events)"]);
@@ -312,7 +300,7 @@ fn set_text(xs: &[i32]) -> String {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(48))]
+    #![proptest_config(cases(48))]
 
     /// The evaluator's set operations agree with Rust's on small integer sets, and print
     /// in canonical (sorted) order.

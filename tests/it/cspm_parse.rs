@@ -8,13 +8,14 @@ mod generate;
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::Command;
 
 use cspot::cspm::ast::*;
 use cspot::cspm::load::{self, Encoding};
 use cspot::cspm::source::{FileId, Loader, SourceMap};
 use cspot::cspm::{parse, pretty};
 use proptest::prelude::*;
+
+use crate::support::{cases, cspot_in};
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/parse");
 
@@ -635,16 +636,8 @@ fn parse_law(text: &str) {
     }
 }
 
-/// 1024 cases unless `PROPTEST_CASES` asks for more.
-fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1024)
-}
-
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(cases()))]
+    #![proptest_config(cases(1024))]
 
     #[test]
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
@@ -671,29 +664,20 @@ proptest! {
 
 // ----- the command line -----
 
-fn cspot(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_cspot"))
-        .args(args)
-        .current_dir(DATA)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run cspot");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+/// Runs the binary in the data folder, so that file names in messages are short.
+fn parse_cli(args: &[&str]) -> (i32, String, String) {
+    cspot_in(Path::new(DATA), args)
 }
 
 #[test]
 fn cli_parse_reports_each_file_and_exits_2_on_errors() {
-    let (code, out, err) = cspot(&["parse", "ok_include.csp", "ok_asserts.csp"]);
+    let (code, out, err) = parse_cli(&["parse", "ok_include.csp", "ok_asserts.csp"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(
         out,
         "ok_include.csp: 3 declarations\nok_asserts.csp: 18 declarations\n"
     );
-    let (code, out, err) = cspot(&["parse", "ok_asserts.csp", "recovery.csp"]);
+    let (code, out, err) = parse_cli(&["parse", "ok_asserts.csp", "recovery.csp"]);
     assert_eq!(code, 2);
     assert_eq!(
         out,
@@ -703,14 +687,14 @@ fn cli_parse_reports_each_file_and_exits_2_on_errors() {
         err.starts_with("recovery.csp:4:15: error: expected `)`"),
         "{err}"
     );
-    let (code, _, err) = cspot(&["parse", "no_such.csp"]);
+    let (code, _, err) = parse_cli(&["parse", "no_such.csp"]);
     assert_eq!(code, 2);
     assert!(err.contains("no_such.csp:1:1: error: cannot read"), "{err}");
 }
 
 #[test]
 fn cli_parse_reads_windows_1252_with_a_warning() {
-    let (code, out, err) = cspot(&["parse", "ok_windows_1252.csp"]);
+    let (code, out, err) = parse_cli(&["parse", "ok_windows_1252.csp"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(out, "ok_windows_1252.csp: 1 declarations\n");
     assert!(err.contains("read as Windows-1252"), "{err}");
@@ -718,11 +702,11 @@ fn cli_parse_reads_windows_1252_with_a_warning() {
 
 #[test]
 fn cli_fmt_prints_canonical_text_and_checks_it() {
-    let (code, out, err) = cspot(&["fmt", "--verify", "ok_processes.csp"]);
+    let (code, out, err) = parse_cli(&["fmt", "--verify", "ok_processes.csp"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("Q = c?x:{0, 1}!x -> SKIP ; Q\n"), "{out}");
     assert!(!out.contains("--"), "comments are not printed");
-    let (code, _, _) = cspot(&["fmt", "--check", "ok_processes.csp"]);
+    let (code, _, _) = parse_cli(&["fmt", "--check", "ok_processes.csp"]);
     assert_eq!(
         code, 1,
         "the case file has comments, so it is not canonical"
@@ -731,9 +715,9 @@ fn cli_fmt_prints_canonical_text_and_checks_it() {
     std::fs::create_dir_all(&dir).unwrap();
     let canon = dir.join("canon.csp");
     std::fs::write(&canon, &out).unwrap();
-    let (code, _, err) = cspot(&["fmt", "--check", canon.to_str().unwrap()]);
+    let (code, _, err) = parse_cli(&["fmt", "--check", canon.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
-    let (code, _, err) = cspot(&["fmt", "unclosed_paren.csp"]);
+    let (code, _, err) = parse_cli(&["fmt", "unclosed_paren.csp"]);
     assert_eq!(code, 2);
     assert!(err.starts_with("unclosed_paren.csp:2:11: error:"), "{err}");
     let _ = std::fs::remove_dir_all(dir);

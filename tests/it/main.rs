@@ -7,3 +7,4 @@ mod cspm_parse;
 mod explore;
 mod otlp;
 mod report;
+mod support;

@@ -1,13 +1,13 @@
 //! Captured traces: data-driven fixtures run through the `cspot traces check` binary, snapshots
 //! of the human output, and property tests of the readers, assembly and rules.
 
+use crate::support::{cases, cspot, cspot_stdin};
 use cspot::otlp::proto;
 use cspot::otlp::rules::{self, RuleConfig};
 use cspot::otlp::{self, Forest, ReadOptions, SpanKind};
 use proptest::prelude::*;
 use prost::Message;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 // ---- fixtures -------------------------------------------------------------------------------
 
@@ -33,20 +33,17 @@ fn run_fixture(name: &str) -> String {
     let extra: Vec<String> = std::fs::read_to_string(&args_file)
         .map(|s| s.split_whitespace().map(String::from).collect())
         .unwrap_or_default();
-    let out = Command::new(env!("CARGO_BIN_EXE_cspot"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["traces", "check", "--format", "json", "--no-timings"])
-        .args(&extra)
-        .arg(&rel)
-        .output()
-        .expect("cspot runs");
+    let mut args = vec!["traces", "check", "--format", "json", "--no-timings"];
+    args.extend(extra.iter().map(String::as_str));
+    args.push(&rel);
+    let (code, stdout, stderr) = cspot(&args);
     let mut text = String::new();
     if !extra.is_empty() {
         text.push_str(&format!("args {}\n", extra.join(" ")));
     }
-    text.push_str(&format!("exit {}\n", out.status.code().unwrap_or(-1)));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{name}: stdout is not JSON: {e}"));
+    text.push_str(&format!("exit {code}\n"));
+    let v: serde_json::Value =
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{name}: stdout is not JSON: {e}"));
     for r in v["results"].as_array().into_iter().flatten() {
         text.push_str(&format!(
             "result {} {} {}\n",
@@ -63,7 +60,7 @@ fn run_fixture(name: &str) -> String {
             ));
         }
     }
-    for line in String::from_utf8_lossy(&out.stderr).lines() {
+    for line in stderr.lines() {
         if let Some(e) = line.strip_prefix("error: ") {
             text.push_str(&format!("error {e}\n"));
         }
@@ -111,19 +108,6 @@ fn every_rule_has_a_positive_and_a_negative_fixture() {
     }
 }
 
-fn cspot(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_cspot"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(args)
-        .output()
-        .expect("cspot runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 #[test]
 fn human_check_output() {
     let (code, out, _) = cspot(&[
@@ -153,17 +137,8 @@ fn tree_draws_the_span_tree() {
 #[test]
 fn stdin_and_junit_and_sarif() {
     let dump = std::fs::read(fixture_dir().join("orphan-and-no-root.json")).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cspot"))
-        .args(["traces", "check", "--format", "junit", "-"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child.stdin.take().unwrap().write_all(&dump).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let xml = String::from_utf8_lossy(&out.stdout);
+    let (code, xml, _) = cspot_stdin(&["traces", "check", "--format", "junit", "-"], &dump);
+    assert_eq!(code, 1);
     assert!(
         xml.contains("<testsuite") && xml.contains("trace.orphan"),
         "{xml}"
@@ -434,7 +409,7 @@ fn gen_edges(traces: &[GenTrace]) -> Vec<(String, String, Option<String>)> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #![proptest_config(cases(64))]
 
     #[test]
     fn well_formed_forests_pass_every_rule(traces in gen_forest(), scramble in any::<u64>()) {

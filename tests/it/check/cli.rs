@@ -1,26 +1,13 @@
 //! The `check` and `lts` commands: counterexample reports (snapshots), `--jobs`
 //! independence, `--show-tau`, bounds and exit codes, LTS export formats.
 
+use crate::support::cspot;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/data/check")
         .join(name)
-}
-
-fn cspot(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_cspot"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("cspot runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 fn report(file: &str, extra: &[&str]) -> String {

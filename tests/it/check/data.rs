@@ -2,8 +2,8 @@
 //! line, the verdict of each of its assertions in file order (`holds`, `violated`,
 //! `inconclusive`), or `error` when the file must be rejected with a source position.
 
+use crate::support::cspot;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn cases() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/check");
@@ -27,15 +27,10 @@ fn expected(path: &Path) -> Vec<String> {
 
 /// Runs `cspot check` on one file; returns (exit code, verdicts, stdout, stderr).
 pub fn check(path: &Path, extra: &[&str]) -> (i32, Vec<String>, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_cspot"))
-        .arg("check")
-        .arg(path)
-        .args(["--format", "json", "--no-timings", "-q"])
-        .args(extra)
-        .output()
-        .expect("cspot runs");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let path = path.to_string_lossy();
+    let mut args = vec!["check", &path, "--format", "json", "--no-timings", "-q"];
+    args.extend_from_slice(extra);
+    let (code, stdout, stderr) = cspot(&args);
     let verdicts = serde_json::from_str::<serde_json::Value>(&stdout)
         .ok()
         .and_then(|v| {
@@ -46,7 +41,7 @@ pub fn check(path: &Path, extra: &[&str]) -> (i32, Vec<String>, String, String) 
             })
         })
         .unwrap_or_default();
-    (out.status.code().unwrap_or(-1), verdicts, stdout, stderr)
+    (code, verdicts, stdout, stderr)
 }
 
 #[test]

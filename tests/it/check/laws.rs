@@ -2,6 +2,7 @@
 
 use super::engine::run;
 use super::oracle::{G, arb_g};
+use crate::support::cases;
 use cspot::cspm::proc::{ProcId, Property, SemanticModel};
 use cspot::lts::ProcBuilder;
 use cspot::report::Verdict;
@@ -34,14 +35,6 @@ fn set(b: &mut ProcBuilder, mask: u8) -> cspot::cspm::proc::EventSetId {
         .map(|(_, n)| b.event(n))
         .collect();
     b.set(&es)
-}
-
-fn cases(default: u32) -> ProptestConfig {
-    let n = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(default);
-    ProptestConfig::with_cases(n)
 }
 
 proptest! {

@@ -4,6 +4,7 @@
 //! semantics) are compared on generated processes.
 
 use super::engine::run;
+use crate::support::cases;
 use cspot::cspm::proc::{ProcId, Property, SemanticModel};
 use cspot::lts::ProcBuilder;
 use cspot::report::Verdict;
@@ -505,14 +506,6 @@ fn engine_refines(spec: &G, imp: &G, model: SemanticModel) -> Verdict {
         },
     )
     .verdict
-}
-
-fn cases(default: u32) -> ProptestConfig {
-    let n = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(default);
-    ProptestConfig::with_cases(n)
 }
 
 proptest! {
