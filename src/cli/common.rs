@@ -30,9 +30,10 @@ pub struct CheckOpts {
     /// Default: 80% of the memory available when the check starts.
     #[arg(long, value_parser = parse_bytes)]
     pub max_memory: Option<u64>,
-    /// Stop a check as inconclusive after this many seconds.
-    #[arg(long)]
-    pub timeout: Option<f64>,
+    /// Stop a check as inconclusive (exit 3) after this many seconds (a positive number,
+    /// fractions allowed: 0.5, 30, 600). Without it there is no time bound.
+    #[arg(long, value_name = "SECS", value_parser = parse_timeout)]
+    pub timeout: Option<Duration>,
     /// No progress on stderr.
     #[arg(short, long)]
     pub quiet: bool,
@@ -66,10 +67,7 @@ impl CheckOpts {
             jobs: self.jobs.unwrap_or(0),
             max_states: self.max_states,
             max_memory: self.max_memory.or_else(default_memory_bound),
-            timeout: self
-                .timeout
-                .filter(|t| *t > 0.0)
-                .map(Duration::from_secs_f64),
+            timeout: self.timeout,
         }
     }
 
@@ -144,4 +142,27 @@ fn parse_bytes(s: &str) -> Result<u64, String> {
         .filter(|n| *n > 0.0)
         .map(|n| (n * mult as f64) as u64)
         .ok_or_else(|| format!("`{s}` is not a size; write e.g. 512M or 4G"))
+}
+
+/// `--timeout`: a positive, finite number of seconds that a [`Duration`] can hold. Zero is
+/// refused rather than read as "no bound" (leaving the flag out says that).
+fn parse_timeout(s: &str) -> Result<Duration, String> {
+    let secs: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of seconds; write e.g. 30 or 0.5"))?;
+    if !secs.is_finite() {
+        return Err(format!(
+            "`{s}` is not a finite number of seconds; leave --timeout out for no time bound"
+        ));
+    }
+    if secs <= 0.0 {
+        return Err(format!(
+            "the timeout must be more than 0 seconds, not `{s}`; leave --timeout out for no \
+             time bound"
+        ));
+    }
+    Duration::try_from_secs_f64(secs).map_err(|_| {
+        format!("`{s}` seconds is too long a timeout; leave --timeout out for no time bound")
+    })
 }
