@@ -63,15 +63,15 @@ pub struct BspArgs {
     pub opts: CheckOpts,
 }
 
-fn list_variants() -> Outcome {
+fn list_variants() -> anyhow::Result<Outcome> {
     for v in Variant::ALL {
         let breaks = v.expected().map_or_else(
             || "holds P1–P5".to_string(),
             |p| format!("breaks {}", p.short()),
         );
-        println!("{:<34} {:<12} {}", v.name(), breaks, v.summary());
+        outln!("{:<34} {:<12} {}", v.name(), breaks, v.summary());
     }
-    Outcome::Code(cspot::report::exit::HOLDS)
+    Ok(Outcome::Code(cspot::report::exit::HOLDS))
 }
 
 /// The configuration: defaults, then the file, then the flags.
@@ -116,7 +116,7 @@ fn config(args: &BspArgs) -> anyhow::Result<(Config, Option<String>)> {
 
 pub fn run(args: BspArgs) -> anyhow::Result<Outcome> {
     if args.list_variants {
-        return Ok(list_variants());
+        return list_variants();
     }
     let (cfg, variant) = config(&args)?;
     let variants: Vec<Variant> = match variant.as_deref() {
@@ -146,7 +146,7 @@ pub fn run(args: BspArgs) -> anyhow::Result<Outcome> {
         for r in results {
             if args.stats {
                 let per = r.memory_bytes as f64 / (r.stats.states.max(1)) as f64;
-                eprintln!(
+                diagln!(
                     "bsp stats: {} {}: {} states, {} transitions, {} words/state, {:.1} bytes stored/state, {:.3}s",
                     v.name(),
                     r.property.short(),

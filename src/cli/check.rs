@@ -52,7 +52,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
         let mut script = match Script::load(&file, &mut FsLoader::default()) {
             Ok(s) => s,
             Err(e) => {
-                eprint!("{e}");
+                diag!("{e}");
                 failed = true;
                 continue;
             }
@@ -60,7 +60,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
         let asserts = script.assertions();
         let map = copy_map(script.source_map());
         if let Some(n) = args.assert.filter(|&n| n == 0 || n > asserts.len()) {
-            eprintln!(
+            diagln!(
                 "error: {file} has {} assertion{}; --assert {n} is out of range",
                 asserts.len(),
                 if asserts.len() == 1 { "" } else { "s" }
@@ -94,7 +94,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
             let a = match a {
                 Ok(a) => a,
                 Err(d) => {
-                    eprint!("{}", d.render(&map));
+                    diag!("{}", d.render(&map));
                     failed = true;
                     continue;
                 }
@@ -103,14 +103,14 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
             match checker.check(a, id, &mut |p| progress.update(p)) {
                 Ok(r) => report.results.push(r),
                 Err(d) => {
-                    eprint!("{}", d.render(&map));
+                    diag!("{}", d.render(&map));
                     failed = true;
                 }
             }
         }
     }
     if failed {
-        print!(
+        out!(
             "{}",
             report::render(&report, args.opts.format(), args.opts.render())
         );
@@ -152,14 +152,14 @@ pub fn run_lts(args: LtsArgs) -> anyhow::Result<Outcome> {
     let mut script = match Script::load(&file, &mut FsLoader::default()) {
         Ok(s) => s,
         Err(e) => {
-            eprint!("{e}");
+            diag!("{e}");
             return Ok(Outcome::Code(exit::ERROR));
         }
     };
     let p = match script.process(&args.process) {
         Ok(p) => p,
         Err(d) => {
-            eprint!("{}", d.render(script.source_map()));
+            diag!("{}", d.render(script.source_map()));
             return Ok(Outcome::Code(exit::ERROR));
         }
     };
@@ -172,7 +172,7 @@ pub fn run_lts(args: LtsArgs) -> anyhow::Result<Outcome> {
     let m = match c.machine(p) {
         Ok(m) => m,
         Err(d) => {
-            eprint!("{}", d.render(&map));
+            diag!("{}", d.render(&map));
             return Ok(Outcome::Code(exit::ERROR));
         }
     };
@@ -192,6 +192,6 @@ pub fn run_lts(args: LtsArgs) -> anyhow::Result<Outcome> {
         LtsFormat::Aut => export::to_aut(&lts, &name),
         LtsFormat::Json => export::to_json(&lts, &name, &describe),
     };
-    print!("{text}");
+    out!("{text}");
     Ok(Outcome::Code(exit::HOLDS))
 }

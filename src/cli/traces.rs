@@ -116,11 +116,11 @@ fn rule_config(input: &InputArgs) -> anyhow::Result<Option<RuleConfig>> {
     Ok(Some(cfg))
 }
 
-fn list_rules() -> Outcome {
+fn list_rules() -> anyhow::Result<Outcome> {
     for (id, what) in RULES {
-        println!("{id:<36} {what}");
+        outln!("{id:<36} {what}");
     }
-    Outcome::Code(report::exit::HOLDS)
+    Ok(Outcome::Code(report::exit::HOLDS))
 }
 
 /// Reads every dump into one forest, printing read errors as they are found.
@@ -137,7 +137,7 @@ fn read_all(input: &InputArgs) -> anyhow::Result<(Dump, usize)> {
             reader.read(name, f);
         }
         if reader.span_count() == before {
-            eprintln!("warning: no spans read from {name}");
+            diagln!("warning: no spans read from {name}");
         }
     }
     let dump = reader.finish();
@@ -151,17 +151,17 @@ const MAX_ERRORS_SHOWN: usize = 50;
 fn print_errors(errors: &[ReadError], input: &InputArgs) {
     let _ = input;
     for e in errors.iter().take(MAX_ERRORS_SHOWN) {
-        eprintln!("error: {e}");
+        diagln!("error: {e}");
         if let Position::LineCol { line, col } = e.position
             && let Some(text) = source_line(&e.file, line)
         {
             let (shown, caret) = clip(&text, col as usize);
-            eprintln!("  | {shown}");
-            eprintln!("  | {}^", " ".repeat(caret));
+            diagln!("  | {shown}");
+            diagln!("  | {}^", " ".repeat(caret));
         }
     }
     if errors.len() > MAX_ERRORS_SHOWN {
-        eprintln!(
+        diagln!(
             "error: ... and {} more read errors",
             errors.len() - MAX_ERRORS_SHOWN
         );
@@ -225,7 +225,7 @@ fn title(forest: &Forest, t: &Trace, services: &mut Vec<cspot::otlp::Sym>) -> St
 
 fn run_check(a: CheckArgs) -> anyhow::Result<Outcome> {
     let Some(cfg) = rule_config(&a.input)? else {
-        return Ok(list_rules());
+        return list_rules();
     };
     let started = Instant::now();
     let (dump, errors) = read_all(&a.input)?;
@@ -289,7 +289,7 @@ fn run_check(a: CheckArgs) -> anyhow::Result<Outcome> {
             &report, &cfg, forest, &a.input, seconds, timings,
         ));
     }
-    print!("{out}");
+    out!("{out}");
     let code = if errors > 0 {
         report::exit::ERROR
     } else {
@@ -348,7 +348,7 @@ fn summary_table(
 
 fn run_tree(a: TreeArgs) -> anyhow::Result<Outcome> {
     let Some(cfg) = rule_config(&a.input)? else {
-        return Ok(list_rules());
+        return list_rules();
     };
     let (dump, errors) = read_all(&a.input)?;
     let forest = &dump.forest;
@@ -377,7 +377,7 @@ fn run_tree(a: TreeArgs) -> anyhow::Result<Outcome> {
         let findings = rules::check_trace(forest, t, &cfg);
         draw(&mut out, forest, t, &findings, a.width.clamp(4, 200), color);
     }
-    print!("{out}");
+    out!("{out}");
     Ok(Outcome::Code(if errors > 0 {
         report::exit::ERROR
     } else {

@@ -19,3 +19,75 @@ fn bad_timeouts_are_usage_errors() {
     let (code, _, err) = cspot(&["check", SPEC, "-q", "--timeout", "600"]);
     assert!(code == 0 || code == 1, "exit {code}\n{err}");
 }
+
+/// Runs `cspot` with its stdout (and, with `stderr_too`, its stderr) on a pipe whose reading
+/// end is closed before it starts, as `cspot … | head -1` ends up; gives (exit code, stderr).
+fn closed_pipe(args: &[&str], stderr_too: bool) -> (i32, String) {
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_cspot"));
+    cmd.args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null());
+    if stderr_too {
+        cmd.stderr(writer.try_clone().expect("pipe"));
+        cmd.stdout(writer);
+        let status = cmd.status().expect("cspot runs");
+        (status.code().unwrap_or(-1), String::new())
+    } else {
+        cmd.stdout(writer).stderr(std::process::Stdio::piped());
+        let out = cmd.output().expect("cspot runs");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+}
+
+/// Every subcommand that prints: a closed stdout (or stdout and stderr, `2>&1 | head`) is
+/// not a panic (exit 101) and not a message; the exit code is the one of the results.
+#[test]
+fn a_closed_pipe_is_not_a_panic() {
+    let runs: &[&[&str]] = &[
+        &["check", "specs/buffer.csp", "specs/phils.csp", "-q"],
+        &["check", "specs/buffer.csp", "-q", "--format", "json"],
+        &["lts", "specs/phils.csp", "PHIL(0)"],
+        &["eval", "specs/phils.csp", "<1..200>"],
+        &["parse", "specs/phils.csp"],
+        &["fmt", "specs/phils.csp"],
+        &["traces", "check", "fixtures/otlp/async-exempt.json"],
+        &["traces", "check", "fixtures/otlp/malformed.json"],
+        &["traces", "tree", "fixtures/otlp/async-exempt.json"],
+        &["traces", "check", "--rules", "list", "x"],
+        &["bsp", "--spans", "1", "-q"],
+        &["bsp", "--list-variants"],
+    ];
+    for args in runs {
+        let (expected, _, _) = cspot(args);
+        let (code, err) = closed_pipe(args, false);
+        assert_eq!(code, expected, "{args:?} with stdout closed\n{err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(!err.contains("standard output"), "{args:?}: {err}");
+        let (code, _) = closed_pipe(args, true);
+        assert_eq!(code, expected, "{args:?} with stdout and stderr closed");
+    }
+}
+
+/// A stdout that cannot take the report for another reason (a full disk) is an error (exit
+/// 2), not a panic and not a silent success: a truncated report must not pass for one.
+#[test]
+fn a_full_stdout_is_an_error() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        return;
+    };
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cspot"))
+        .args(["bsp", "--spans", "1", "-q"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(full)
+        .output()
+        .expect("cspot runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("cannot write to standard output"), "{err}");
+}
