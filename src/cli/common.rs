@@ -20,8 +20,9 @@ pub struct CheckOpts {
     /// Output format of the report on stdout.
     #[arg(long, value_enum, default_value = "human")]
     pub format: FormatArg,
-    /// Worker threads (default: all cores). Verdicts and reports do not depend on it.
-    #[arg(long, short = 'j')]
+    /// Worker threads, 1 to 1024; 0 or leaving it out means one per core. Verdicts and
+    /// reports do not depend on it; more threads than cores only slow a check down.
+    #[arg(long, short = 'j', value_name = "N", value_parser = parse_jobs, allow_negative_numbers = true)]
     pub jobs: Option<usize>,
     /// Stop a check as inconclusive (exit 3) after storing this many states.
     #[arg(long)]
@@ -142,6 +143,23 @@ fn parse_bytes(s: &str) -> Result<u64, String> {
         .filter(|n| *n > 0.0)
         .map(|n| (n * mult as f64) as u64)
         .ok_or_else(|| format!("`{s}` is not a size; write e.g. 512M or 4G"))
+}
+
+/// More worker threads than this is a typing error, not a wish: each one is an OS thread
+/// with its own stack, and 100 000 of them took minutes to start before any work was done.
+pub const MAX_JOBS: usize = 1024;
+
+/// `--jobs`: 0 (one per core) to [`MAX_JOBS`].
+fn parse_jobs(s: &str) -> Result<usize, String> {
+    let n: i64 = s.trim().parse().map_err(|_| {
+        format!("`{s}` is not a number of threads; write e.g. 1, 4, or 0 for one per core")
+    })?;
+    usize::try_from(n)
+        .ok()
+        .filter(|&n| n <= MAX_JOBS)
+        .ok_or_else(|| {
+            format!("{n} threads is out of range: give 1 to {MAX_JOBS}, or 0 for one per core")
+        })
 }
 
 /// `--timeout`: a positive, finite number of seconds that a [`Duration`] can hold. Zero is

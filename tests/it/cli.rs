@@ -91,3 +91,43 @@ fn a_full_stdout_is_an_error() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("cannot write to standard output"), "{err}");
 }
+
+/// `--jobs` beyond 1024 (or negative, or not a number) is refused at once, naming the flag,
+/// by every checking command (100 000 threads used to take minutes to start); 0 is one per
+/// core and gives the report one job gives.
+#[test]
+fn jobs_are_bounded() {
+    let commands: &[&[&str]] = &[
+        &["check", SPEC, "-q", "--no-timings"],
+        &[
+            "traces",
+            "check",
+            "fixtures/otlp/async-exempt.json",
+            "--no-timings",
+        ],
+        &["bsp", "--spans", "1", "-q", "--no-timings"],
+    ];
+    for base in commands {
+        for bad in ["1025", "100000", "-1", "many"] {
+            let mut args = base.to_vec();
+            args.extend(["--jobs", bad]);
+            let started = std::time::Instant::now();
+            let (code, _, err) = cspot(&args);
+            assert_eq!(code, 2, "{args:?}: exit {code}\n{err}");
+            assert!(err.contains("--jobs"), "{args:?}: {err}");
+            assert!(
+                started.elapsed().as_secs() < 10,
+                "{args:?} took long to refuse"
+            );
+        }
+        let run = |j: &str| {
+            let mut args = base.to_vec();
+            args.extend(["-j", j]);
+            cspot(&args)
+        };
+        let (one, all) = (run("1"), run("0"));
+        assert!(one.0 == 0 || one.0 == 1, "{base:?} -j 1: {}", one.2);
+        assert_eq!(one, all, "{base:?}: -j 0 and -j 1 differ");
+        assert_eq!(run("4").0, one.0, "{base:?} -j 4");
+    }
+}
