@@ -5,7 +5,6 @@
 use super::Outcome;
 use super::common::CheckOpts;
 use super::parse::FsLoader;
-use anyhow::Context;
 use clap::{Args, ValueEnum};
 use cspot::check::{CheckOptions, Checker};
 use cspot::cspm::Script;
@@ -139,7 +138,8 @@ pub struct LtsArgs {
     /// Graphviz dot, Aldebaran aut (τ is `i`, ✓ is `tick`), or JSON.
     #[arg(long, value_enum, default_value = "dot")]
     pub format: LtsFormat,
-    /// Refuse to export more states than this.
+    /// Refuse to export more states than this: the run ends inconclusive (exit 3), printing
+    /// nothing on stdout.
     #[arg(long, default_value_t = 1_000_000)]
     pub max_states: usize,
     /// A leaf process with more states than this is reported as not finite.
@@ -176,9 +176,16 @@ pub fn run_lts(args: LtsArgs) -> anyhow::Result<Outcome> {
             return Ok(Outcome::Code(exit::ERROR));
         }
     };
-    let lts = export::explicit(&m, args.max_states)
-        .ok()
-        .with_context(|| format!("{} has more than {} states", args.process, args.max_states))?;
+    // A bound that stops the exploration leaves the question open, as in `check`: exit 3.
+    let Ok(lts) = export::explicit(&m, args.max_states) else {
+        diagln!(
+            "inconclusive: {} has more than {} states: stopped at the state bound, nothing \
+             exported; raise --max-states",
+            args.process,
+            args.max_states
+        );
+        return Ok(Outcome::Code(exit::INCONCLUSIVE));
+    };
     let name = |e| c.event_name(e).to_string();
     let describe = |s: u32| {
         let st = lts.state(s);

@@ -131,3 +131,18 @@ fn jobs_are_bounded() {
         assert_eq!(run("4").0, one.0, "{base:?} -j 4");
     }
 }
+
+/// `lts` stopped by `--max-states` is inconclusive (exit 3), as `check` is at a bound, not an
+/// error (exit 2); it prints no partial system. Within the bound it exports (exit 0).
+#[test]
+fn lts_at_its_state_bound_is_inconclusive() {
+    let (code, out, err) = cspot(&["lts", "specs/phils.csp", "SYSTEM", "--max-states", "10"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(err.contains("more than 10 states"), "{err}");
+    let (code, out, err) = cspot(&["lts", "specs/phils.csp", "PHIL(0)", "--max-states", "7"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("digraph"), "{out}");
+    let (code, _, err) = cspot(&["check", "specs/phils.csp", "-q", "--max-states", "10"]);
+    assert_eq!(code, 3, "check at the same bound: {err}");
+}
