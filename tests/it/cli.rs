@@ -146,3 +146,86 @@ fn lts_at_its_state_bound_is_inconclusive() {
     let (code, _, err) = cspot(&["check", "specs/phils.csp", "-q", "--max-states", "10"]);
     assert_eq!(code, 3, "check at the same bound: {err}");
 }
+
+fn readme() -> String {
+    std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README")
+}
+
+/// The summary line the README quotes for `cspot check specs/*.csp` is the one the binary
+/// prints (exit 1: three example assertions are violated on purpose).
+#[test]
+fn readme_quotes_the_check_summary_of_the_specs() {
+    let mut specs: Vec<String> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/specs"))
+        .expect("specs")
+        .filter_map(|e| e.ok())
+        .map(|e| format!("specs/{}", e.file_name().to_string_lossy()))
+        .filter(|n| n.ends_with(".csp"))
+        .collect();
+    specs.sort();
+    let mut args = vec!["check", "-q", "--no-timings"];
+    args.extend(specs.iter().map(String::as_str));
+    let (code, out, err) = cspot(&args);
+    assert_eq!(code, 1, "{err}");
+    let summary = out.lines().last().unwrap_or_default();
+    let text = readme();
+    assert!(
+        text.contains(&format!("`{summary}`")),
+        "README does not quote `{summary}`"
+    );
+    let count = summary.split_whitespace().next().unwrap_or_default();
+    assert!(
+        text.contains(&format!("answer\n{count} assertions")),
+        "README's assertion count is not {count}"
+    );
+}
+
+/// The README's table of BatchSpanProcessor variants lists, for each, exactly the properties
+/// `cspot bsp --variant all` finds violated with the default configuration.
+#[test]
+fn readme_variant_table_matches_the_binary() {
+    use std::collections::{BTreeMap, BTreeSet};
+    let (code, out, err) = cspot(&[
+        "bsp",
+        "--variant",
+        "all",
+        "-q",
+        "--no-timings",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let mut found: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for r in v["results"].as_array().into_iter().flatten() {
+        let id = r["id"].as_str().unwrap_or_default();
+        let mut words = id.split_whitespace();
+        let (variant, prop) = (
+            words.next().unwrap_or_default(),
+            words.next().unwrap_or_default(),
+        );
+        let set = found.entry(variant.to_string()).or_default();
+        if r["verdict"] == "violated" {
+            set.insert(prop.to_string());
+        }
+    }
+    let text = readme();
+    let mut table: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for line in text.lines() {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        if cells.len() == 5
+            && cells[1].starts_with('`')
+            && found.contains_key(cells[1].trim_matches('`'))
+        {
+            let props = cells[2]
+                .split(',')
+                .map(|p| p.trim().trim_matches('*').to_string())
+                .filter(|p| p.starts_with('P'))
+                .collect();
+            table.insert(cells[1].trim_matches('`').to_string(), props);
+        }
+    }
+    assert_eq!(
+        table, found,
+        "README table (left) and `cspot bsp --variant all` (right)"
+    );
+}
