@@ -238,13 +238,15 @@ pub struct ConfigFile {
     pub shutdown: Option<WhenValue>,
 }
 
-/// `force_flush = "any"`, `= false`, `= 3`.
+/// `force_flush = "any"`, `= false`, `= 3`; anything else (`-1`, `1.5`, a table) is kept to
+/// be refused with the message every other wrong time gets.
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
 pub enum WhenValue {
     Bool(bool),
-    Count(u64),
+    Count(i64),
     Text(String),
+    Other(toml::Value),
 }
 
 impl WhenValue {
@@ -252,8 +254,12 @@ impl WhenValue {
         match self {
             WhenValue::Bool(false) => Ok(When::Never),
             WhenValue::Bool(true) => Ok(When::After(0)),
-            WhenValue::Count(n) => Ok(When::After(range("a call's span count", *n, 0, 255)?)),
+            WhenValue::Count(n) => {
+                let n = u64::try_from(*n).map_err(|_| ConfigError::When(n.to_string()))?;
+                Ok(When::After(range("a call's span count", n, 0, 255)?))
+            }
             WhenValue::Text(s) => When::parse(s),
+            WhenValue::Other(v) => Err(ConfigError::When(v.to_string())),
         }
     }
 }

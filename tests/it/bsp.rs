@@ -588,6 +588,16 @@ fn configuration_errors_point_at_the_value() {
             "q.toml:2:11: error: unknown variant `nope`",
         ),
         (
+            "force_flush = -1\n",
+            &[],
+            "q.toml:1:15: error: `-1` is not a time to call",
+        ),
+        (
+            "shutdown = 1.5\n",
+            &[],
+            "q.toml:1:12: error: `1.5` is not a time to call",
+        ),
+        (
             "queue = 3\n",
             &["--queue", "0"],
             "error: --queue 0: queue must be between 1",
