@@ -47,7 +47,8 @@ pub struct InputArgs {
     pub dumps: Vec<String>,
     /// Rules to run, comma-separated: ids, groups (`span`, `trace`, `timing`, `propagation`,
     /// `link`), `all`; `-id` removes one (a list that starts with a removal starts from all).
-    /// Default: all. `--rules list` prints the rules.
+    /// Default: all. `--rules list` prints the rules. A selection that leaves no rule on
+    /// (an empty list, `-all`) is an error, not a run that checks nothing.
     #[arg(long, value_name = "RULES", allow_hyphen_values = true)]
     pub rules: Option<String>,
     /// Tolerance of the timing rules, for clocks of different hosts: a number and its unit,
