@@ -100,8 +100,45 @@ pub enum ConfigError {
     TooManySpans(u32),
     #[error("batch ({batch}) must not exceed queue ({queue})")]
     BatchOverQueue { batch: u8, queue: u8 },
+    /// A caller waiting for more ended spans than the configuration ends is never called, and
+    /// the property about it would hold without being tested.
+    #[error(
+        "{caller} = {after} waits for {after} ended spans, but only {total} end: {caller} would \
+         never be called and {property} would hold vacuously; give at most {total}, \"end\", or \
+         \"never\" to leave the caller out on purpose"
+    )]
+    NeverCalled {
+        caller: &'static str,
+        property: &'static str,
+        after: u8,
+        total: u8,
+    },
     #[error("{0}")]
     Toml(String),
+}
+
+impl ConfigError {
+    /// The configuration keys the error is about, the most likely culprit first (a range
+    /// error names its key; `producers × spans` blames `spans`, then `producers`).
+    pub fn keys(&self) -> &'static [&'static str] {
+        match self {
+            ConfigError::Range { what, .. } => match *what {
+                "producers" => &["producers"],
+                "spans" => &["spans"],
+                "queue" => &["queue"],
+                "batch" => &["batch"],
+                _ => &[],
+            },
+            ConfigError::TooManySpans(_) => &["spans", "producers"],
+            ConfigError::BatchOverQueue { .. } => &["batch", "queue"],
+            ConfigError::NeverCalled {
+                caller: "force_flush",
+                ..
+            } => &["force_flush"],
+            ConfigError::NeverCalled { .. } => &["shutdown"],
+            ConfigError::When(_) | ConfigError::Toml(_) => &[],
+        }
+    }
 }
 
 fn range(what: &'static str, value: u64, min: u8, max: u8) -> Result<u8, ConfigError> {
@@ -133,6 +170,21 @@ impl Config {
                 batch: self.batch,
                 queue: self.queue,
             });
+        }
+        for (caller, property, when) in [
+            ("force_flush", "P4", self.force_flush),
+            ("shutdown", "P5", self.shutdown),
+        ] {
+            if let When::After(after) = when
+                && u32::from(after) > total
+            {
+                return Err(ConfigError::NeverCalled {
+                    caller,
+                    property,
+                    after,
+                    total: total as u8,
+                });
+            }
         }
         Ok(())
     }
@@ -186,13 +238,15 @@ pub struct ConfigFile {
     pub shutdown: Option<WhenValue>,
 }
 
-/// `force_flush = "any"`, `= false`, `= 3`.
+/// `force_flush = "any"`, `= false`, `= 3`; anything else (`-1`, `1.5`, a table) is kept to
+/// be refused with the message every other wrong time gets.
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
 pub enum WhenValue {
     Bool(bool),
-    Count(u64),
+    Count(i64),
     Text(String),
+    Other(toml::Value),
 }
 
 impl WhenValue {
@@ -200,8 +254,12 @@ impl WhenValue {
         match self {
             WhenValue::Bool(false) => Ok(When::Never),
             WhenValue::Bool(true) => Ok(When::After(0)),
-            WhenValue::Count(n) => Ok(When::After(range("a call's span count", *n, 0, 255)?)),
+            WhenValue::Count(n) => {
+                let n = u64::try_from(*n).map_err(|_| ConfigError::When(n.to_string()))?;
+                Ok(When::After(range("a call's span count", n, 0, 255)?))
+            }
             WhenValue::Text(s) => When::parse(s),
+            WhenValue::Other(v) => Err(ConfigError::When(v.to_string())),
         }
     }
 }

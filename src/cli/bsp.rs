@@ -1,12 +1,15 @@
 //! `cspot bsp`: explore the BatchSpanProcessor model, one result per property (and variant).
 
-use super::Outcome;
 use super::common::CheckOpts;
+use super::{Outcome, Reported};
 use anyhow::{Context, bail};
 use clap::Args;
-use cspot::bsp::{self, Config, ConfigFile, PropertySet, Variant, When};
+use cspot::bsp::{self, Config, ConfigError, ConfigFile, PropertySet, Variant, When};
+use cspot::cspm::source::{Diagnostic, FileId, SourceMap, Span};
 use cspot::report::Report;
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
 
 /// Explore the OpenTelemetry BatchSpanProcessor: every interleaving of producers, worker,
 /// exporter, ForceFlush and Shutdown, checking P1 (Export never concurrent), P2 (ForceFlush
@@ -17,7 +20,7 @@ pub struct BspArgs {
     /// Configuration file (e.g. models/bsp/small.toml); the flags below override its keys.
     pub config: Option<PathBuf>,
     /// Processor to check: `spec`, a bug variant (see --list-variants) or `all`.
-    #[arg(long, short = 'V', value_name = "NAME")]
+    #[arg(long, value_name = "NAME")]
     pub variant: Option<String>,
     /// List the variants, the bug each reproduces and the property it breaks.
     #[arg(long)]
@@ -45,7 +48,8 @@ pub struct BspArgs {
     #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub exporter_retries: Option<bool>,
     /// When ForceFlush is called: never, any (at any moment), end (after every span ended)
-    /// or N (at any moment once N spans have ended).
+    /// or N (at any moment once N spans have ended; at most producers × spans, as a larger N
+    /// would never call it and leave P4 untested).
     #[arg(long, value_name = "WHEN")]
     pub force_flush: Option<String>,
     /// When Shutdown is called: never, any, end or N, as for --force-flush.
@@ -63,32 +67,164 @@ pub struct BspArgs {
     pub opts: CheckOpts,
 }
 
-fn list_variants() -> Outcome {
+fn list_variants() -> anyhow::Result<Outcome> {
     for v in Variant::ALL {
         let breaks = v.expected().map_or_else(
             || "holds P1–P5".to_string(),
             |p| format!("breaks {}", p.short()),
         );
-        println!("{:<34} {:<12} {}", v.name(), breaks, v.summary());
+        outln!("{:<34} {:<12} {}", v.name(), breaks, v.summary());
     }
-    Outcome::Code(cspot::report::exit::HOLDS)
+    Ok(Outcome::Code(cspot::report::exit::HOLDS))
 }
 
-/// The configuration: defaults, then the file, then the flags.
+/// Where a configuration key's value came from, to point at it when it is refused.
+#[derive(Clone, Debug)]
+enum Origin {
+    /// A key of the configuration file: the byte range of its value.
+    File(Range<usize>),
+    /// A command-line flag, with the value as given.
+    Flag(String),
+}
+
+/// The configuration file as text, for positions and caret snippets.
+struct Source {
+    map: SourceMap,
+    id: FileId,
+}
+
+impl Source {
+    /// Prints `file:line:col: error: message` with a caret under `range`.
+    fn error(&self, range: Range<usize>, message: String) -> anyhow::Error {
+        let d = Diagnostic::error(Span::new(self.id, range.start, range.end), message);
+        diag!("{}", d.render(&self.map));
+        Reported.into()
+    }
+}
+
+/// The origins of the keys set so far (a later one overrides an earlier one).
+#[derive(Default)]
+struct Origins {
+    keys: BTreeMap<&'static str, Origin>,
+    source: Option<Source>,
+}
+
+impl Origins {
+    /// The error, pointing at the value of the first of `keys` that the file or a flag set.
+    fn blame(&self, keys: &[&str], e: impl std::fmt::Display) -> anyhow::Error {
+        let found = keys.iter().find_map(|k| self.keys.get(k));
+        match (found, &self.source) {
+            (Some(Origin::File(range)), Some(src)) => src.error(range.clone(), e.to_string()),
+            (Some(Origin::Flag(flag)), _) => anyhow::anyhow!("{flag}: {e}"),
+            _ => anyhow::anyhow!("{e}"),
+        }
+    }
+
+    fn blame_config(&self, e: ConfigError) -> anyhow::Error {
+        self.blame(e.keys(), e)
+    }
+}
+
+/// One key of a configuration, alone: applied and blamed one at a time.
+fn only(key: &'static str, full: &mut ConfigFile) -> ConfigFile {
+    let mut one = ConfigFile::default();
+    match key {
+        "producers" => one.producers = full.producers.take(),
+        "spans" => one.spans = full.spans.take(),
+        "queue" => one.queue = full.queue.take(),
+        "batch" => one.batch = full.batch.take(),
+        "export_failures" => one.export_failures = full.export_failures.take(),
+        "export_timeouts" => one.export_timeouts = full.export_timeouts.take(),
+        "exporter_retries" => one.exporter_retries = full.exporter_retries.take(),
+        "force_flush" => one.force_flush = full.force_flush.take(),
+        "shutdown" => one.shutdown = full.shutdown.take(),
+        _ => {}
+    }
+    one
+}
+
+const KEYS: [&str; 9] = [
+    "producers",
+    "spans",
+    "queue",
+    "batch",
+    "export_failures",
+    "export_timeouts",
+    "exporter_retries",
+    "force_flush",
+    "shutdown",
+];
+
+/// Reads the configuration file: its keys, and where each key's value is.
+fn read_file(path: &Path, origins: &mut Origins) -> anyhow::Result<ConfigFile> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut map = SourceMap::default();
+    let id = map.add(path.display().to_string(), text.clone());
+    let src = Source { map, id };
+    let file: ConfigFile = match toml::from_str(&text) {
+        Ok(f) => f,
+        Err(e) => {
+            let range = e.span().unwrap_or(0..0);
+            return Err(src.error(range, e.message().trim_end().to_string()));
+        }
+    };
+    // The same text read as a table of spanned values, for the positions.
+    let spans: BTreeMap<String, toml::Spanned<toml::Value>> =
+        toml::from_str(&text).unwrap_or_default();
+    for key in KEYS.iter().chain(&["variant"]) {
+        if let Some(v) = spans.get(*key) {
+            origins.keys.insert(key, Origin::File(v.span()));
+        }
+    }
+    origins.source = Some(src);
+    Ok(file)
+}
+
+/// The configuration and the variant: defaults, then the file, then the flags. A value that
+/// is refused is blamed on what set it: `file:line:col` with a caret for a key of the file,
+/// the flag for a flag.
 fn config(args: &BspArgs) -> anyhow::Result<(Config, Option<String>)> {
     let mut cfg = Config::default();
+    let mut origins = Origins::default();
     let mut variant = None;
     if let Some(path) = &args.config {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        let file =
-            ConfigFile::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-        cfg = file
-            .apply(cfg)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-        variant = file.variant.clone();
+        let mut file = read_file(path, &mut origins)?;
+        variant = file.variant.take();
+        for key in KEYS {
+            cfg = only(key, &mut file)
+                .apply(cfg)
+                .map_err(|e| origins.blame(&[key], e))?;
+        }
     }
-    let flags = ConfigFile {
+    let flags: [(&'static str, &str, Option<String>); 9] = [
+        (
+            "producers",
+            "--producers",
+            args.producers.map(|v| v.to_string()),
+        ),
+        ("spans", "--spans", args.spans.map(|v| v.to_string())),
+        ("queue", "--queue", args.queue.map(|v| v.to_string())),
+        ("batch", "--batch", args.batch.map(|v| v.to_string())),
+        (
+            "export_failures",
+            "--export-failures",
+            args.export_failures.map(|v| v.to_string()),
+        ),
+        (
+            "export_timeouts",
+            "--export-timeouts",
+            args.export_timeouts.map(|v| v.to_string()),
+        ),
+        (
+            "exporter_retries",
+            "--exporter-retries",
+            args.exporter_retries.map(|v| v.to_string()),
+        ),
+        ("force_flush", "--force-flush", args.force_flush.clone()),
+        ("shutdown", "--shutdown", args.shutdown.clone()),
+    ];
+    let mut given = ConfigFile {
         variant: None,
         producers: args.producers,
         spans: args.spans,
@@ -100,23 +236,48 @@ fn config(args: &BspArgs) -> anyhow::Result<(Config, Option<String>)> {
         force_flush: None,
         shutdown: None,
     };
-    cfg = flags.apply(cfg)?;
-    if let Some(w) = &args.force_flush {
-        cfg.force_flush = When::parse(w)?;
+    for (key, flag, value) in flags {
+        let Some(value) = value else { continue };
+        origins
+            .keys
+            .insert(key, Origin::Flag(format!("{flag} {value}")));
+        let when = |w: &Option<String>| w.as_deref().map(When::parse).transpose();
+        let applied = match key {
+            "force_flush" => when(&args.force_flush).map(|w| {
+                cfg.force_flush = w.unwrap_or(cfg.force_flush);
+                cfg
+            }),
+            "shutdown" => when(&args.shutdown).map(|w| {
+                cfg.shutdown = w.unwrap_or(cfg.shutdown);
+                cfg
+            }),
+            _ => only(key, &mut given).apply(cfg),
+        };
+        cfg = applied.map_err(|e| origins.blame(&[key], e))?;
     }
-    if let Some(w) = &args.shutdown {
-        cfg.shutdown = When::parse(w)?;
-    }
-    cfg.validate()?;
+    cfg.validate().map_err(|e| origins.blame_config(e))?;
     if let Some(v) = &args.variant {
+        origins
+            .keys
+            .insert("variant", Origin::Flag(format!("--variant {v}")));
         variant = Some(v.clone());
+    }
+    if let Some(name) = variant.as_deref()
+        && name != "all"
+        && Variant::from_name(name).is_none()
+    {
+        let known = Variant::ALL.map(|v| v.name()).join(", ");
+        return Err(origins.blame(
+            &["variant"],
+            format!("unknown variant `{name}`; the variants are: all, {known}"),
+        ));
     }
     Ok((cfg, variant))
 }
 
 pub fn run(args: BspArgs) -> anyhow::Result<Outcome> {
     if args.list_variants {
-        return Ok(list_variants());
+        return list_variants();
     }
     let (cfg, variant) = config(&args)?;
     let variants: Vec<Variant> = match variant.as_deref() {
@@ -146,7 +307,7 @@ pub fn run(args: BspArgs) -> anyhow::Result<Outcome> {
         for r in results {
             if args.stats {
                 let per = r.memory_bytes as f64 / (r.stats.states.max(1)) as f64;
-                eprintln!(
+                diagln!(
                     "bsp stats: {} {}: {} states, {} transitions, {} words/state, {:.1} bytes stored/state, {:.3}s",
                     v.name(),
                     r.property.short(),

@@ -5,7 +5,6 @@
 use super::Outcome;
 use super::common::CheckOpts;
 use super::parse::FsLoader;
-use anyhow::Context;
 use clap::{Args, ValueEnum};
 use cspot::check::{CheckOptions, Checker};
 use cspot::cspm::Script;
@@ -52,7 +51,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
         let mut script = match Script::load(&file, &mut FsLoader::default()) {
             Ok(s) => s,
             Err(e) => {
-                eprint!("{e}");
+                diag!("{e}");
                 failed = true;
                 continue;
             }
@@ -60,7 +59,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
         let asserts = script.assertions();
         let map = copy_map(script.source_map());
         if let Some(n) = args.assert.filter(|&n| n == 0 || n > asserts.len()) {
-            eprintln!(
+            diagln!(
                 "error: {file} has {} assertion{}; --assert {n} is out of range",
                 asserts.len(),
                 if asserts.len() == 1 { "" } else { "s" }
@@ -94,7 +93,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
             let a = match a {
                 Ok(a) => a,
                 Err(d) => {
-                    eprint!("{}", d.render(&map));
+                    diag!("{}", d.render(&map));
                     failed = true;
                     continue;
                 }
@@ -103,14 +102,14 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
             match checker.check(a, id, &mut |p| progress.update(p)) {
                 Ok(r) => report.results.push(r),
                 Err(d) => {
-                    eprint!("{}", d.render(&map));
+                    diag!("{}", d.render(&map));
                     failed = true;
                 }
             }
         }
     }
     if failed {
-        print!(
+        out!(
             "{}",
             report::render(&report, args.opts.format(), args.opts.render())
         );
@@ -139,7 +138,8 @@ pub struct LtsArgs {
     /// Graphviz dot, Aldebaran aut (τ is `i`, ✓ is `tick`), or JSON.
     #[arg(long, value_enum, default_value = "dot")]
     pub format: LtsFormat,
-    /// Refuse to export more states than this.
+    /// Refuse to export more states than this: the run ends inconclusive (exit 3), printing
+    /// nothing on stdout.
     #[arg(long, default_value_t = 1_000_000)]
     pub max_states: usize,
     /// A leaf process with more states than this is reported as not finite.
@@ -152,14 +152,14 @@ pub fn run_lts(args: LtsArgs) -> anyhow::Result<Outcome> {
     let mut script = match Script::load(&file, &mut FsLoader::default()) {
         Ok(s) => s,
         Err(e) => {
-            eprint!("{e}");
+            diag!("{e}");
             return Ok(Outcome::Code(exit::ERROR));
         }
     };
     let p = match script.process(&args.process) {
         Ok(p) => p,
         Err(d) => {
-            eprint!("{}", d.render(script.source_map()));
+            diag!("{}", d.render(script.source_map()));
             return Ok(Outcome::Code(exit::ERROR));
         }
     };
@@ -172,13 +172,20 @@ pub fn run_lts(args: LtsArgs) -> anyhow::Result<Outcome> {
     let m = match c.machine(p) {
         Ok(m) => m,
         Err(d) => {
-            eprint!("{}", d.render(&map));
+            diag!("{}", d.render(&map));
             return Ok(Outcome::Code(exit::ERROR));
         }
     };
-    let lts = export::explicit(&m, args.max_states)
-        .ok()
-        .with_context(|| format!("{} has more than {} states", args.process, args.max_states))?;
+    // A bound that stops the exploration leaves the question open, as in `check`: exit 3.
+    let Ok(lts) = export::explicit(&m, args.max_states) else {
+        diagln!(
+            "inconclusive: {} has more than {} states: stopped at the state bound, nothing \
+             exported; raise --max-states",
+            args.process,
+            args.max_states
+        );
+        return Ok(Outcome::Code(exit::INCONCLUSIVE));
+    };
     let name = |e| c.event_name(e).to_string();
     let describe = |s: u32| {
         let st = lts.state(s);
@@ -192,6 +199,6 @@ pub fn run_lts(args: LtsArgs) -> anyhow::Result<Outcome> {
         LtsFormat::Aut => export::to_aut(&lts, &name),
         LtsFormat::Json => export::to_json(&lts, &name, &describe),
     };
-    print!("{text}");
+    out!("{text}");
     Ok(Outcome::Code(exit::HOLDS))
 }

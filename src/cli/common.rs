@@ -20,8 +20,9 @@ pub struct CheckOpts {
     /// Output format of the report on stdout.
     #[arg(long, value_enum, default_value = "human")]
     pub format: FormatArg,
-    /// Worker threads (default: all cores). Verdicts and reports do not depend on it.
-    #[arg(long, short = 'j')]
+    /// Worker threads, 1 to 1024; 0 or leaving it out means one per core. Verdicts and
+    /// reports do not depend on it; more threads than cores only slow a check down.
+    #[arg(long, short = 'j', value_name = "N", value_parser = parse_jobs, allow_negative_numbers = true)]
     pub jobs: Option<usize>,
     /// Stop a check as inconclusive (exit 3) after storing this many states.
     #[arg(long)]
@@ -30,9 +31,10 @@ pub struct CheckOpts {
     /// Default: 80% of the memory available when the check starts.
     #[arg(long, value_parser = parse_bytes)]
     pub max_memory: Option<u64>,
-    /// Stop a check as inconclusive after this many seconds.
-    #[arg(long)]
-    pub timeout: Option<f64>,
+    /// Stop a check as inconclusive (exit 3) after this many seconds (a positive number,
+    /// fractions allowed: 0.5, 30, 600). Without it there is no time bound.
+    #[arg(long, value_name = "SECS", value_parser = parse_timeout)]
+    pub timeout: Option<Duration>,
     /// No progress on stderr.
     #[arg(short, long)]
     pub quiet: bool,
@@ -66,10 +68,7 @@ impl CheckOpts {
             jobs: self.jobs.unwrap_or(0),
             max_states: self.max_states,
             max_memory: self.max_memory.or_else(default_memory_bound),
-            timeout: self
-                .timeout
-                .filter(|t| *t > 0.0)
-                .map(Duration::from_secs_f64),
+            timeout: self.timeout,
         }
     }
 
@@ -144,4 +143,44 @@ fn parse_bytes(s: &str) -> Result<u64, String> {
         .filter(|n| *n > 0.0)
         .map(|n| (n * mult as f64) as u64)
         .ok_or_else(|| format!("`{s}` is not a size; write e.g. 512M or 4G"))
+}
+
+/// More worker threads than this is a typing error, not a wish: each one is an OS thread
+/// with its own stack, and 100 000 of them took minutes to start before any work was done.
+pub const MAX_JOBS: usize = 1024;
+
+/// `--jobs`: 0 (one per core) to [`MAX_JOBS`].
+fn parse_jobs(s: &str) -> Result<usize, String> {
+    let n: i64 = s.trim().parse().map_err(|_| {
+        format!("`{s}` is not a number of threads; write e.g. 1, 4, or 0 for one per core")
+    })?;
+    usize::try_from(n)
+        .ok()
+        .filter(|&n| n <= MAX_JOBS)
+        .ok_or_else(|| {
+            format!("{n} threads is out of range: give 1 to {MAX_JOBS}, or 0 for one per core")
+        })
+}
+
+/// `--timeout`: a positive, finite number of seconds that a [`Duration`] can hold. Zero is
+/// refused rather than read as "no bound" (leaving the flag out says that).
+fn parse_timeout(s: &str) -> Result<Duration, String> {
+    let secs: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of seconds; write e.g. 30 or 0.5"))?;
+    if !secs.is_finite() {
+        return Err(format!(
+            "`{s}` is not a finite number of seconds; leave --timeout out for no time bound"
+        ));
+    }
+    if secs <= 0.0 {
+        return Err(format!(
+            "the timeout must be more than 0 seconds, not `{s}`; leave --timeout out for no \
+             time bound"
+        ));
+    }
+    Duration::try_from_secs_f64(secs).map_err(|_| {
+        format!("`{s}` seconds is too long a timeout; leave --timeout out for no time bound")
+    })
 }

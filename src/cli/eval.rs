@@ -31,7 +31,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<Outcome> {
     let mut script = match Script::load(&file, &mut super::parse::FsLoader::default()) {
         Ok(s) => s,
         Err(e) => {
-            eprint!("{e}");
+            diag!("{e}");
             return Ok(Outcome::Code(exit::ERROR));
         }
     };
@@ -39,14 +39,14 @@ pub fn run(args: EvalArgs) -> anyhow::Result<Outcome> {
         let mut code = exit::HOLDS;
         for t in script.tests() {
             match (&t.result, t.passed) {
-                (Ok(v), Some(true)) | (Ok(v), None) => println!("{} = {v}", t.name),
+                (Ok(v), Some(true)) | (Ok(v), None) => outln!("{} = {v}", t.name),
                 (Ok(v), Some(false)) => {
-                    println!("{} = {v}", t.name);
+                    outln!("{} = {v}", t.name);
                     code = code.max(exit::VIOLATED);
                 }
                 (Err(d), _) => {
-                    println!("{} : error: {}", t.name, d.message);
-                    eprint!("{}", d.render(script.source_map()));
+                    outln!("{} : error: {}", t.name, d.message);
+                    diag!("{}", d.render(script.source_map()));
                     code = exit::ERROR;
                 }
             }
@@ -54,31 +54,31 @@ pub fn run(args: EvalArgs) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Code(code));
     }
     if let Some(limit) = args.assertions {
-        return Ok(Outcome::Code(assertions(&mut script, limit)));
+        return Ok(Outcome::Code(assertions(&mut script, limit)?));
     }
     let expr = args.expr.unwrap_or_default();
     match script.eval(&expr) {
         Ok(v) => {
-            println!("{}", script.show(&v));
+            outln!("{}", script.show(&v));
             Ok(Outcome::Code(exit::HOLDS))
         }
         Err(d) => {
-            eprint!("{}", d.render(script.source_map()));
+            diag!("{}", d.render(script.source_map()));
             Ok(Outcome::Code(exit::ERROR))
         }
     }
 }
 
 /// `--assertions`: every assertion's property, its processes' calls unfolded up to `limit`.
-fn assertions(script: &mut Script, limit: usize) -> i32 {
+fn assertions(script: &mut Script, limit: usize) -> anyhow::Result<i32> {
     use cspot::cspm::proc::Property;
     let mut code = exit::HOLDS;
     for (i, a) in script.assertions().into_iter().enumerate() {
         let a = match a {
             Ok(a) => a,
             Err(d) => {
-                println!("assert {}: error: {}", i + 1, d.message);
-                eprint!("{}", d.render(script.source_map()));
+                outln!("assert {}: error: {}", i + 1, d.message);
+                diag!("{}", d.render(script.source_map()));
                 code = exit::ERROR;
                 continue;
             }
@@ -108,7 +108,7 @@ fn assertions(script: &mut Script, limit: usize) -> i32 {
         }
         let shown: Vec<String> = procs.iter().map(|p| script.show_proc(*p, 2)).collect();
         match failed {
-            None => println!(
+            None => outln!(
                 "assert {}: {}{} : {kind} : {}",
                 i + 1,
                 if a.negated { "not " } else { "" },
@@ -116,11 +116,11 @@ fn assertions(script: &mut Script, limit: usize) -> i32 {
                 shown.join(" ; ")
             ),
             Some(d) => {
-                println!("assert {}: error: {}", i + 1, d.message);
-                eprint!("{}", d.render(script.source_map()));
+                outln!("assert {}: error: {}", i + 1, d.message);
+                diag!("{}", d.render(script.source_map()));
                 code = exit::ERROR;
             }
         }
     }
-    code
+    Ok(code)
 }

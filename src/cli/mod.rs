@@ -3,6 +3,37 @@
 //! Each subcommand lives in its own file and returns an [`Outcome`]; [`exit_code`] is the one
 //! function that maps outcomes and errors to the published exit codes. Results go to stdout,
 //! progress and diagnostics to stderr.
+//!
+//! Nothing here uses `print!` or `eprint!`: they panic when the other end of a pipe is gone
+//! (`cspot check … | head -1`). Results go through [`emit`] (and the `out!`/`outln!` macros),
+//! diagnostics through `diag!`/`diagln!`.
+
+/// Writes a formatted result to stdout with [`emit`]; `?`-propagates a write error.
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::cli::emit(&format!($($arg)*))? };
+}
+
+/// [`out!`] with a newline.
+macro_rules! outln {
+    ($($arg:tt)*) => { $crate::cli::emit(&format!("{}\n", format_args!($($arg)*)))? };
+}
+
+/// Writes a diagnostic to stderr. A stderr that cannot be written to (closed, full) loses
+/// the diagnostic, never the run: the exit code still says what happened.
+macro_rules! diag {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// [`diag!`] with a newline.
+macro_rules! diagln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
 
 pub mod bsp;
 pub mod check;
@@ -11,7 +42,9 @@ pub mod eval;
 pub mod parse;
 pub mod traces;
 
+use anyhow::Context as _;
 use cspot::report::{self, Format, RenderOptions, Report, exit};
+use std::io::{ErrorKind, Write as _};
 
 /// What a subcommand produced.
 pub enum Outcome {
@@ -43,16 +76,28 @@ pub fn finish(result: anyhow::Result<Outcome>) -> i32 {
             report,
             format,
             render,
-        }) => {
-            print!("{}", report::render(&report, format, render));
-            report.exit_code()
-        }
+        }) => match emit(&report::render(&report, format, render)) {
+            Ok(()) => report.exit_code(),
+            Err(e) => finish(Err(e)),
+        },
         Ok(Outcome::Code(code)) => code,
         Err(e) => {
             if e.downcast_ref::<Reported>().is_none() {
-                eprintln!("error: {e:#}");
+                diagln!("error: {e:#}");
             }
             exit::ERROR
         }
+    }
+}
+
+/// Writes `text` to stdout and flushes it. A closed pipe (`cspot … | head -1`) is not an
+/// error: the reader took what it wanted, so the rest is dropped quietly and the run still
+/// ends with the exit code of its results (which `set -o pipefail` scripts rely on). Any
+/// other write error (a full disk) is one: a truncated report must not pass for a whole one.
+pub fn emit(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == ErrorKind::BrokenPipe => Ok(()),
+        r => r.context("cannot write to standard output"),
     }
 }

@@ -48,17 +48,17 @@ pub fn run(args: ParseArgs) -> anyhow::Result<Outcome> {
         loader.print_notes();
         let diags: Vec<&Diagnostic> = loaded.diagnostics.iter().chain(&extra).collect();
         for d in &diags {
-            eprint!("{}", d.render_styled(&map, color));
+            diag!("{}", d.render_styled(&map, color));
         }
         let errors = diags
             .iter()
             .filter(|d| d.severity == Severity::Error)
             .count();
         if errors == 0 {
-            println!("{name}: {} declarations", loaded.module.decls.len());
+            outln!("{name}: {} declarations", loaded.module.decls.len());
         } else {
             all_ok = false;
-            println!(
+            outln!(
                 "{name}: {errors} error{}",
                 if errors == 1 { "" } else { "s" }
             );
@@ -101,7 +101,7 @@ pub fn run_fmt(args: FmtArgs) -> anyhow::Result<Outcome> {
     let (module, diags) = parse(id, &text, &mut interner);
     let color = stderr_color();
     for d in &diags {
-        eprint!("{}", d.render_styled(&map, color));
+        diag!("{}", d.render_styled(&map, color));
     }
     if diags.iter().any(|d| d.severity == Severity::Error) {
         return Ok(Outcome::Code(exit::ERROR));
@@ -111,25 +111,25 @@ pub fn run_fmt(args: FmtArgs) -> anyhow::Result<Outcome> {
         let again = map.add(format!("{name} (formatted)"), out.clone());
         let (mut reparsed, diags2) = parse(again, &out, &mut interner);
         for d in &diags2 {
-            eprint!("{}", d.render_styled(&map, color));
+            diag!("{}", d.render_styled(&map, color));
         }
         let mut original = module.clone();
         original.erase_spans();
         reparsed.erase_spans();
         reparsed.file = original.file;
         if !diags2.is_empty() || reparsed != original {
-            eprintln!("{name}: the formatted text does not parse back to the same syntax tree");
+            diagln!("{name}: the formatted text does not parse back to the same syntax tree");
             return Ok(Outcome::Code(exit::VIOLATED));
         }
         if pretty::module(&reparsed, &interner) != out {
-            eprintln!("{name}: formatting the formatted text changes it again");
+            diagln!("{name}: formatting the formatted text changes it again");
             return Ok(Outcome::Code(exit::VIOLATED));
         }
     }
     if args.check {
         let same = out == text;
         if !same {
-            eprintln!("{name}: not in canonical form (run `cspot fmt {name}`)");
+            diagln!("{name}: not in canonical form (run `cspot fmt {name}`)");
         }
         return Ok(Outcome::Code(if same {
             exit::HOLDS
@@ -137,7 +137,7 @@ pub fn run_fmt(args: FmtArgs) -> anyhow::Result<Outcome> {
             exit::VIOLATED
         }));
     }
-    print!("{out}");
+    out!("{out}");
     Ok(Outcome::Code(exit::HOLDS))
 }
 
@@ -157,7 +157,7 @@ impl FsLoader {
     /// Prints (on stderr) what the loader noticed, such as files read as Windows-1252.
     pub fn print_notes(&mut self) {
         for n in self.notes.drain(..) {
-            eprintln!("{n}");
+            diagln!("{n}");
         }
     }
 }

@@ -47,18 +47,32 @@ pub struct InputArgs {
     pub dumps: Vec<String>,
     /// Rules to run, comma-separated: ids, groups (`span`, `trace`, `timing`, `propagation`,
     /// `link`), `all`; `-id` removes one (a list that starts with a removal starts from all).
-    /// Default: all. `--rules list` prints the rules.
+    /// Default: all. `--rules list` prints the rules. A selection that leaves no rule on
+    /// (an empty list, `-all`) is an error, not a run that checks nothing.
     #[arg(long, value_name = "RULES", allow_hyphen_values = true)]
     pub rules: Option<String>,
-    /// Tolerance of the timing rules, for clocks of different hosts (e.g. 5ms, 200us, 1s).
+    /// Tolerance of the timing rules, for clocks of different hosts: a number and its unit,
+    /// one of ns, us (or µs), ms, s, m (e.g. 250us, 5ms, 2s). A bare number is refused, as
+    /// its unit would be a guess; only 0 (the default) needs none.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "0")]
     pub clock_skew: u64,
+    /// Accept a dump that holds no span. Without it a dump with no span is an error (exit
+    /// 2) naming the file: an empty capture almost always means a broken test or exporter.
+    #[arg(long)]
+    pub allow_empty: bool,
     /// Read ids written in base64 (some proto-to-JSON converters do) instead of reporting them.
     #[arg(long)]
     pub accept_base64: bool,
 }
 
+/// The structure rules walk each trace once and store no states, so the state and memory
+/// bounds of the other checking commands do not apply: hidden here, and refused when given
+/// (see [`refuse_state_bounds`]) rather than silently ignored.
 #[derive(Args, Debug)]
+#[command(
+    mut_arg("max_states", |a| a.hide(true)),
+    mut_arg("max_memory", |a| a.hide(true))
+)]
 pub struct CheckArgs {
     #[command(flatten)]
     pub input: InputArgs,
@@ -85,7 +99,7 @@ pub fn run(args: TracesArgs) -> anyhow::Result<Outcome> {
     }
 }
 
-/// `5ms`, `200us`, `1.5s`, `300ns`, or a bare number of nanoseconds.
+/// `5ms`, `250us`, `1.5s`, `300ns`, `2m`, in nanoseconds; `0` is the only bare number.
 fn parse_duration(s: &str) -> Result<u64, String> {
     let s = s.trim();
     let split = s
@@ -94,9 +108,15 @@ fn parse_duration(s: &str) -> Result<u64, String> {
     let (num, unit) = s.split_at(split);
     let n: f64 = num
         .parse()
-        .map_err(|_| format!("`{s}` is not a duration; write e.g. 5ms, 200us, 1s"))?;
+        .map_err(|_| format!("`{s}` is not a duration; write e.g. 5ms, 250us, 2s"))?;
     let mult = match unit.trim() {
-        "" | "ns" => 1.0,
+        "" if n == 0.0 => 1.0,
+        "" => {
+            return Err(format!(
+                "`{s}` has no unit; write e.g. {num}ms, {num}us or {num}s (ns, us, ms, s, m)"
+            ));
+        }
+        "ns" => 1.0,
         "us" | "µs" => 1e3,
         "ms" => 1e6,
         "s" => 1e9,
@@ -112,38 +132,84 @@ fn rule_config(input: &InputArgs) -> anyhow::Result<Option<RuleConfig>> {
         Some(spec) => RuleConfig::parse(spec).map_err(anyhow::Error::msg)?,
         None => RuleConfig::all(),
     };
+    // A selection of no rule would pass every trace without looking at it.
+    if cfg.enabled().next().is_none() {
+        anyhow::bail!(
+            "--rules `{}` selects no rule, so nothing would be checked; leave --rules out for \
+             every rule, or see `--rules list`",
+            input.rules.as_deref().unwrap_or_default()
+        );
+    }
     cfg.clock_skew_ns = input.clock_skew;
     Ok(Some(cfg))
 }
 
-fn list_rules() -> Outcome {
+fn list_rules() -> anyhow::Result<Outcome> {
     for (id, what) in RULES {
-        println!("{id:<36} {what}");
+        outln!("{id:<36} {what}");
     }
-    Outcome::Code(report::exit::HOLDS)
+    Ok(Outcome::Code(report::exit::HOLDS))
 }
 
-/// Reads every dump into one forest, printing read errors as they are found.
+/// Reads every dump into one forest, then prints the read errors; gives the forest and the
+/// number of errors, a dump with no span counting as one unless `--allow-empty`.
 fn read_all(input: &InputArgs) -> anyhow::Result<(Dump, usize)> {
     let mut reader = Reader::new(ReadOptions {
         accept_base64: input.accept_base64,
     });
+    let mut empty = Vec::new();
     for name in &input.dumps {
         let before = reader.span_count();
+        let file = if name == "-" {
+            "<stdin>"
+        } else {
+            name.as_str()
+        };
         if name == "-" {
-            reader.read("<stdin>", std::io::stdin().lock());
+            reader.read(file, std::io::stdin().lock());
         } else {
             let f = std::fs::File::open(name).with_context(|| format!("cannot open {name}"))?;
-            reader.read(name, f);
+            reader.read(file, f);
         }
         if reader.span_count() == before {
-            eprintln!("warning: no spans read from {name}");
+            empty.push(file.to_string());
         }
     }
     let dump = reader.finish();
-    let errors = dump.errors.len();
+    let mut errors = dump.errors.len();
     print_errors(&dump.errors, input);
+    for file in empty {
+        // A file that could not be read already has its errors; no span is their consequence.
+        if dump.errors.iter().any(|e| e.file == file) {
+            continue;
+        }
+        if input.allow_empty {
+            diagln!("note: no span in {file} (accepted: --allow-empty)");
+        } else {
+            diagln!(
+                "error: no span in {file}: an empty capture usually means the test or its \
+                 exporter is broken (--allow-empty accepts it)"
+            );
+            errors += 1;
+        }
+    }
     Ok((dump, errors))
+}
+
+/// `traces check` stores no states; say so instead of ignoring the state bounds.
+fn refuse_state_bounds(opts: &CheckOpts) -> anyhow::Result<()> {
+    for (given, flag) in [
+        (opts.max_states.is_some(), "--max-states"),
+        (opts.max_memory.is_some(), "--max-memory"),
+    ] {
+        if given {
+            anyhow::bail!(
+                "{flag} does not apply to `traces check`: its rules walk each trace once and \
+                 store no states (--timeout and --jobs do apply)"
+            );
+        }
+    }
+    Ok(())
 }
 
 const MAX_ERRORS_SHOWN: usize = 50;
@@ -151,17 +217,17 @@ const MAX_ERRORS_SHOWN: usize = 50;
 fn print_errors(errors: &[ReadError], input: &InputArgs) {
     let _ = input;
     for e in errors.iter().take(MAX_ERRORS_SHOWN) {
-        eprintln!("error: {e}");
+        diagln!("error: {e}");
         if let Position::LineCol { line, col } = e.position
             && let Some(text) = source_line(&e.file, line)
         {
             let (shown, caret) = clip(&text, col as usize);
-            eprintln!("  | {shown}");
-            eprintln!("  | {}^", " ".repeat(caret));
+            diagln!("  | {shown}");
+            diagln!("  | {}^", " ".repeat(caret));
         }
     }
     if errors.len() > MAX_ERRORS_SHOWN {
-        eprintln!(
+        diagln!(
             "error: ... and {} more read errors",
             errors.len() - MAX_ERRORS_SHOWN
         );
@@ -224,43 +290,44 @@ fn title(forest: &Forest, t: &Trace, services: &mut Vec<cspot::otlp::Sym>) -> St
 }
 
 fn run_check(a: CheckArgs) -> anyhow::Result<Outcome> {
+    refuse_state_bounds(&a.opts)?;
     let Some(cfg) = rule_config(&a.input)? else {
-        return Ok(list_rules());
+        return list_rules();
     };
     let started = Instant::now();
+    let deadline = a.opts.timeout.and_then(|t| started.checked_add(t));
     let (dump, errors) = read_all(&a.input)?;
     let forest = &dump.forest;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(a.opts.jobs.unwrap_or(0))
         .build()?;
-    let findings: Vec<Vec<Finding>> = pool.install(|| {
+    // `None`: the time bound passed before the trace's turn came (reading is not
+    // interrupted; the bound is looked at before each trace).
+    let findings: Vec<Option<Vec<Finding>>> = pool.install(|| {
         forest
             .traces
             .par_iter()
             .map_init(rules::Checker::default, |c, t| {
-                c.check_trace(forest, t, &cfg)
+                if deadline.is_some_and(|d| Instant::now() >= d) {
+                    None
+                } else {
+                    Some(c.check_trace(forest, t, &cfg))
+                }
             })
             .collect()
     });
     let mut report = Report::new("traces check");
     let mut services = Vec::new();
     for (t, f) in forest.traces.iter().zip(findings) {
-        let verdict = if f.is_empty() {
-            Verdict::Holds
-        } else {
-            let mut rules: Vec<&str> = f.iter().map(|x| x.rule.as_str()).collect();
-            rules.dedup();
-            rules.sort_unstable();
-            rules.dedup();
-            Verdict::Violated(Counterexample {
-                summary: format!(
-                    "{} finding{}: {}",
-                    f.len(),
-                    if f.len() == 1 { "" } else { "s" },
-                    rules.join(", ")
-                ),
-                ..Counterexample::default()
-            })
+        let (verdict, f) = match f {
+            Some(f) => (verdict_of(&f), f),
+            None => (
+                Verdict::Inconclusive(format!(
+                    "the time bound ({:?}) passed before this trace was checked",
+                    a.opts.timeout.unwrap_or_default()
+                )),
+                Vec::new(),
+            ),
         };
         let file = forest
             .spans
@@ -289,7 +356,7 @@ fn run_check(a: CheckArgs) -> anyhow::Result<Outcome> {
             &report, &cfg, forest, &a.input, seconds, timings,
         ));
     }
-    print!("{out}");
+    out!("{out}");
     let code = if errors > 0 {
         report::exit::ERROR
     } else {
@@ -299,6 +366,25 @@ fn run_check(a: CheckArgs) -> anyhow::Result<Outcome> {
     std::mem::forget(dump);
     std::mem::forget(report);
     Ok(Outcome::Code(code))
+}
+
+/// Holds when the rules found nothing, violated with a one-line summary of the rules otherwise.
+fn verdict_of(f: &[Finding]) -> Verdict {
+    if f.is_empty() {
+        return Verdict::Holds;
+    }
+    let mut rules: Vec<&str> = f.iter().map(|x| x.rule.as_str()).collect();
+    rules.sort_unstable();
+    rules.dedup();
+    Verdict::Violated(Counterexample {
+        summary: format!(
+            "{} finding{}: {}",
+            f.len(),
+            if f.len() == 1 { "" } else { "s" },
+            rules.join(", ")
+        ),
+        ..Counterexample::default()
+    })
 }
 
 fn summary_table(
@@ -348,7 +434,7 @@ fn summary_table(
 
 fn run_tree(a: TreeArgs) -> anyhow::Result<Outcome> {
     let Some(cfg) = rule_config(&a.input)? else {
-        return Ok(list_rules());
+        return list_rules();
     };
     let (dump, errors) = read_all(&a.input)?;
     let forest = &dump.forest;
@@ -377,7 +463,7 @@ fn run_tree(a: TreeArgs) -> anyhow::Result<Outcome> {
         let findings = rules::check_trace(forest, t, &cfg);
         draw(&mut out, forest, t, &findings, a.width.clamp(4, 200), color);
     }
-    print!("{out}");
+    out!("{out}");
     Ok(Outcome::Code(if errors > 0 {
         report::exit::ERROR
     } else {

@@ -281,7 +281,7 @@ fn cli_eval_prints_values_and_diagnostics() {
         "{err}"
     );
     assert!(
-        err.contains(":1:8") && err.contains("eval = thinks.7"),
+        err.contains("<expression 1>:1:1:") && err.contains(" 1 │ thinks.7\n"),
         "position and snippet: {err}"
     );
     let (code, out, _) = cspot(&["eval", "tests/data/eval/maps.csp", "--tests"]);
@@ -292,6 +292,39 @@ fn cli_eval_prints_values_and_diagnostics() {
     assert!(out.contains("test2 = false"), "{out}");
     let (code, _, _) = cspot(&["eval", "tests/data/eval/err_head_empty.csp", "--tests"]);
     assert_eq!(code, 2);
+}
+
+/// An error in an expression given on the command line points at its column in that text,
+/// not in the `eval = …` declaration it is parsed as; the snippet shows the text as written.
+/// Each case: (expression, column of the error, what the message says).
+#[test]
+fn command_line_expressions_report_their_own_columns() {
+    let cases = [
+        ("1 +", 3, "expected an expression"),
+        ("1 ++ 2", 4, "expected an expression"),
+        ("card(Events) + nosuch", 16, "unknown name `nosuch`"),
+        ("  thinks.7", 3, "7 is not a valid value"),
+        ("x = 3", 3, "expected end of line"),
+    ];
+    for (expr, col, says) in cases {
+        let (code, _, err) = cspot(&["eval", "tests/data/eval_seam/phils.csp", expr]);
+        assert_eq!(code, 2, "{expr}: {err}");
+        let first = err.lines().next().unwrap_or_default();
+        assert!(
+            first.starts_with(&format!("<expression 1>:1:{col}: error: ")) && first.contains(says),
+            "{expr}: wanted column {col} ({says}), got\n{err}"
+        );
+        assert!(
+            err.contains(&format!(" 1 │ {expr}\n")),
+            "{expr}: snippet\n{err}"
+        );
+        assert!(!err.contains("eval ="), "{expr}: the wrapper shows\n{err}");
+    }
+    // The library gives the same span: offsets into the expression's own text.
+    let mut script = phils();
+    let d = script.eval("1 + nosuch").expect_err("unknown name");
+    assert_eq!((d.span.start, d.span.end), (4, 10), "{d:?}");
+    assert_eq!(script.source_map().position(d.span), "<expression 1>:1:5");
 }
 
 fn set_text(xs: &[i32]) -> String {

@@ -2,6 +2,7 @@
 
 mod bsp;
 mod check;
+mod cli;
 mod cspm_eval;
 mod cspm_parse;
 mod explore;

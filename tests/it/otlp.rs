@@ -184,6 +184,92 @@ fn json_errors_show_a_caret() {
     assert!(err.contains("  | ") && err.contains('^'), "{err}");
 }
 
+/// A dump with no span is an error naming the file (exit 2), also among other dumps and on
+/// stdin, unless `--allow-empty`; a file that could not be read has its read errors instead.
+#[test]
+fn an_empty_dump_is_an_error_unless_allowed() {
+    let empty = "fixtures/otlp/empty.json";
+    let good = "fixtures/otlp/async-exempt.json";
+    for args in [
+        vec!["traces", "check", empty],
+        vec!["traces", "check", good, empty],
+        vec!["traces", "tree", empty],
+    ] {
+        let (code, _, err) = cspot(&args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains(&format!("error: no span in {empty}")), "{err}");
+        assert!(err.contains("--allow-empty"), "{err}");
+    }
+    let (code, _, err) = cspot_stdin(&["traces", "check", "-"], b"");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no span in <stdin>"), "{err}");
+    let (code, out, err) = cspot(&["traces", "check", "--allow-empty", good, empty]);
+    let (alone, out_alone, _) = cspot(&["traces", "check", good]);
+    assert_eq!(code, alone, "{err}");
+    assert_eq!(out.lines().count(), out_alone.lines().count());
+    let (_, _, err) = cspot(&["traces", "check", "fixtures/otlp/malformed.json"]);
+    assert!(!err.contains("no span in"), "{err}");
+}
+
+/// A `--rules` selection that leaves no rule on would pass every trace unseen: refused.
+#[test]
+fn a_selection_of_no_rule_is_refused() {
+    for rules in ["", ",", " ", "-all", "span,-span"] {
+        let flag = format!("--rules={rules}");
+        let (code, _, err) = cspot(&[
+            "traces",
+            "check",
+            &flag,
+            "fixtures/otlp/orphan-and-no-root.json",
+        ]);
+        assert_eq!(code, 2, "{flag}: {err}");
+        assert!(err.contains("selects no rule"), "{flag}: {err}");
+    }
+}
+
+/// `--clock-skew` wants its unit; only 0 goes without. With one, the skew is honoured.
+#[test]
+fn clock_skew_needs_a_unit() {
+    let dump = "fixtures/otlp/child-starts-before-parent-skew.json";
+    for bare in ["5", "1.5", "1000000"] {
+        let flag = format!("--clock-skew={bare}");
+        let (code, _, err) = cspot(&["traces", "check", &flag, dump]);
+        assert_eq!(code, 2, "{flag}: {err}");
+        assert!(err.contains("has no unit"), "{flag}: {err}");
+    }
+    let (strict, _, _) = cspot(&["traces", "check", "--clock-skew=0", dump]);
+    assert_eq!(strict, 1, "without a skew the fixture breaks a timing rule");
+    let (code, _, err) = cspot(&["traces", "check", "--clock-skew=2s", dump]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = cspot(&["traces", "check", "--clock-skew=2000000us", dump]);
+    assert_eq!(code, 0, "{err}");
+}
+
+/// `traces check` stores no states: `--max-states` and `--max-memory` are refused by name
+/// (and hidden from its help), while `--timeout` is honoured: a trace whose turn comes after
+/// the time bound is inconclusive (exit 3).
+#[test]
+fn traces_check_honours_the_bounds_it_takes() {
+    let dump = "fixtures/otlp/async-exempt.json";
+    for flag in ["--max-states=10", "--max-memory=1G"] {
+        let (code, _, err) = cspot(&["traces", "check", flag, dump]);
+        assert_eq!(code, 2, "{flag}: {err}");
+        let name = flag.split('=').next().unwrap_or_default();
+        assert!(err.contains(&format!("{name} does not apply")), "{err}");
+    }
+    let (_, help, _) = cspot(&["traces", "check", "--help"]);
+    assert!(
+        help.contains("--timeout") && !help.contains("--max-states"),
+        "{help}"
+    );
+    let (code, out, err) = cspot(&["traces", "check", "--timeout=1e-9", "--format=json", dump]);
+    assert_eq!(code, 3, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["results"][0]["verdict"], "inconclusive", "{out}");
+    let (code, _, err) = cspot(&["traces", "check", "--timeout=600", dump]);
+    assert_eq!(code, 0, "{err}");
+}
+
 // ---- generated forests ----------------------------------------------------------------------
 
 /// One span of a generated trace: its parent (an earlier span), service and times.

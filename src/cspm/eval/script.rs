@@ -252,16 +252,33 @@ impl Script {
         cx.as_proc(v, span)
     }
 
-    /// Parses and lowers an expression in the script's context.
+    /// Parses and lowers an expression in the script's context. The parser reads
+    /// declarations, so the text is parsed as `eval = TEXT`; every span is then moved back by
+    /// the prefix onto the expression's own text, which is what the source map holds, so that
+    /// positions are columns of what was written (`<expression 1>:1:5` for `1 + true`).
     fn expr_code(&mut self, text: &str) -> R<Code> {
+        const PREFIX: &str = "eval = ";
         self.expr_count += 1;
         let name = format!("<expression {}>", self.expr_count);
-        let wrapped = format!("eval = {text}\n");
-        let file = self.map.add(name, wrapped.clone());
-        let (module, diags) = crate::cspm::parse(file, &wrapped, &mut self.names);
-        if let Some(d) = diags.into_iter().find(|d| d.severity == Severity::Error) {
+        let own = format!("{text}\n");
+        let wrapped = format!("{PREFIX}{own}");
+        let file = self.map.add(name, own.clone());
+        let shift = |s: &mut Span| {
+            if s.file == file {
+                let len = own.len() as u32;
+                s.start = s.start.saturating_sub(PREFIX.len() as u32).min(len);
+                s.end = s
+                    .end
+                    .saturating_sub(PREFIX.len() as u32)
+                    .clamp(s.start, len);
+            }
+        };
+        let (mut module, diags) = crate::cspm::parse(file, &wrapped, &mut self.names);
+        if let Some(mut d) = diags.into_iter().find(|d| d.severity == Severity::Error) {
+            shift(&mut d.span);
             return Err(d);
         }
+        module.map_spans(&mut |s| shift(s));
         let body = match module.decls.as_slice() {
             [
                 ast::Decl {
@@ -270,7 +287,7 @@ impl Script {
                 },
             ] if params.is_empty() => body,
             _ => {
-                return err(Span::new(file, 0, wrapped.len()), "expected one expression");
+                return err(Span::new(file, 0, own.len()), "expected one expression");
             }
         };
         let code = lower::lower_expr(&mut self.prog, body, &self.names, &self.map)
