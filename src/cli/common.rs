@@ -20,8 +20,8 @@ pub struct CheckOpts {
     /// Output format of the report on stdout.
     #[arg(long, value_enum, default_value = "human")]
     pub format: FormatArg,
-    /// Worker threads, 1 to 1024; 0 or leaving it out means one per core. Verdicts and
-    /// reports do not depend on it; more threads than cores only slow a check down.
+    /// Worker threads, 1 to 1024; 0 or leaving it out means one per core, and more than the
+    /// cores are cut to one per core. Verdicts and reports do not depend on it.
     #[arg(long, short = 'j', value_name = "N", value_parser = parse_jobs, allow_negative_numbers = true)]
     pub jobs: Option<usize>,
     /// Stop a check as inconclusive (exit 3) after storing this many states.
@@ -65,7 +65,12 @@ impl CheckOpts {
 
     pub fn explore(&self) -> explore::Options {
         explore::Options {
-            jobs: self.jobs.unwrap_or(0),
+            // More threads than cores cannot speed the search up and, hundreds of them, slow it
+            // down many times (idle workers spin between the phases of each commit).
+            jobs: match self.jobs.unwrap_or(0) {
+                0 => 0,
+                n => n.min(std::thread::available_parallelism().map_or(1, |c| c.get())),
+            },
             max_states: self.max_states,
             max_memory: self.max_memory.or_else(default_memory_bound),
             timeout: self.timeout,
