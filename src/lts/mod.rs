@@ -52,6 +52,8 @@ pub struct Compiler<'s> {
     pub sem: Semantics<'s>,
     opts: CompileOptions,
     leaf_cache: FxHashMap<TermId, leaf::Leaf>,
+    /// Nested `extract`s in progress (bounded by [`sem::MAX_NESTING`]).
+    depth: u32,
 }
 
 /// Names of events and calls, read from the source, for displaying terms.
@@ -72,6 +74,7 @@ impl<'s> Compiler<'s> {
             sem: Semantics::new(src),
             opts,
             leaf_cache: FxHashMap::default(),
+            depth: 0,
         }
     }
 
@@ -121,8 +124,39 @@ impl<'s> Compiler<'s> {
 
     /// Splits a term into the operator tree above its leaves. Calls are unfolded while they
     /// lead to network operators; a call met again on the way down becomes a leaf (its
-    /// compilation then reports it if it has no finite LTS).
+    /// compilation then reports it if it has no finite LTS). The operator tree can nest as
+    /// deep as a recursion through a parallel unfolds (`U(n) = P ||| U(n-1)`): the recursion
+    /// continues on heap-allocated stack segments, and past [`sem::MAX_NESTING`] levels the
+    /// process is rejected at the innermost call's position.
     fn extract(
+        &mut self,
+        t: TermId,
+        ctx: Option<CallId>,
+        stack: &mut Vec<CallId>,
+        leaves: &mut Vec<(TermId, String, Option<Span>)>,
+    ) -> Result<Net, Diagnostic> {
+        if self.depth >= sem::MAX_NESTING {
+            let span = stack
+                .last()
+                .and_then(|&c| self.sem.call_span(c))
+                .unwrap_or_default();
+            return Err(Diagnostic::error(
+                span,
+                format!(
+                    "the parallel, hiding and renaming operators nest more than {} deep",
+                    sem::MAX_NESTING
+                ),
+            ));
+        }
+        self.depth += 1;
+        let r = stacker::maybe_grow(sem::STACK_RED_ZONE, sem::STACK_SEGMENT, || {
+            self.extract_at(t, ctx, stack, leaves)
+        });
+        self.depth -= 1;
+        r
+    }
+
+    fn extract_at(
         &mut self,
         t: TermId,
         ctx: Option<CallId>,

@@ -12,6 +12,15 @@ use crate::cspm::proc::{CallId, EventId, ProcId, ProcNode, ProcSource, TAU, TICK
 use crate::cspm::source::{Diagnostic, Span};
 use rustc_hash::FxHashMap;
 
+/// Stack kept free before a nested computation; below it, a new segment is allocated.
+pub(crate) const STACK_RED_ZONE: usize = 128 * 1024;
+/// Size of each stack segment allocated on the heap when the red zone is reached.
+pub(crate) const STACK_SEGMENT: usize = 4 * 1024 * 1024;
+/// Deepest nesting of operands whose transitions are computed at once, e.g. a choice between
+/// an event and a recursive call, `R(n) = a.n -> STOP [] R(n-1)`, nests `n` deep. Past this,
+/// the process is rejected with a position rather than exhausting memory with stack segments.
+pub const MAX_NESTING: u32 = 1_000_000;
+
 /// Terms, sets and memoised transitions, over one process source.
 pub struct Semantics<'s> {
     pub src: &'s mut dyn ProcSource,
@@ -25,6 +34,8 @@ pub struct Semantics<'s> {
     trans: Vec<(EventId, TermId)>,
     /// Calls whose transitions are being computed, innermost last (to name unguarded recursion).
     call_stack: Vec<CallId>,
+    /// Nested `compute`s in progress (bounded by [`MAX_NESTING`]).
+    depth: u32,
 }
 
 impl<'s> Semantics<'s> {
@@ -40,6 +51,7 @@ impl<'s> Semantics<'s> {
             ranges: Vec::new(),
             trans: Vec::new(),
             call_stack: Vec::new(),
+            depth: 0,
         }
     }
 
@@ -48,6 +60,12 @@ impl<'s> Semantics<'s> {
         if let Some(&t) = self.imported.get(&p) {
             return t;
         }
+        // Process values can nest deeply (a prefix chain built by a function); the recursion
+        // continues on heap-allocated stack segments instead of overflowing.
+        stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || self.import_new(p))
+    }
+
+    fn import_new(&mut self, p: ProcId) -> TermId {
         let node = self.src.node(p).clone();
         let t = match node {
             ProcNode::Stop => STOP,
@@ -157,7 +175,43 @@ impl<'s> Semantics<'s> {
         Ok(&self.trans[lo as usize..hi as usize])
     }
 
+    /// Computes (once) the transitions of `t`. Operands are computed recursively, as deep as
+    /// the term nests; past the main stack the recursion continues on heap segments.
     fn compute(&mut self, t: TermId) -> Result<(u32, u32), Diagnostic> {
+        if let Some(&2) = self.status.get(t.0 as usize) {
+            return Ok(self.ranges[t.0 as usize]);
+        }
+        if self.depth >= MAX_NESTING {
+            return Err(self.too_deep());
+        }
+        self.depth += 1;
+        let r = stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || self.compute_new(t));
+        self.depth -= 1;
+        r
+    }
+
+    fn too_deep(&self) -> Diagnostic {
+        let (span, name) = match self.call_stack.last() {
+            Some(&c) => {
+                let info = self.src.call_info(c);
+                (
+                    info.span.unwrap_or_default(),
+                    format!(" in `{}`", info.name),
+                )
+            }
+            None => (Span::default(), String::new()),
+        };
+        Diagnostic::error(
+            span,
+            format!(
+                "process nested more than {MAX_NESTING} operators deep{name}: its first \
+                 transitions cannot be computed"
+            ),
+        )
+        .with_help("recursion through a choice or `;` unfolds once per level before any event")
+    }
+
+    fn compute_new(&mut self, t: TermId) -> Result<(u32, u32), Diagnostic> {
         let i = t.0 as usize;
         if self.status.len() <= i {
             self.status.resize(self.terms.len().max(i + 1), 0);

@@ -148,3 +148,29 @@ fn lts_export_formats() {
     assert_eq!(v["state_count"], 4);
     assert_eq!(v["transitions"].as_array().map(|a| a.len()), Some(5));
 }
+
+/// Recursion ten thousand levels deep through a parallel operator and through a choice used
+/// to overflow the stack; both are checked, with a counterexample at the innermost choice.
+#[test]
+fn deep_recursion_is_checked_without_overflowing_the_stack() {
+    let (code, out, err) = cspot(&[
+        "check",
+        "tests/data/check/deep/recursion.csp",
+        "--format",
+        "json",
+        "--no-timings",
+        "-q",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let verdicts: Vec<&str> = v["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| r["verdict"].as_str().unwrap_or("?"))
+        .collect();
+    assert_eq!(verdicts, ["holds", "violated"], "{out}");
+    let steps = &v["results"][1]["counterexample"]["steps"];
+    assert_eq!(steps.as_array().map(|s| s.len()), Some(1), "{out}");
+    assert!(steps.to_string().contains("a.1"), "{out}");
+}
