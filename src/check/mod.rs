@@ -15,10 +15,12 @@ pub mod scc;
 use crate::cspm::proc::{Assertion, EventId, ProcId, ProcSource, Property, SemanticModel, TAU};
 use crate::cspm::source::{Diagnostic, Span};
 use crate::explore::{self, Bound, Exploration, Model, Outcome, Progress};
+use crate::lts::export::{Limits, Stop};
 use crate::lts::{CompileOptions, Compiler, Machine, export};
 use crate::report::{CheckResult, Counterexample, Kind, Stats, Verdict};
 use models::{DetModel, RefModel, RefViolation, RefineModel, SysModel, TraceModel};
 use normal::NormalForm;
+use std::time::{Duration, Instant};
 
 /// Knobs of a check run.
 #[derive(Clone, Debug, Default)]
@@ -36,6 +38,8 @@ pub struct Checker<'s> {
     /// The `:[tau priority over]:` set of the assertion being checked.
     prio: Option<crate::lts::sets::SetIx>,
     position: Box<dyn Fn(Span) -> String + 's>,
+    /// When the assertion being checked started: `--timeout` covers all its phases.
+    started: Instant,
 }
 
 /// Partial statistics, summed over the phases of one check.
@@ -68,18 +72,18 @@ enum Answer {
     Inconclusive(String),
 }
 
-fn bound_text(b: Bound) -> String {
-    match b {
-        Bound::States(n) => format!("stopped at the state bound ({n} states); raise --max-states"),
-        Bound::Memory(n) => format!(
-            "stopped at the memory bound ({} MiB); raise --max-memory",
-            n >> 20
-        ),
-        Bound::Time(t) => format!(
-            "stopped at the time bound ({:.1} s); raise --timeout",
-            t.as_secs_f64()
-        ),
-    }
+fn memory_text(n: u64, doing: &str) -> String {
+    format!(
+        "stopped at the memory bound ({} MiB){doing}; raise --max-memory",
+        n >> 20
+    )
+}
+
+fn time_text(t: Duration, doing: &str) -> String {
+    format!(
+        "stopped at the time bound ({:.1} s){doing}; raise --timeout",
+        t.as_secs_f64()
+    )
 }
 
 impl<'s> Checker<'s> {
@@ -95,6 +99,56 @@ impl<'s> Checker<'s> {
             opts,
             prio: None,
             position,
+            started: Instant::now(),
+        }
+    }
+
+    /// The engine's options for the next phase of the current check: what is left of the
+    /// time bound, and of the memory bound once `used` bytes are held by earlier phases.
+    fn explore_opts(&self, used: u64) -> explore::Options {
+        let o = &self.opts.explore;
+        explore::Options {
+            timeout: o.timeout.map(|t| t.saturating_sub(self.started.elapsed())),
+            max_memory: o.max_memory.map(|m| m.saturating_sub(used)),
+            ..o.clone()
+        }
+    }
+
+    /// Bounds of an explicit exploration or a normalisation in the current check.
+    fn limits(&self, used: u64) -> Limits {
+        let o = &self.opts.explore;
+        Limits {
+            max_states: self.explicit_bound(),
+            max_bytes: o.max_memory.map(|m| m.saturating_sub(used)),
+            deadline: o.timeout.map(|t| self.started + t),
+        }
+    }
+
+    /// Why the engine stopped, in terms of the bounds the user gave.
+    fn bound_text(&self, b: Bound) -> String {
+        let o = &self.opts.explore;
+        match b {
+            Bound::States(n) => {
+                format!("stopped at the state bound ({n} states); raise --max-states")
+            }
+            Bound::Memory(n) => memory_text(o.max_memory.unwrap_or(n), ""),
+            Bound::Time(t) => time_text(o.timeout.unwrap_or(t), ""),
+        }
+    }
+
+    /// Why an explicit exploration or a normalisation of `what` stopped.
+    fn stop_text(&self, s: Stop, what: &str, units: &str) -> String {
+        let o = &self.opts.explore;
+        match s {
+            Stop::States(n) => format!("{what} has more than {n} {units}; raise --max-states"),
+            Stop::Memory(n) => memory_text(
+                o.max_memory.unwrap_or(n),
+                &format!(" while building {what}"),
+            ),
+            Stop::Time => time_text(
+                o.timeout.unwrap_or_default(),
+                &format!(" while building {what}"),
+            ),
         }
     }
 
@@ -113,6 +167,7 @@ impl<'s> Checker<'s> {
         id: String,
         progress: &mut dyn FnMut(&Progress),
     ) -> Result<CheckResult, Diagnostic> {
+        self.started = Instant::now();
         self.prio = a.tau_priority.map(|s| {
             let sem = &mut self.compiler.sem;
             sem.sets.import(&*sem.src, s)
@@ -265,7 +320,7 @@ impl<'s> Checker<'s> {
             deadlock: true,
             prio: prio.as_deref(),
         };
-        let ex = explore::explore(&model, &self.opts.explore, progress);
+        let ex = explore::explore(&model, &self.explore_opts(0), progress);
         acc.add(&ex);
         match ex.outcome {
             Outcome::Violation { state, .. } => {
@@ -277,7 +332,7 @@ impl<'s> Checker<'s> {
                 cex::leaf_facts(&self.compiler, &m, &dead, 0, &mut cx.facts);
                 Ok(Answer::Violated(cx))
             }
-            Outcome::Bounded(b) => Ok(Answer::Inconclusive(bound_text(b))),
+            Outcome::Bounded(b) => Ok(Answer::Inconclusive(self.bound_text(b))),
             Outcome::Complete if fd => Ok(self
                 .tau_cycles(&model, &ex, &m, 0, |_| false)
                 .unwrap_or(Answer::Holds)),
@@ -297,10 +352,10 @@ impl<'s> Checker<'s> {
             deadlock: false,
             prio: prio.as_deref(),
         };
-        let ex = explore::explore(&model, &self.opts.explore, progress);
+        let ex = explore::explore(&model, &self.explore_opts(0), progress);
         acc.add(&ex);
         match ex.outcome {
-            Outcome::Bounded(b) => Answer::Inconclusive(bound_text(b)),
+            Outcome::Bounded(b) => Answer::Inconclusive(self.bound_text(b)),
             _ => self
                 .tau_cycles(&model, &ex, m, 0, |_| false)
                 .unwrap_or(Answer::Holds),
@@ -363,25 +418,24 @@ impl<'s> Checker<'s> {
         progress: &mut dyn FnMut(&Progress),
     ) -> Result<Answer, Diagnostic> {
         let sm = self.compiler.machine(spec)?;
-        let bound = self.explicit_bound();
-        let slts = match export::explicit(&sm, bound) {
+        let slts = match export::explicit_within(&sm, &self.limits(0)) {
             Ok(l) => l,
-            Err(_) => {
-                return Ok(Answer::Inconclusive(format!(
-                    "the specification has more than {bound} states"
-                )));
+            Err(s) => {
+                let why = self.stop_text(s, "the specification", "states");
+                return Ok(Answer::Inconclusive(why));
             }
         };
         acc.states += slts.len() as u64;
         acc.transitions += slts.transitions.len() as u64;
-        let nf = match normal::normalise(&slts, bound) {
+        let nf = match normal::normalise(&slts, &self.limits(slts.memory_bytes())) {
             Ok(nf) => nf,
-            Err(_) => {
-                return Ok(Answer::Inconclusive(format!(
-                    "the specification's normal form has more than {bound} nodes"
-                )));
+            Err(s) => {
+                let why = self.stop_text(s, "the specification's normal form", "nodes");
+                return Ok(Answer::Inconclusive(why));
             }
         };
+        let held = nf.memory_bytes();
+        drop(slts);
         let m = self.compiler.machine(imp)?;
         let prio = self.prio_labels(&m);
         let model = RefineModel {
@@ -390,7 +444,7 @@ impl<'s> Checker<'s> {
             model: rm,
             prio: prio.as_deref(),
         };
-        let ex = explore::explore(&model, &self.opts.explore, progress);
+        let ex = explore::explore(&model, &self.explore_opts(held), progress);
         acc.add(&ex);
         match ex.outcome {
             Outcome::Violation { state, violation } => {
@@ -448,7 +502,7 @@ impl<'s> Checker<'s> {
                 };
                 Ok(Answer::Violated(cx))
             }
-            Outcome::Bounded(b) => Ok(Answer::Inconclusive(bound_text(b))),
+            Outcome::Bounded(b) => Ok(Answer::Inconclusive(self.bound_text(b))),
             Outcome::Complete if rm == RefModel::FD => Ok(self
                 .tau_cycles(&model, &ex, &m, 1, |s| nf.nodes[s[0] as usize].divergent)
                 .map(|a| match a {
@@ -481,25 +535,26 @@ impl<'s> Checker<'s> {
                 other => return Ok(other),
             }
         }
-        let bound = self.explicit_bound();
-        let lts = match export::explicit(&m, bound) {
+        let lts = match export::explicit_within(&m, &self.limits(0)) {
             Ok(l) => l,
-            Err(_) => {
-                return Ok(Answer::Inconclusive(format!(
-                    "the process has more than {bound} states"
+            Err(s) => {
+                return Ok(Answer::Inconclusive(self.stop_text(
+                    s,
+                    "the process",
+                    "states",
                 )));
             }
         };
-        let nf: NormalForm = match normal::normalise(&lts, bound) {
+        let nf: NormalForm = match normal::normalise(&lts, &self.limits(lts.memory_bytes())) {
             Ok(nf) => nf,
-            Err(_) => {
-                return Ok(Answer::Inconclusive(format!(
-                    "the normal form has more than {bound} nodes"
-                )));
+            Err(s) => {
+                let why = self.stop_text(s, "the process's normal form", "nodes");
+                return Ok(Answer::Inconclusive(why));
             }
         };
+        let held = lts.memory_bytes() + nf.memory_bytes();
         let model = DetModel { lts: &lts, nf: &nf };
-        let ex = explore::explore(&model, &self.opts.explore, progress);
+        let ex = explore::explore(&model, &self.explore_opts(held), progress);
         acc.add(&ex);
         match ex.outcome {
             Outcome::Violation { state, violation } => {
@@ -537,7 +592,7 @@ impl<'s> Checker<'s> {
                 cex::leaf_facts(&self.compiler, &m, lts.state(q), 0, &mut cx.facts);
                 Ok(Answer::Violated(cx))
             }
-            Outcome::Bounded(b) => Ok(Answer::Inconclusive(bound_text(b))),
+            Outcome::Bounded(b) => Ok(Answer::Inconclusive(self.bound_text(b))),
             Outcome::Complete => Ok(Answer::Holds),
         }
     }
@@ -555,11 +610,11 @@ impl<'s> Checker<'s> {
             trace,
             prio: prio.as_deref(),
         };
-        let ex = explore::explore(&model, &self.opts.explore, progress);
+        let ex = explore::explore(&model, &self.explore_opts(0), progress);
         acc.add(&ex);
         match ex.outcome {
             Outcome::Violation { .. } => Answer::Holds,
-            Outcome::Bounded(b) => Answer::Inconclusive(bound_text(b)),
+            Outcome::Bounded(b) => Answer::Inconclusive(self.bound_text(b)),
             Outcome::Complete => {
                 // The deepest prefix reached, at its first state in breadth-first order.
                 let mut best = (0u32, 0u32);

@@ -4,7 +4,7 @@
 
 use super::scc;
 use crate::cspm::proc::{EventId, TAU, TICK};
-use crate::lts::export::ExplicitLts;
+use crate::lts::export::{ExplicitLts, Limits, Stop};
 use rustc_hash::FxHashMap;
 
 /// One node of a normal form.
@@ -36,12 +36,28 @@ pub struct NormalForm {
     pub nodes: Vec<Node>,
 }
 
-/// Normalisation passed its node bound.
-#[derive(Clone, Copy, Debug)]
-pub struct TooBig(pub usize);
+impl NormalForm {
+    /// An estimate of the bytes held.
+    pub fn memory_bytes(&self) -> u64 {
+        self.nodes.iter().map(node_bytes).sum()
+    }
+}
 
-/// Normalises an explicit LTS (initial state 0).
-pub fn normalise(lts: &ExplicitLts, max_nodes: usize) -> Result<NormalForm, TooBig> {
+fn node_bytes(n: &Node) -> u64 {
+    (std::mem::size_of::<Node>()
+        + n.members.capacity() * 4
+        + n.trans.capacity() * 8
+        + n.acceptances
+            .iter()
+            .map(|a| 24 + a.capacity() * 4)
+            .sum::<usize>()) as u64
+}
+
+/// Normalises an explicit LTS (initial state 0). The subset construction can produce
+/// exponentially many nodes: `limits` bound their number (`max_states`), the memory of the
+/// nodes and their index, and the time.
+pub fn normalise(lts: &ExplicitLts, limits: &Limits) -> Result<NormalForm, Stop> {
+    let max_nodes = limits.max_states;
     let n = lts.len();
     let tau_succ = |s: u32, out: &mut Vec<u32>| {
         for &(_, e, t) in lts.out(s) {
@@ -62,7 +78,10 @@ pub fn normalise(lts: &ExplicitLts, max_nodes: usize) -> Result<NormalForm, TooB
     });
     let mut next = 0usize;
     let mut stamp = 1u32;
+    // The nodes so far, and their index (a second copy of each member set, and an entry).
+    let mut bytes = 0u64;
     while next < nf.nodes.len() {
+        limits.check(bytes, next)?;
         let members = nf.nodes[next].members.clone();
         // Successors per visible event.
         let mut by_event: Vec<(EventId, u32)> = Vec::new();
@@ -110,8 +129,9 @@ pub fn normalise(lts: &ExplicitLts, max_nodes: usize) -> Result<NormalForm, TooB
                 None => {
                     let id = nf.nodes.len() as u32;
                     if nf.nodes.len() >= max_nodes {
-                        return Err(TooBig(max_nodes));
+                        return Err(Stop::States(max_nodes));
                     }
+                    bytes += set.len() as u64 * 4 + 40;
                     index.insert(set.clone(), id);
                     nf.nodes.push(Node {
                         members: set,
@@ -126,6 +146,7 @@ pub fn normalise(lts: &ExplicitLts, max_nodes: usize) -> Result<NormalForm, TooB
         node.trans = trans;
         node.acceptances = minimal(accs);
         node.divergent = divergent;
+        bytes += node_bytes(node);
         next += 1;
     }
     Ok(nf)

@@ -64,10 +64,11 @@ fn reference(m: &Machine, state: &[u32]) -> Succ {
             }
         }
     }
-    if let Some(d) = &m.done {
-        if state.iter().all(|&w| w == 0) && state != d.as_slice() {
-            out.push((m.label_count() - 1, d.clone()));
-        }
+    if let Some(d) = &m.done
+        && state.iter().all(|&w| w == 0)
+        && state != d.as_slice()
+    {
+        out.push((m.label_count() - 1, d.clone()));
     }
     out
 }

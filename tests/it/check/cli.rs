@@ -174,3 +174,26 @@ fn deep_recursion_is_checked_without_overflowing_the_stack() {
     assert_eq!(steps.as_array().map(|s| s.len()), Some(1), "{out}");
     assert!(steps.to_string().contains("a.1"), "{out}");
 }
+
+/// Normalisation (of a refinement's specification, of a process checked for determinism) is
+/// bounded by `--timeout`, `--max-memory` and `--max-states` like the search itself.
+#[test]
+fn bounds_stop_an_exploding_normalisation() {
+    let file = "tests/data/check/deep/normal_form_explodes.csp";
+    for (flag, value, reason) in [
+        ("--timeout", "0.5", "time bound"),
+        ("--max-memory", "16M", "memory bound"),
+        ("--max-states", "1000", "more than 1000 nodes"),
+    ] {
+        let (code, out, err) = cspot(&["check", file, flag, value, "--no-timings", "-q"]);
+        assert_eq!(code, 3, "{flag}: {out}{err}");
+        let reasons: Vec<&str> = out.lines().filter(|l| l.contains("reason:")).collect();
+        assert_eq!(reasons.len(), 2, "{flag}: {out}");
+        for r in reasons {
+            assert!(
+                r.contains(reason) && r.contains("normal form"),
+                "{flag}: {r}"
+            );
+        }
+    }
+}
