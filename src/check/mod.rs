@@ -286,7 +286,12 @@ impl<'s> Checker<'s> {
         Ok(CheckResult {
             id,
             kind,
-            title: a.text.clone(),
+            // The evaluator keeps the `not` in `negated`, not in the text.
+            title: if a.negated {
+                format!("not {}", a.text)
+            } else {
+                a.text.clone()
+            },
             source: Some((self.position)(a.span)),
             verdict,
             findings: Vec::new(),

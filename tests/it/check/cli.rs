@@ -197,3 +197,41 @@ fn bounds_stop_an_exploding_normalisation() {
         }
     }
 }
+
+/// `assert not ...` shows its `not` in the title (text and JSON), and its verdict is the
+/// property's inverted.
+#[test]
+fn a_negated_assertion_is_titled_with_its_not() {
+    let file = "tests/data/check/assert_not.csp";
+    let (code, text, err) = cspot(&["check", file, "--no-timings", "-q"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        text.contains("HOLDS        assert 1: not STOP :[deadlock free [F]]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("VIOLATED     assert 2: not SKIP :[deadlock free [F]]"),
+        "{text}"
+    );
+    let (_, json, _) = cspot(&["check", file, "--format", "json", "--no-timings", "-q"]);
+    let v: serde_json::Value = serde_json::from_str(&json).expect("json");
+    let titles: Vec<(&str, &str)> = v["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| {
+            (
+                r["title"].as_str().unwrap_or("?"),
+                r["verdict"].as_str().unwrap_or("?"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            ("not STOP :[deadlock free [F]]", "holds"),
+            ("not SKIP :[deadlock free [F]]", "violated"),
+            ("not a -> STOP [T= STOP [] b -> STOP", "holds"),
+        ]
+    );
+}
