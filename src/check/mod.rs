@@ -4,8 +4,9 @@
 //! engine, and the engine's answer into a `report::CheckResult` with a readable counterexample
 //! (the shortest trace, what was refused or accepted, the loop of a divergence, and for every
 //! step the leaf processes that took part with their definitions' positions). It must not do
-//! IO or print. Unsupported semantic models (`[R=`, `[RD=`, `[V=`, `[VD=`) are answered with an
-//! inconclusive verdict whose reason starts with `unsupported:`.
+//! IO or print. What cannot be checked (an unsupported semantic model: `[R=`, `[RD=`, `[V=`,
+//! `[VD=`; a process with no finite LTS) is an error at its position, whose message starts with
+//! `unsupported:` for the models not implemented; [`error_result`] records it in the report.
 
 mod cex;
 pub mod models;
@@ -199,21 +200,14 @@ impl<'s> Checker<'s> {
     ) -> Result<CheckResult, Diagnostic> {
         let mut acc = Acc::default();
         let (kind, answer) = match &a.property {
-            p @ Property::Deterministic { .. } if a.tau_priority.is_some() => (
-                kind_of(p),
-                Answer::Inconclusive(
-                    "unsupported: `:[tau priority over]:` with determinism is not implemented yet"
-                        .into(),
-                ),
-            ),
-            Property::Refinement { spec, model, imp } => {
-                let kind = match model {
-                    SemanticModel::Traces => Kind::RefinementTraces,
-                    SemanticModel::Failures | SemanticModel::Refusals | SemanticModel::Revivals => {
-                        Kind::RefinementFailures
-                    }
-                    _ => Kind::RefinementFd,
-                };
+            Property::Deterministic { .. } if a.tau_priority.is_some() => {
+                return Err(Diagnostic::error(
+                    a.span,
+                    "unsupported: `:[tau priority over]:` with determinism is not implemented yet",
+                ));
+            }
+            p @ Property::Refinement { spec, model, imp } => {
+                let kind = kind_of(p);
                 let rm = match model {
                     SemanticModel::Traces => Some(RefModel::T),
                     SemanticModel::Failures => Some(RefModel::F),
@@ -224,10 +218,15 @@ impl<'s> Checker<'s> {
                     Some(rm) => self
                         .refinement(*spec, rm, *imp, &mut acc, progress)
                         .map_err(|d| self.at(d, a.span))?,
-                    None => Answer::Inconclusive(format!(
-                        "unsupported: the {} model is not implemented yet",
-                        model_name(*model)
-                    )),
+                    None => {
+                        return Err(Diagnostic::error(
+                            a.span,
+                            format!(
+                                "unsupported: the {} model is not implemented yet",
+                                model_name(*model)
+                            ),
+                        ));
+                    }
                 };
                 (kind, ans)
             }
@@ -268,11 +267,6 @@ impl<'s> Checker<'s> {
                 },
             ),
         };
-        let kind = if matches!(a.property, Property::Bool(_)) {
-            Kind::HasTrace
-        } else {
-            kind
-        };
         let verdict = match (answer, a.negated) {
             (Answer::Inconclusive(r), _) => Verdict::Inconclusive(r),
             (Answer::Holds, false) => Verdict::Holds,
@@ -286,17 +280,24 @@ impl<'s> Checker<'s> {
         Ok(CheckResult {
             id,
             kind,
-            // The evaluator keeps the `not` in `negated`, not in the text.
-            title: if a.negated {
-                format!("not {}", a.text)
-            } else {
-                a.text.clone()
-            },
+            title: title(a),
             source: Some((self.position)(a.span)),
             verdict,
             findings: Vec::new(),
             stats: acc.stats(),
         })
+    }
+
+    /// The result recorded for an assertion whose check stopped at the error `d`.
+    pub fn error_result(&self, a: &Assertion, id: String, d: &Diagnostic) -> CheckResult {
+        error_result(
+            id,
+            kind_of(&a.property),
+            title(a),
+            Some((self.position)(a.span)),
+            &d.message,
+            &(self.position)(self.at(d.clone(), a.span).span),
+        )
     }
 
     /// Diagnostics without a position of their own point at the assertion.
@@ -688,6 +689,56 @@ impl<'s> Checker<'s> {
     fn trace_text(&self, es: &[EventId]) -> String {
         let v: Vec<String> = es.iter().map(|&e| self.ev(e)).collect();
         format!("<{}>", v.join(", "))
+    }
+}
+
+/// The assertion as written; the evaluator keeps the `not` in `negated`, not in the text.
+fn title(a: &Assertion) -> String {
+    if a.negated {
+        format!("not {}", a.text)
+    } else {
+        a.text.clone()
+    }
+}
+
+/// The result recorded for an assertion that could not be checked (the caller reports the
+/// error itself and exits 2). The report has no verdict for errors: it is inconclusive, with
+/// the error's message and position (`at`) as the reason.
+pub fn error_result(
+    id: String,
+    kind: Kind,
+    title: String,
+    source: Option<String>,
+    message: &str,
+    at: &str,
+) -> CheckResult {
+    CheckResult {
+        id,
+        kind,
+        title,
+        source,
+        verdict: Verdict::Inconclusive(format!("{message} (error at {at})")),
+        findings: Vec::new(),
+        stats: Stats::default(),
+    }
+}
+
+/// The kind of an assertion from its text, for one that could not even be evaluated.
+pub fn kind_of_text(text: &str) -> Kind {
+    if text.contains("[T=") {
+        Kind::RefinementTraces
+    } else if text.contains("[FD=") || text.contains("[RD=") || text.contains("[VD=") {
+        Kind::RefinementFd
+    } else if text.contains("[F=") || text.contains("[R=") || text.contains("[V=") {
+        Kind::RefinementFailures
+    } else if text.contains("deadlock free") {
+        Kind::Deadlock
+    } else if text.contains("divergence free") || text.contains("livelock free") {
+        Kind::Divergence
+    } else if text.contains("deterministic") {
+        Kind::Determinism
+    } else {
+        Kind::HasTrace
     }
 }
 
