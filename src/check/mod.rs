@@ -231,7 +231,7 @@ impl<'s> Checker<'s> {
                 (kind, ans)
             }
             Property::DeadlockFree { proc, model } => {
-                let fd = !matches!(model, SemanticModel::Failures | SemanticModel::Traces);
+                let fd = divergence_too(*model, "deadlock freedom", a.span)?;
                 let ans = self
                     .deadlock(*proc, fd, &mut acc, progress)
                     .map_err(|d| self.at(d, a.span))?;
@@ -242,7 +242,7 @@ impl<'s> Checker<'s> {
                 (Kind::Divergence, self.divergence(&m, &mut acc, progress))
             }
             Property::Deterministic { proc, model } => {
-                let fd = !matches!(model, SemanticModel::Failures | SemanticModel::Traces);
+                let fd = divergence_too(*model, "determinism", a.span)?;
                 let ans = self
                     .determinism(*proc, fd, &mut acc, progress)
                     .map_err(|d| self.at(d, a.span))?;
@@ -689,6 +689,30 @@ impl<'s> Checker<'s> {
     fn trace_text(&self, es: &[EventId]) -> String {
         let v: Vec<String> = es.iter().map(|&e| self.ev(e)).collect();
         format!("<{}>", v.join(", "))
+    }
+}
+
+/// Whether `what` (deadlock freedom, determinism) in `model` also requires divergence
+/// freedom: `[F]` no, `[FD]` yes. The traces model cannot tell (every process would pass),
+/// and the refusal-testing and revivals models are not implemented: errors at `span`.
+fn divergence_too(model: SemanticModel, what: &str, span: Span) -> Result<bool, Diagnostic> {
+    match model {
+        SemanticModel::Failures => Ok(false),
+        SemanticModel::FailuresDivergences => Ok(true),
+        SemanticModel::Traces => Err(Diagnostic::error(
+            span,
+            format!(
+                "{what} is not a property of the traces model `[T]`: traces do not record \
+                 refusals; use `[F]` or `[FD]`"
+            ),
+        )),
+        m => Err(Diagnostic::error(
+            span,
+            format!(
+                "unsupported: {what} in the {} model is not implemented yet",
+                model_name(m)
+            ),
+        )),
     }
 }
 
