@@ -36,6 +36,9 @@ pub struct CompileOptions {
     pub max_leaf_states: usize,
     /// A network whose synchronisations combine into more rules than this is rejected.
     pub max_rules: usize,
+    /// Operators nested deeper than this before the first event (a recursion through a
+    /// parallel or a choice) are rejected at the innermost call (default [`sem::MAX_NESTING`]).
+    pub max_nesting: u32,
 }
 
 impl Default for CompileOptions {
@@ -43,6 +46,7 @@ impl Default for CompileOptions {
         CompileOptions {
             max_leaf_states: 200_000,
             max_rules: 5_000_000,
+            max_nesting: sem::MAX_NESTING,
         }
     }
 }
@@ -52,7 +56,7 @@ pub struct Compiler<'s> {
     pub sem: Semantics<'s>,
     opts: CompileOptions,
     leaf_cache: FxHashMap<TermId, leaf::Leaf>,
-    /// Nested `extract`s in progress (bounded by [`sem::MAX_NESTING`]).
+    /// Nested `extract`s in progress (bounded by `opts.max_nesting`).
     depth: u32,
 }
 
@@ -70,8 +74,10 @@ impl term::Names for SourceNames<'_> {
 
 impl<'s> Compiler<'s> {
     pub fn new(src: &'s mut dyn ProcSource, opts: CompileOptions) -> Self {
+        let mut sem = Semantics::new(src);
+        sem.max_nesting = opts.max_nesting;
         Compiler {
-            sem: Semantics::new(src),
+            sem,
             opts,
             leaf_cache: FxHashMap::default(),
             depth: 0,
@@ -126,7 +132,7 @@ impl<'s> Compiler<'s> {
     /// lead to network operators; a call met again on the way down becomes a leaf (its
     /// compilation then reports it if it has no finite LTS). The operator tree can nest as
     /// deep as a recursion through a parallel unfolds (`U(n) = P ||| U(n-1)`): the recursion
-    /// continues on heap-allocated stack segments, and past [`sem::MAX_NESTING`] levels the
+    /// continues on heap-allocated stack segments, and past `max_nesting` levels the
     /// process is rejected at the innermost call's position.
     fn extract(
         &mut self,
@@ -135,7 +141,7 @@ impl<'s> Compiler<'s> {
         stack: &mut Vec<CallId>,
         leaves: &mut Vec<(TermId, String, Option<Span>)>,
     ) -> Result<Net, Diagnostic> {
-        if self.depth >= sem::MAX_NESTING {
+        if self.depth >= self.opts.max_nesting {
             let span = stack
                 .last()
                 .and_then(|&c| self.sem.call_span(c))
@@ -144,7 +150,7 @@ impl<'s> Compiler<'s> {
                 span,
                 format!(
                     "the parallel, hiding and renaming operators nest more than {} deep",
-                    sem::MAX_NESTING
+                    self.opts.max_nesting
                 ),
             ));
         }

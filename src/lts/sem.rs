@@ -34,8 +34,9 @@ pub struct Semantics<'s> {
     trans: Vec<(EventId, TermId)>,
     /// Calls whose transitions are being computed, innermost last (to name unguarded recursion).
     call_stack: Vec<CallId>,
-    /// Nested `compute`s in progress (bounded by [`MAX_NESTING`]).
+    /// Nested `compute`s in progress, and their bound (default [`MAX_NESTING`]).
     depth: u32,
+    pub max_nesting: u32,
 }
 
 impl<'s> Semantics<'s> {
@@ -52,6 +53,7 @@ impl<'s> Semantics<'s> {
             trans: Vec::new(),
             call_stack: Vec::new(),
             depth: 0,
+            max_nesting: MAX_NESTING,
         }
     }
 
@@ -181,7 +183,7 @@ impl<'s> Semantics<'s> {
         if let Some(&2) = self.status.get(t.0 as usize) {
             return Ok(self.ranges[t.0 as usize]);
         }
-        if self.depth >= MAX_NESTING {
+        if self.depth >= self.max_nesting {
             return Err(self.too_deep());
         }
         self.depth += 1;
@@ -204,8 +206,9 @@ impl<'s> Semantics<'s> {
         Diagnostic::error(
             span,
             format!(
-                "process nested more than {MAX_NESTING} operators deep{name}: its first \
-                 transitions cannot be computed"
+                "process nested more than {} operators deep{name}: its first \
+                 transitions cannot be computed",
+                self.max_nesting
             ),
         )
         .with_help("recursion through a choice or `;` unfolds once per level before any event")
