@@ -153,19 +153,21 @@ fn build_at(
             out
         }
         Net::GenPar(a, cs) => {
-            let kids: Vec<Vec<Draft>> = cs
-                .iter()
-                .map(|c| build(c, alphabets, sets, max, count))
-                .collect::<Result<_, _>>()?;
+            // The operands' drafts are moved, not copied: a recursion through a parallel
+            // nests as deep as it unfolds, and every level passes on all the drafts below.
             let mut out = Vec::new();
-            let mut synced: Vec<FxHashMap<EventId, Vec<usize>>> = Vec::new();
-            for k in &kids {
-                let mut m: FxHashMap<EventId, Vec<usize>> = FxHashMap::default();
-                for (j, d) in k.iter().enumerate() {
+            let mut synced: Vec<FxHashMap<EventId, Vec<Draft>>> = Vec::with_capacity(cs.len());
+            for c in cs {
+                let mut m: FxHashMap<EventId, Vec<Draft>> = FxHashMap::default();
+                let k = build(c, alphabets, sets, max, count)?;
+                if out.is_empty() {
+                    out.reserve(k.len());
+                }
+                for d in k {
                     if d.event == TAU || !sets.contains(*a, d.event) {
-                        out.push(d.clone());
+                        out.push(d);
                     } else {
-                        m.entry(d.event).or_default().push(j);
+                        m.entry(d.event).or_default().push(d);
                     }
                 }
                 synced.push(m);
@@ -173,8 +175,7 @@ fn build_at(
             for &e in sets.members(*a) {
                 let lists: Option<Vec<Vec<&Draft>>> = synced
                     .iter()
-                    .zip(&kids)
-                    .map(|(m, k)| m.get(&e).map(|js| js.iter().map(|&j| &k[j]).collect()))
+                    .map(|m| m.get(&e).map(|ds| ds.iter().collect()))
                     .collect();
                 if let Some(lists) = lists {
                     combine(e, &lists, &mut out, max, count)?;
