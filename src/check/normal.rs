@@ -5,7 +5,8 @@
 use super::scc;
 use crate::cspm::proc::{EventId, TAU, TICK};
 use crate::lts::export::{ExplicitLts, Limits, Stop};
-use rustc_hash::FxHashMap;
+use hashbrown::HashTable;
+use std::hash::BuildHasher;
 
 /// One node of a normal form.
 #[derive(Clone, Debug, Default)]
@@ -67,18 +68,21 @@ pub fn normalise(lts: &ExplicitLts, limits: &Limits) -> Result<NormalForm, Stop>
         }
     };
     let comp = scc::cyclic_components(n, tau_succ, |_| false);
-    let mut index: FxHashMap<Vec<u32>, u32> = FxHashMap::default();
+    // Node ids by member set; the sets themselves are stored once, in the nodes.
+    let hasher = rustc_hash::FxBuildHasher;
+    let hash = |set: &[u32]| hasher.hash_one(set);
+    let mut index: HashTable<u32> = HashTable::new();
     let mut nf = NormalForm::default();
     let mut seen = vec![u32::MAX; n];
     let start = closure(lts, &[0], &mut seen, 0);
-    index.insert(start.clone(), 0);
+    index.insert_unique(hash(&start), 0, |_| 0);
     nf.nodes.push(Node {
         members: start,
         ..Default::default()
     });
     let mut next = 0usize;
     let mut stamp = 1u32;
-    // The nodes so far, and their index (a second copy of each member set, and an entry).
+    // The nodes so far, and their index entries.
     let mut bytes = 0u64;
     while next < nf.nodes.len() {
         limits.check(bytes, next)?;
@@ -124,15 +128,17 @@ pub fn normalise(lts: &ExplicitLts, limits: &Limits) -> Result<NormalForm, Stop>
             }
             let set = closure(lts, &targets, &mut seen, stamp);
             stamp = stamp.wrapping_add(1);
-            let id = match index.get(&set) {
+            let h = hash(&set);
+            let nodes = &nf.nodes;
+            let id = match index.find(h, |&id| nodes[id as usize].members == set) {
                 Some(&id) => id,
                 None => {
                     let id = nf.nodes.len() as u32;
                     if nf.nodes.len() >= max_nodes {
                         return Err(Stop::States(max_nodes));
                     }
-                    bytes += set.len() as u64 * 4 + 40;
-                    index.insert(set.clone(), id);
+                    bytes += 16;
+                    index.insert_unique(h, id, |&id| hash(&nodes[id as usize].members));
                     nf.nodes.push(Node {
                         members: set,
                         ..Default::default()
