@@ -169,13 +169,35 @@ impl<'s> Checker<'s> {
         progress: &mut dyn FnMut(&Progress),
     ) -> Result<CheckResult, Diagnostic> {
         self.started = Instant::now();
+        let o = &self.opts.explore;
+        self.compiler.sem.budget = crate::lts::sem::Budget {
+            max_bytes: o.max_memory,
+            deadline: o.timeout.map(|t| self.started + t),
+        };
+        self.compiler.sem.stopped = None;
         self.prio = a.tau_priority.map(|s| {
             let sem = &mut self.compiler.sem;
             sem.sets.import(&*sem.src, s)
         });
-        let r = self.check_inner(a, id, progress);
+        let r = self.check_inner(a, id.clone(), progress);
         self.prio = None;
-        r
+        match (r, self.compiler.sem.stopped.take()) {
+            // A bound stopped the compilation: inconclusive, like a bound in the search.
+            (Err(_), Some(stop)) => Ok(CheckResult {
+                id,
+                kind: kind_of(&a.property),
+                title: title(a),
+                source: Some((self.position)(a.span)),
+                verdict: Verdict::Inconclusive(self.stop_text(
+                    stop,
+                    "the processes' transitions",
+                    "states",
+                )),
+                findings: Vec::new(),
+                stats: Stats::default(),
+            }),
+            (r, _) => r,
+        }
     }
 
     /// Per label of `m`: whether τ priority blocks it (its event is in the priority set).

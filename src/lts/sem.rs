@@ -6,6 +6,7 @@
 //! distributed termination: a component's ✓ becomes τ and leaves the component at `Ω`; the
 //! parallel terminates (✓) when every component is at `Ω`.
 
+use super::export::Stop;
 use super::sets::EventSets;
 use super::term::{OMEGA, STOP, Term, TermId, Terms};
 use crate::cspm::proc::{CallId, EventId, ProcId, ProcNode, ProcSource, TAU, TICK};
@@ -20,6 +21,15 @@ pub(crate) const STACK_SEGMENT: usize = 4 * 1024 * 1024;
 /// an event and a recursive call, `R(n) = a.n -> STOP [] R(n-1)`, nests `n` deep. Past this,
 /// the process is rejected with a position rather than exhausting memory with stack segments.
 pub const MAX_NESTING: u32 = 1_000_000;
+
+/// Bounds on computing transitions, set by the check being run: the memoised tables can grow
+/// quadratically (`R(n) = a.n -> STOP [] R(n-1)` stores `n²/2` transitions).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Budget {
+    /// An estimate of the bytes of the terms and memoised transitions.
+    pub max_bytes: Option<u64>,
+    pub deadline: Option<std::time::Instant>,
+}
 
 /// Terms, sets and memoised transitions, over one process source.
 pub struct Semantics<'s> {
@@ -37,6 +47,11 @@ pub struct Semantics<'s> {
     /// Nested `compute`s in progress, and their bound (default [`MAX_NESTING`]).
     depth: u32,
     pub max_nesting: u32,
+    pub budget: Budget,
+    /// Set when the budget stopped a computation (its error then only says so).
+    pub stopped: Option<Stop>,
+    /// Transitions computed, to look at the clock now and then.
+    computed: u32,
 }
 
 impl<'s> Semantics<'s> {
@@ -54,6 +69,9 @@ impl<'s> Semantics<'s> {
             call_stack: Vec::new(),
             depth: 0,
             max_nesting: MAX_NESTING,
+            budget: Budget::default(),
+            stopped: None,
+            computed: 0,
         }
     }
 
@@ -225,9 +243,12 @@ impl<'s> Semantics<'s> {
             1 => return Err(self.unguarded()),
             _ => {}
         }
+        // The budget is looked at on the way down and, as the tables grow when nested
+        // computations return, on the way back up.
+        self.within_budget()?;
         self.status[i] = 1;
         let mut out = Vec::new();
-        let r = self.fire(t, &mut out);
+        let r = self.fire(t, &mut out).and_then(|()| self.within_budget());
         if let Err(e) = r {
             self.status[i] = 0;
             return Err(e);
@@ -244,6 +265,43 @@ impl<'s> Semantics<'s> {
         self.status[i] = 2;
         self.ranges[i] = (lo, hi);
         Ok((lo, hi))
+    }
+
+    /// An estimate of the bytes held by terms and memoised transitions.
+    pub fn memory_bytes(&self) -> u64 {
+        let term = std::mem::size_of::<Term>() as u64;
+        self.trans.capacity() as u64 * 8
+            + self.ranges.capacity() as u64 * 9
+            + self.terms.len() as u64 * (2 * term + 8)
+    }
+
+    fn within_budget(&mut self) -> Result<(), Diagnostic> {
+        match self.over_budget() {
+            None => Ok(()),
+            Some(stop) => {
+                self.stopped = Some(stop);
+                Err(Diagnostic::error(
+                    Span::default(),
+                    "computing transitions stopped at a bound",
+                ))
+            }
+        }
+    }
+
+    fn over_budget(&mut self) -> Option<Stop> {
+        self.computed = self.computed.wrapping_add(1);
+        if let Some(max) = self.budget.max_bytes
+            && self.memory_bytes() > max
+        {
+            return Some(Stop::Memory(max));
+        }
+        if self.computed.is_multiple_of(1024)
+            && let Some(d) = self.budget.deadline
+            && std::time::Instant::now() >= d
+        {
+            return Some(Stop::Time);
+        }
+        None
     }
 
     fn unguarded(&self) -> Diagnostic {

@@ -235,3 +235,32 @@ fn a_negated_assertion_is_titled_with_its_not() {
         ]
     );
 }
+
+/// Computing a process's transitions is bounded too: `R(10000)` memoises about 5·10⁷
+/// transitions (its leaf's tables grow quadratically), which `--max-memory` and `--timeout`
+/// stop as inconclusive.
+#[test]
+fn bounds_stop_the_computation_of_transitions() {
+    let file = "tests/data/check/deep/recursion.csp";
+    for (flag, value, reason) in [
+        ("--max-memory", "64M", "memory bound"),
+        ("--timeout", "0.2", "time bound"),
+    ] {
+        let args = [
+            "check",
+            file,
+            "--assert",
+            "2",
+            flag,
+            value,
+            "--no-timings",
+            "-q",
+        ];
+        let (code, out, err) = cspot(&args);
+        assert_eq!(code, 3, "{flag}: {out}{err}");
+        assert!(
+            out.contains(reason) && out.contains("transitions"),
+            "{flag}: {out}"
+        );
+    }
+}
