@@ -4,8 +4,9 @@
 //! engine, and the engine's answer into a `report::CheckResult` with a readable counterexample
 //! (the shortest trace, what was refused or accepted, the loop of a divergence, and for every
 //! step the leaf processes that took part with their definitions' positions). It must not do
-//! IO or print. Unsupported semantic models (`[R=`, `[RD=`, `[V=`, `[VD=`) are answered with an
-//! inconclusive verdict whose reason starts with `unsupported:`.
+//! IO or print. What cannot be checked (an unsupported semantic model: `[R=`, `[RD=`, `[V=`,
+//! `[VD=`; a process with no finite LTS) is an error at its position, whose message starts with
+//! `unsupported:` for the models not implemented; [`error_result`] records it in the report.
 
 mod cex;
 pub mod models;
@@ -15,10 +16,12 @@ pub mod scc;
 use crate::cspm::proc::{Assertion, EventId, ProcId, ProcSource, Property, SemanticModel, TAU};
 use crate::cspm::source::{Diagnostic, Span};
 use crate::explore::{self, Bound, Exploration, Model, Outcome, Progress};
+use crate::lts::export::{Limits, Stop};
 use crate::lts::{CompileOptions, Compiler, Machine, export};
 use crate::report::{CheckResult, Counterexample, Kind, Stats, Verdict};
 use models::{DetModel, RefModel, RefViolation, RefineModel, SysModel, TraceModel};
 use normal::NormalForm;
+use std::time::{Duration, Instant};
 
 /// Knobs of a check run.
 #[derive(Clone, Debug, Default)]
@@ -36,6 +39,8 @@ pub struct Checker<'s> {
     /// The `:[tau priority over]:` set of the assertion being checked.
     prio: Option<crate::lts::sets::SetIx>,
     position: Box<dyn Fn(Span) -> String + 's>,
+    /// When the assertion being checked started: `--timeout` covers all its phases.
+    started: Instant,
 }
 
 /// Partial statistics, summed over the phases of one check.
@@ -68,18 +73,18 @@ enum Answer {
     Inconclusive(String),
 }
 
-fn bound_text(b: Bound) -> String {
-    match b {
-        Bound::States(n) => format!("stopped at the state bound ({n} states); raise --max-states"),
-        Bound::Memory(n) => format!(
-            "stopped at the memory bound ({} MiB); raise --max-memory",
-            n >> 20
-        ),
-        Bound::Time(t) => format!(
-            "stopped at the time bound ({:.1} s); raise --timeout",
-            t.as_secs_f64()
-        ),
-    }
+fn memory_text(n: u64, doing: &str) -> String {
+    format!(
+        "stopped at the memory bound ({} MiB){doing}; raise --max-memory",
+        n >> 20
+    )
+}
+
+fn time_text(t: Duration, doing: &str) -> String {
+    format!(
+        "stopped at the time bound ({:.1} s){doing}; raise --timeout",
+        t.as_secs_f64()
+    )
 }
 
 impl<'s> Checker<'s> {
@@ -95,6 +100,56 @@ impl<'s> Checker<'s> {
             opts,
             prio: None,
             position,
+            started: Instant::now(),
+        }
+    }
+
+    /// The engine's options for the next phase of the current check: what is left of the
+    /// time bound, and of the memory bound once `used` bytes are held by earlier phases.
+    fn explore_opts(&self, used: u64) -> explore::Options {
+        let o = &self.opts.explore;
+        explore::Options {
+            timeout: o.timeout.map(|t| t.saturating_sub(self.started.elapsed())),
+            max_memory: o.max_memory.map(|m| m.saturating_sub(used)),
+            ..o.clone()
+        }
+    }
+
+    /// Bounds of an explicit exploration or a normalisation in the current check.
+    fn limits(&self, used: u64) -> Limits {
+        let o = &self.opts.explore;
+        Limits {
+            max_states: self.explicit_bound(),
+            max_bytes: o.max_memory.map(|m| m.saturating_sub(used)),
+            deadline: o.timeout.map(|t| self.started + t),
+        }
+    }
+
+    /// Why the engine stopped, in terms of the bounds the user gave.
+    fn bound_text(&self, b: Bound) -> String {
+        let o = &self.opts.explore;
+        match b {
+            Bound::States(n) => {
+                format!("stopped at the state bound ({n} states); raise --max-states")
+            }
+            Bound::Memory(n) => memory_text(o.max_memory.unwrap_or(n), ""),
+            Bound::Time(t) => time_text(o.timeout.unwrap_or(t), ""),
+        }
+    }
+
+    /// Why an explicit exploration or a normalisation of `what` stopped.
+    fn stop_text(&self, s: Stop, what: &str, units: &str) -> String {
+        let o = &self.opts.explore;
+        match s {
+            Stop::States(n) => format!("{what} has more than {n} {units}; raise --max-states"),
+            Stop::Memory(n) => memory_text(
+                o.max_memory.unwrap_or(n),
+                &format!(" while building {what}"),
+            ),
+            Stop::Time => time_text(
+                o.timeout.unwrap_or_default(),
+                &format!(" while building {what}"),
+            ),
         }
     }
 
@@ -113,13 +168,36 @@ impl<'s> Checker<'s> {
         id: String,
         progress: &mut dyn FnMut(&Progress),
     ) -> Result<CheckResult, Diagnostic> {
+        self.started = Instant::now();
+        let o = &self.opts.explore;
+        self.compiler.sem.budget = crate::lts::sem::Budget {
+            max_bytes: o.max_memory,
+            deadline: o.timeout.map(|t| self.started + t),
+        };
+        self.compiler.sem.stopped = None;
         self.prio = a.tau_priority.map(|s| {
             let sem = &mut self.compiler.sem;
             sem.sets.import(&*sem.src, s)
         });
-        let r = self.check_inner(a, id, progress);
+        let r = self.check_inner(a, id.clone(), progress);
         self.prio = None;
-        r
+        match (r, self.compiler.sem.stopped.take()) {
+            // A bound stopped the compilation: inconclusive, like a bound in the search.
+            (Err(_), Some(stop)) => Ok(CheckResult {
+                id,
+                kind: kind_of(&a.property),
+                title: title(a),
+                source: Some((self.position)(a.span)),
+                verdict: Verdict::Inconclusive(self.stop_text(
+                    stop,
+                    "the processes' transitions",
+                    "states",
+                )),
+                findings: Vec::new(),
+                stats: Stats::default(),
+            }),
+            (r, _) => r,
+        }
     }
 
     /// Per label of `m`: whether τ priority blocks it (its event is in the priority set).
@@ -144,21 +222,14 @@ impl<'s> Checker<'s> {
     ) -> Result<CheckResult, Diagnostic> {
         let mut acc = Acc::default();
         let (kind, answer) = match &a.property {
-            p @ Property::Deterministic { .. } if a.tau_priority.is_some() => (
-                kind_of(p),
-                Answer::Inconclusive(
-                    "unsupported: `:[tau priority over]:` with determinism is not implemented yet"
-                        .into(),
-                ),
-            ),
-            Property::Refinement { spec, model, imp } => {
-                let kind = match model {
-                    SemanticModel::Traces => Kind::RefinementTraces,
-                    SemanticModel::Failures | SemanticModel::Refusals | SemanticModel::Revivals => {
-                        Kind::RefinementFailures
-                    }
-                    _ => Kind::RefinementFd,
-                };
+            Property::Deterministic { .. } if a.tau_priority.is_some() => {
+                return Err(Diagnostic::error(
+                    a.span,
+                    "unsupported: `:[tau priority over]:` with determinism is not implemented yet",
+                ));
+            }
+            p @ Property::Refinement { spec, model, imp } => {
+                let kind = kind_of(p);
                 let rm = match model {
                     SemanticModel::Traces => Some(RefModel::T),
                     SemanticModel::Failures => Some(RefModel::F),
@@ -169,15 +240,20 @@ impl<'s> Checker<'s> {
                     Some(rm) => self
                         .refinement(*spec, rm, *imp, &mut acc, progress)
                         .map_err(|d| self.at(d, a.span))?,
-                    None => Answer::Inconclusive(format!(
-                        "unsupported: the {} model is not implemented yet",
-                        model_name(*model)
-                    )),
+                    None => {
+                        return Err(Diagnostic::error(
+                            a.span,
+                            format!(
+                                "unsupported: the {} model is not implemented yet",
+                                model_name(*model)
+                            ),
+                        ));
+                    }
                 };
                 (kind, ans)
             }
             Property::DeadlockFree { proc, model } => {
-                let fd = !matches!(model, SemanticModel::Failures | SemanticModel::Traces);
+                let fd = divergence_too(*model, "deadlock freedom", a.span)?;
                 let ans = self
                     .deadlock(*proc, fd, &mut acc, progress)
                     .map_err(|d| self.at(d, a.span))?;
@@ -188,7 +264,7 @@ impl<'s> Checker<'s> {
                 (Kind::Divergence, self.divergence(&m, &mut acc, progress))
             }
             Property::Deterministic { proc, model } => {
-                let fd = !matches!(model, SemanticModel::Failures | SemanticModel::Traces);
+                let fd = divergence_too(*model, "determinism", a.span)?;
                 let ans = self
                     .determinism(*proc, fd, &mut acc, progress)
                     .map_err(|d| self.at(d, a.span))?;
@@ -213,11 +289,6 @@ impl<'s> Checker<'s> {
                 },
             ),
         };
-        let kind = if matches!(a.property, Property::Bool(_)) {
-            Kind::HasTrace
-        } else {
-            kind
-        };
         let verdict = match (answer, a.negated) {
             (Answer::Inconclusive(r), _) => Verdict::Inconclusive(r),
             (Answer::Holds, false) => Verdict::Holds,
@@ -231,12 +302,24 @@ impl<'s> Checker<'s> {
         Ok(CheckResult {
             id,
             kind,
-            title: a.text.clone(),
+            title: title(a),
             source: Some((self.position)(a.span)),
             verdict,
             findings: Vec::new(),
             stats: acc.stats(),
         })
+    }
+
+    /// The result recorded for an assertion whose check stopped at the error `d`.
+    pub fn error_result(&self, a: &Assertion, id: String, d: &Diagnostic) -> CheckResult {
+        error_result(
+            id,
+            kind_of(&a.property),
+            title(a),
+            Some((self.position)(a.span)),
+            &d.message,
+            &(self.position)(self.at(d.clone(), a.span).span),
+        )
     }
 
     /// Diagnostics without a position of their own point at the assertion.
@@ -265,7 +348,7 @@ impl<'s> Checker<'s> {
             deadlock: true,
             prio: prio.as_deref(),
         };
-        let ex = explore::explore(&model, &self.opts.explore, progress);
+        let ex = explore::explore(&model, &self.explore_opts(0), progress);
         acc.add(&ex);
         match ex.outcome {
             Outcome::Violation { state, .. } => {
@@ -277,7 +360,7 @@ impl<'s> Checker<'s> {
                 cex::leaf_facts(&self.compiler, &m, &dead, 0, &mut cx.facts);
                 Ok(Answer::Violated(cx))
             }
-            Outcome::Bounded(b) => Ok(Answer::Inconclusive(bound_text(b))),
+            Outcome::Bounded(b) => Ok(Answer::Inconclusive(self.bound_text(b))),
             Outcome::Complete if fd => Ok(self
                 .tau_cycles(&model, &ex, &m, 0, |_| false)
                 .unwrap_or(Answer::Holds)),
@@ -297,10 +380,10 @@ impl<'s> Checker<'s> {
             deadlock: false,
             prio: prio.as_deref(),
         };
-        let ex = explore::explore(&model, &self.opts.explore, progress);
+        let ex = explore::explore(&model, &self.explore_opts(0), progress);
         acc.add(&ex);
         match ex.outcome {
-            Outcome::Bounded(b) => Answer::Inconclusive(bound_text(b)),
+            Outcome::Bounded(b) => Answer::Inconclusive(self.bound_text(b)),
             _ => self
                 .tau_cycles(&model, &ex, m, 0, |_| false)
                 .unwrap_or(Answer::Holds),
@@ -363,25 +446,24 @@ impl<'s> Checker<'s> {
         progress: &mut dyn FnMut(&Progress),
     ) -> Result<Answer, Diagnostic> {
         let sm = self.compiler.machine(spec)?;
-        let bound = self.explicit_bound();
-        let slts = match export::explicit(&sm, bound) {
+        let slts = match export::explicit_within(&sm, &self.limits(0)) {
             Ok(l) => l,
-            Err(_) => {
-                return Ok(Answer::Inconclusive(format!(
-                    "the specification has more than {bound} states"
-                )));
+            Err(s) => {
+                let why = self.stop_text(s, "the specification", "states");
+                return Ok(Answer::Inconclusive(why));
             }
         };
         acc.states += slts.len() as u64;
         acc.transitions += slts.transitions.len() as u64;
-        let nf = match normal::normalise(&slts, bound) {
+        let nf = match normal::normalise(&slts, &self.limits(slts.memory_bytes())) {
             Ok(nf) => nf,
-            Err(_) => {
-                return Ok(Answer::Inconclusive(format!(
-                    "the specification's normal form has more than {bound} nodes"
-                )));
+            Err(s) => {
+                let why = self.stop_text(s, "the specification's normal form", "nodes");
+                return Ok(Answer::Inconclusive(why));
             }
         };
+        let held = nf.memory_bytes();
+        drop(slts);
         let m = self.compiler.machine(imp)?;
         let prio = self.prio_labels(&m);
         let model = RefineModel {
@@ -390,7 +472,7 @@ impl<'s> Checker<'s> {
             model: rm,
             prio: prio.as_deref(),
         };
-        let ex = explore::explore(&model, &self.opts.explore, progress);
+        let ex = explore::explore(&model, &self.explore_opts(held), progress);
         acc.add(&ex);
         match ex.outcome {
             Outcome::Violation { state, violation } => {
@@ -448,7 +530,7 @@ impl<'s> Checker<'s> {
                 };
                 Ok(Answer::Violated(cx))
             }
-            Outcome::Bounded(b) => Ok(Answer::Inconclusive(bound_text(b))),
+            Outcome::Bounded(b) => Ok(Answer::Inconclusive(self.bound_text(b))),
             Outcome::Complete if rm == RefModel::FD => Ok(self
                 .tau_cycles(&model, &ex, &m, 1, |s| nf.nodes[s[0] as usize].divergent)
                 .map(|a| match a {
@@ -481,25 +563,26 @@ impl<'s> Checker<'s> {
                 other => return Ok(other),
             }
         }
-        let bound = self.explicit_bound();
-        let lts = match export::explicit(&m, bound) {
+        let lts = match export::explicit_within(&m, &self.limits(0)) {
             Ok(l) => l,
-            Err(_) => {
-                return Ok(Answer::Inconclusive(format!(
-                    "the process has more than {bound} states"
+            Err(s) => {
+                return Ok(Answer::Inconclusive(self.stop_text(
+                    s,
+                    "the process",
+                    "states",
                 )));
             }
         };
-        let nf: NormalForm = match normal::normalise(&lts, bound) {
+        let nf: NormalForm = match normal::normalise(&lts, &self.limits(lts.memory_bytes())) {
             Ok(nf) => nf,
-            Err(_) => {
-                return Ok(Answer::Inconclusive(format!(
-                    "the normal form has more than {bound} nodes"
-                )));
+            Err(s) => {
+                let why = self.stop_text(s, "the process's normal form", "nodes");
+                return Ok(Answer::Inconclusive(why));
             }
         };
+        let held = lts.memory_bytes() + nf.memory_bytes();
         let model = DetModel { lts: &lts, nf: &nf };
-        let ex = explore::explore(&model, &self.opts.explore, progress);
+        let ex = explore::explore(&model, &self.explore_opts(held), progress);
         acc.add(&ex);
         match ex.outcome {
             Outcome::Violation { state, violation } => {
@@ -537,7 +620,7 @@ impl<'s> Checker<'s> {
                 cex::leaf_facts(&self.compiler, &m, lts.state(q), 0, &mut cx.facts);
                 Ok(Answer::Violated(cx))
             }
-            Outcome::Bounded(b) => Ok(Answer::Inconclusive(bound_text(b))),
+            Outcome::Bounded(b) => Ok(Answer::Inconclusive(self.bound_text(b))),
             Outcome::Complete => Ok(Answer::Holds),
         }
     }
@@ -555,11 +638,11 @@ impl<'s> Checker<'s> {
             trace,
             prio: prio.as_deref(),
         };
-        let ex = explore::explore(&model, &self.opts.explore, progress);
+        let ex = explore::explore(&model, &self.explore_opts(0), progress);
         acc.add(&ex);
         match ex.outcome {
             Outcome::Violation { .. } => Answer::Holds,
-            Outcome::Bounded(b) => Answer::Inconclusive(bound_text(b)),
+            Outcome::Bounded(b) => Answer::Inconclusive(self.bound_text(b)),
             Outcome::Complete => {
                 // The deepest prefix reached, at its first state in breadth-first order.
                 let mut best = (0u32, 0u32);
@@ -628,6 +711,80 @@ impl<'s> Checker<'s> {
     fn trace_text(&self, es: &[EventId]) -> String {
         let v: Vec<String> = es.iter().map(|&e| self.ev(e)).collect();
         format!("<{}>", v.join(", "))
+    }
+}
+
+/// Whether `what` (deadlock freedom, determinism) in `model` also requires divergence
+/// freedom: `[F]` no, `[FD]` yes. The traces model cannot tell (every process would pass),
+/// and the refusal-testing and revivals models are not implemented: errors at `span`.
+fn divergence_too(model: SemanticModel, what: &str, span: Span) -> Result<bool, Diagnostic> {
+    match model {
+        SemanticModel::Failures => Ok(false),
+        SemanticModel::FailuresDivergences => Ok(true),
+        SemanticModel::Traces => Err(Diagnostic::error(
+            span,
+            format!(
+                "{what} is not a property of the traces model `[T]`: traces do not record \
+                 refusals; use `[F]` or `[FD]`"
+            ),
+        )),
+        m => Err(Diagnostic::error(
+            span,
+            format!(
+                "unsupported: {what} in the {} model is not implemented yet",
+                model_name(m)
+            ),
+        )),
+    }
+}
+
+/// The assertion as written; the evaluator keeps the `not` in `negated`, not in the text.
+fn title(a: &Assertion) -> String {
+    if a.negated {
+        format!("not {}", a.text)
+    } else {
+        a.text.clone()
+    }
+}
+
+/// The result recorded for an assertion that could not be checked (the caller reports the
+/// error itself and exits 2). The report has no verdict for errors: it is inconclusive, with
+/// the error's message and position (`at`) as the reason.
+pub fn error_result(
+    id: String,
+    kind: Kind,
+    title: String,
+    source: Option<String>,
+    message: &str,
+    at: &str,
+) -> CheckResult {
+    CheckResult {
+        id,
+        kind,
+        title,
+        source,
+        verdict: Verdict::Inconclusive(format!("{message} (error at {at})")),
+        findings: Vec::new(),
+        stats: Stats::default(),
+    }
+}
+
+/// The kind of an assertion from its text, for one that could not even be evaluated.
+pub fn kind_of_text(text: &str) -> Kind {
+    if text.contains("[T=") {
+        Kind::RefinementTraces
+    } else if text.contains("[FD=") || text.contains("[RD=") || text.contains("[VD=") {
+        Kind::RefinementFd
+    } else if text.contains("[F=") || text.contains("[R=") || text.contains("[V=") {
+        Kind::RefinementFailures
+    } else if text.contains("deadlock free") {
+        Kind::Deadlock
+    } else if text.contains("divergence free") || text.contains("livelock free") {
+        Kind::Divergence
+    } else if text.contains("deterministic") {
+        Kind::Determinism
+    } else {
+        Kind::HasTrace
     }
 }
 

@@ -4,8 +4,9 @@
 
 use super::scc;
 use crate::cspm::proc::{EventId, TAU, TICK};
-use crate::lts::export::ExplicitLts;
-use rustc_hash::FxHashMap;
+use crate::lts::export::{ExplicitLts, Limits, Stop};
+use hashbrown::HashTable;
+use std::hash::BuildHasher;
 
 /// One node of a normal form.
 #[derive(Clone, Debug, Default)]
@@ -36,12 +37,28 @@ pub struct NormalForm {
     pub nodes: Vec<Node>,
 }
 
-/// Normalisation passed its node bound.
-#[derive(Clone, Copy, Debug)]
-pub struct TooBig(pub usize);
+impl NormalForm {
+    /// An estimate of the bytes held.
+    pub fn memory_bytes(&self) -> u64 {
+        self.nodes.iter().map(node_bytes).sum()
+    }
+}
 
-/// Normalises an explicit LTS (initial state 0).
-pub fn normalise(lts: &ExplicitLts, max_nodes: usize) -> Result<NormalForm, TooBig> {
+fn node_bytes(n: &Node) -> u64 {
+    (std::mem::size_of::<Node>()
+        + n.members.capacity() * 4
+        + n.trans.capacity() * 8
+        + n.acceptances
+            .iter()
+            .map(|a| 24 + a.capacity() * 4)
+            .sum::<usize>()) as u64
+}
+
+/// Normalises an explicit LTS (initial state 0). The subset construction can produce
+/// exponentially many nodes: `limits` bound their number (`max_states`), the memory of the
+/// nodes and their index, and the time.
+pub fn normalise(lts: &ExplicitLts, limits: &Limits) -> Result<NormalForm, Stop> {
+    let max_nodes = limits.max_states;
     let n = lts.len();
     let tau_succ = |s: u32, out: &mut Vec<u32>| {
         for &(_, e, t) in lts.out(s) {
@@ -51,18 +68,24 @@ pub fn normalise(lts: &ExplicitLts, max_nodes: usize) -> Result<NormalForm, TooB
         }
     };
     let comp = scc::cyclic_components(n, tau_succ, |_| false);
-    let mut index: FxHashMap<Vec<u32>, u32> = FxHashMap::default();
+    // Node ids by member set; the sets themselves are stored once, in the nodes.
+    let hasher = rustc_hash::FxBuildHasher;
+    let hash = |set: &[u32]| hasher.hash_one(set);
+    let mut index: HashTable<u32> = HashTable::new();
     let mut nf = NormalForm::default();
     let mut seen = vec![u32::MAX; n];
     let start = closure(lts, &[0], &mut seen, 0);
-    index.insert(start.clone(), 0);
+    index.insert_unique(hash(&start), 0, |_| 0);
     nf.nodes.push(Node {
         members: start,
         ..Default::default()
     });
     let mut next = 0usize;
     let mut stamp = 1u32;
+    // The nodes so far, and their index entries.
+    let mut bytes = 0u64;
     while next < nf.nodes.len() {
+        limits.check(bytes, next)?;
         let members = nf.nodes[next].members.clone();
         // Successors per visible event.
         let mut by_event: Vec<(EventId, u32)> = Vec::new();
@@ -105,14 +128,17 @@ pub fn normalise(lts: &ExplicitLts, max_nodes: usize) -> Result<NormalForm, TooB
             }
             let set = closure(lts, &targets, &mut seen, stamp);
             stamp = stamp.wrapping_add(1);
-            let id = match index.get(&set) {
+            let h = hash(&set);
+            let nodes = &nf.nodes;
+            let id = match index.find(h, |&id| nodes[id as usize].members == set) {
                 Some(&id) => id,
                 None => {
                     let id = nf.nodes.len() as u32;
                     if nf.nodes.len() >= max_nodes {
-                        return Err(TooBig(max_nodes));
+                        return Err(Stop::States(max_nodes));
                     }
-                    index.insert(set.clone(), id);
+                    bytes += 16;
+                    index.insert_unique(h, id, |&id| hash(&nodes[id as usize].members));
                     nf.nodes.push(Node {
                         members: set,
                         ..Default::default()
@@ -126,6 +152,7 @@ pub fn normalise(lts: &ExplicitLts, max_nodes: usize) -> Result<NormalForm, TooB
         node.trans = trans;
         node.acceptances = minimal(accs);
         node.divergent = divergent;
+        bytes += node_bytes(node);
         next += 1;
     }
     Ok(nf)

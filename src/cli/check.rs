@@ -8,12 +8,20 @@ use super::parse::FsLoader;
 use clap::{Args, ValueEnum};
 use cspot::check::{CheckOptions, Checker};
 use cspot::cspm::Script;
-use cspot::cspm::source::{SourceMap, Span};
+use cspot::cspm::source::{Diagnostic, SourceMap, Span};
 use cspot::lts::{CompileOptions, Compiler, export};
 use cspot::report::{self, Report, exit};
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
+#[command(
+    after_help = "Exit codes: 0 every assertion holds; 1 one is violated; 2 an input \
+    error: a file that cannot be read or parsed, or an assertion that cannot be evaluated or \
+    checked (an unsupported model such as [R= or [V=, a process with no finite LTS), which is \
+    reported at its position and recorded in the report as inconclusive with the error as its \
+    reason, while the other assertions are still checked; 3 a bound (--max-states, \
+    --max-memory, --timeout) stopped a check, normalisation included."
+)]
 pub struct CheckArgs {
     /// CSPM files; their assertions are checked in file order, one result each.
     #[arg(required = true)]
@@ -40,6 +48,33 @@ fn copy_map(map: &SourceMap) -> SourceMap {
         out.add(f.name.clone(), f.text.clone());
     }
     out
+}
+
+/// The result recorded for an assertion that could not be evaluated: titled with its first
+/// line in the source (the `assert` line at or before the error).
+fn unevaluated(map: &SourceMap, id: String, d: &Diagnostic) -> report::CheckResult {
+    let text = &map.file(d.span.file).text;
+    let at = (d.span.start as usize).min(text.len());
+    let start = text[..at]
+        .rmatch_indices("assert")
+        .map(|(i, _)| i)
+        .find(|&i| i == 0 || text[..i].ends_with('\n'))
+        .unwrap_or(0);
+    let line = text[start..].lines().next().unwrap_or("");
+    let title = line
+        .strip_prefix("assert")
+        .unwrap_or(line)
+        .trim()
+        .to_string();
+    let source = map.position(Span::new(d.span.file, start, start));
+    cspot::check::error_result(
+        id,
+        cspot::check::kind_of_text(&title),
+        title,
+        Some(source),
+        &d.message,
+        &map.position(d.span),
+    )
 }
 
 pub fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
@@ -90,19 +125,23 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
             } else {
                 format!("assert {}", i + 1)
             };
+            // An assertion that cannot be evaluated or checked is reported (stderr, with its
+            // position, and in the report); the others are still checked; the exit code is 2.
             let a = match a {
                 Ok(a) => a,
                 Err(d) => {
                     diag!("{}", d.render(&map));
+                    report.results.push(unevaluated(&map, id, d));
                     failed = true;
                     continue;
                 }
             };
             let mut progress = args.opts.progress(&id);
-            match checker.check(a, id, &mut |p| progress.update(p)) {
+            match checker.check(a, id.clone(), &mut |p| progress.update(p)) {
                 Ok(r) => report.results.push(r),
                 Err(d) => {
                     diag!("{}", d.render(&map));
+                    report.results.push(checker.error_result(a, id, &d));
                     failed = true;
                 }
             }

@@ -47,9 +47,73 @@ impl ExplicitLts {
     }
 }
 
+/// What stopped an exploration or a normalisation before it finished.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop {
+    /// More states (or normal-form nodes) than this.
+    States(usize),
+    /// Its tables would pass this many bytes.
+    Memory(u64),
+    /// The deadline passed.
+    Time,
+}
+
+/// Bounds of an explicit exploration (and of a normalisation, which reuses them).
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub max_states: usize,
+    /// An estimate of the bytes of the tables built, checked as they grow.
+    pub max_bytes: Option<u64>,
+    pub deadline: Option<std::time::Instant>,
+}
+
+impl Limits {
+    /// Only a state bound.
+    pub fn states(max_states: usize) -> Self {
+        Limits {
+            max_states,
+            max_bytes: None,
+            deadline: None,
+        }
+    }
+
+    /// Checks the memory estimate, and every 1024 `ticks` the clock.
+    #[inline]
+    pub fn check(&self, bytes: u64, ticks: usize) -> Result<(), Stop> {
+        if let Some(max) = self.max_bytes.filter(|&m| bytes > m) {
+            return Err(Stop::Memory(max));
+        }
+        if ticks.is_multiple_of(1024)
+            && let Some(d) = self.deadline
+            && std::time::Instant::now() >= d
+        {
+            return Err(Stop::Time);
+        }
+        Ok(())
+    }
+}
+
+impl ExplicitLts {
+    /// An estimate of the bytes held.
+    pub fn memory_bytes(&self) -> u64 {
+        (self.states.capacity() * 4
+            + self.transitions.capacity() * 12
+            + self.out_start.capacity() * 4
+            + self.labels.capacity() * 4) as u64
+    }
+}
+
 /// Explores every reachable state of `m` (at most `max_states`).
 pub fn explicit(m: &Machine, max_states: usize) -> Result<ExplicitLts, TooBig> {
+    explicit_within(m, &Limits::states(max_states)).map_err(|_| TooBig(max_states))
+}
+
+/// Explores every reachable state of `m` within `limits`.
+pub fn explicit_within(m: &Machine, limits: &Limits) -> Result<ExplicitLts, Stop> {
     let words = m.words;
+    let max_states = limits.max_states;
+    // Per stored state: the packed state, its index key (boxed) and entry, its `out_start`.
+    let per_state = (words * 8 + 48) as u64;
     let mut index: FxHashMap<Box<[u32]>, u32> = FxHashMap::default();
     let mut lts = ExplicitLts {
         words,
@@ -61,6 +125,11 @@ pub fn explicit(m: &Machine, max_states: usize) -> Result<ExplicitLts, TooBig> {
     let mut cur = vec![0u32; words];
     let mut found: Vec<(u32, Vec<u32>)> = Vec::new();
     while (next as usize) < lts.states.len() / words.max(1) {
+        let stored = (lts.states.len() / words.max(1)) as u64;
+        limits.check(
+            stored * per_state + lts.transitions.len() as u64 * 16,
+            next as usize,
+        )?;
         cur.copy_from_slice(lts.state(next));
         lts.out_start.push(lts.transitions.len() as u32);
         found.clear();
@@ -71,7 +140,7 @@ pub fn explicit(m: &Machine, max_states: usize) -> Result<ExplicitLts, TooBig> {
                 None => {
                     let id = (lts.states.len() / words.max(1)) as u32;
                     if id as usize >= max_states {
-                        return Err(TooBig(max_states));
+                        return Err(Stop::States(max_states));
                     }
                     lts.states.extend_from_slice(&s);
                     index.insert(s.into_boxed_slice(), id);

@@ -36,6 +36,9 @@ pub struct CompileOptions {
     pub max_leaf_states: usize,
     /// A network whose synchronisations combine into more rules than this is rejected.
     pub max_rules: usize,
+    /// Operators nested deeper than this before the first event (a recursion through a
+    /// parallel or a choice) are rejected at the innermost call (default [`sem::MAX_NESTING`]).
+    pub max_nesting: u32,
 }
 
 impl Default for CompileOptions {
@@ -43,6 +46,7 @@ impl Default for CompileOptions {
         CompileOptions {
             max_leaf_states: 200_000,
             max_rules: 5_000_000,
+            max_nesting: sem::MAX_NESTING,
         }
     }
 }
@@ -52,6 +56,8 @@ pub struct Compiler<'s> {
     pub sem: Semantics<'s>,
     opts: CompileOptions,
     leaf_cache: FxHashMap<TermId, leaf::Leaf>,
+    /// Nested `extract`s in progress (bounded by `opts.max_nesting`).
+    depth: u32,
 }
 
 /// Names of events and calls, read from the source, for displaying terms.
@@ -68,10 +74,13 @@ impl term::Names for SourceNames<'_> {
 
 impl<'s> Compiler<'s> {
     pub fn new(src: &'s mut dyn ProcSource, opts: CompileOptions) -> Self {
+        let mut sem = Semantics::new(src);
+        sem.max_nesting = opts.max_nesting;
         Compiler {
-            sem: Semantics::new(src),
+            sem,
             opts,
             leaf_cache: FxHashMap::default(),
+            depth: 0,
         }
     }
 
@@ -121,8 +130,39 @@ impl<'s> Compiler<'s> {
 
     /// Splits a term into the operator tree above its leaves. Calls are unfolded while they
     /// lead to network operators; a call met again on the way down becomes a leaf (its
-    /// compilation then reports it if it has no finite LTS).
+    /// compilation then reports it if it has no finite LTS). The operator tree can nest as
+    /// deep as a recursion through a parallel unfolds (`U(n) = P ||| U(n-1)`): the recursion
+    /// continues on heap-allocated stack segments, and past `max_nesting` levels the
+    /// process is rejected at the innermost call's position.
     fn extract(
+        &mut self,
+        t: TermId,
+        ctx: Option<CallId>,
+        stack: &mut Vec<CallId>,
+        leaves: &mut Vec<(TermId, String, Option<Span>)>,
+    ) -> Result<Net, Diagnostic> {
+        if self.depth >= self.opts.max_nesting {
+            let span = stack
+                .last()
+                .and_then(|&c| self.sem.call_span(c))
+                .unwrap_or_default();
+            return Err(Diagnostic::error(
+                span,
+                format!(
+                    "the parallel, hiding and renaming operators nest more than {} deep",
+                    self.opts.max_nesting
+                ),
+            ));
+        }
+        self.depth += 1;
+        let r = stacker::maybe_grow(sem::STACK_RED_ZONE, sem::STACK_SEGMENT, || {
+            self.extract_at(t, ctx, stack, leaves)
+        });
+        self.depth -= 1;
+        r
+    }
+
+    fn extract_at(
         &mut self,
         t: TermId,
         ctx: Option<CallId>,

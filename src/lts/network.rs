@@ -7,8 +7,9 @@ use crate::cspm::proc::{EventId, TAU};
 use crate::cspm::source::{Diagnostic, Span};
 use rustc_hash::FxHashMap;
 
-/// The network structure over leaf indices.
-#[derive(Clone, Debug)]
+/// The network structure over leaf indices. It can nest as deep as a recursion through a
+/// parallel unfolds, so it is dropped without recursion.
+#[derive(Debug)]
 pub enum Net {
     Leaf(u32),
     Hide(Box<Net>, SetIx),
@@ -21,10 +22,39 @@ pub enum Net {
 impl Net {
     /// Whether a parallel operator occurs (then leaves terminate distributedly).
     pub fn has_par(&self) -> bool {
+        let mut n = self;
+        loop {
+            match n {
+                Net::Leaf(_) => return false,
+                Net::Hide(m, _) | Net::Rename(m, _) => n = m,
+                _ => return true,
+            }
+        }
+    }
+
+    /// Moves the operands out (leaving leaves in their place) onto `out`.
+    fn take_operands(&mut self, out: &mut Vec<Net>) {
+        let take = |b: &mut Box<Net>| std::mem::replace(&mut **b, Net::Leaf(0));
         match self {
-            Net::Leaf(_) => false,
-            Net::Hide(n, _) | Net::Rename(n, _) => n.has_par(),
-            _ => true,
+            Net::Leaf(_) => {}
+            Net::Hide(b, _) | Net::Rename(b, _) => out.push(take(b)),
+            Net::GenPar(_, cs) => out.append(cs),
+            Net::AlphaPar(cs) => out.extend(cs.drain(..).map(|(_, n)| n)),
+            Net::Linked(l, _, r) => {
+                out.push(take(l));
+                out.push(take(r));
+            }
+        }
+    }
+}
+
+impl Drop for Net {
+    fn drop(&mut self) {
+        let mut pending = Vec::new();
+        self.take_operands(&mut pending);
+        while let Some(mut n) = pending.pop() {
+            // `n` is dropped at the end of this iteration with no operands left.
+            n.take_operands(&mut pending);
         }
     }
 }
@@ -56,7 +86,23 @@ fn too_many(max: usize) -> Diagnostic {
     )
 }
 
+/// The rules of one operator, from its operands' (recursively, as deep as the network nests;
+/// past the main stack on heap-allocated segments).
 fn build(
+    net: &Net,
+    alphabets: &[Vec<EventId>],
+    sets: &EventSets,
+    max: usize,
+    count: &mut usize,
+) -> Result<Vec<Draft>, Diagnostic> {
+    stacker::maybe_grow(
+        super::sem::STACK_RED_ZONE,
+        super::sem::STACK_SEGMENT,
+        || build_at(net, alphabets, sets, max, count),
+    )
+}
+
+fn build_at(
     net: &Net,
     alphabets: &[Vec<EventId>],
     sets: &EventSets,
@@ -107,19 +153,21 @@ fn build(
             out
         }
         Net::GenPar(a, cs) => {
-            let kids: Vec<Vec<Draft>> = cs
-                .iter()
-                .map(|c| build(c, alphabets, sets, max, count))
-                .collect::<Result<_, _>>()?;
+            // The operands' drafts are moved, not copied: a recursion through a parallel
+            // nests as deep as it unfolds, and every level passes on all the drafts below.
             let mut out = Vec::new();
-            let mut synced: Vec<FxHashMap<EventId, Vec<usize>>> = Vec::new();
-            for k in &kids {
-                let mut m: FxHashMap<EventId, Vec<usize>> = FxHashMap::default();
-                for (j, d) in k.iter().enumerate() {
+            let mut synced: Vec<FxHashMap<EventId, Vec<Draft>>> = Vec::with_capacity(cs.len());
+            for c in cs {
+                let mut m: FxHashMap<EventId, Vec<Draft>> = FxHashMap::default();
+                let k = build(c, alphabets, sets, max, count)?;
+                if out.is_empty() {
+                    out.reserve(k.len());
+                }
+                for d in k {
                     if d.event == TAU || !sets.contains(*a, d.event) {
-                        out.push(d.clone());
+                        out.push(d);
                     } else {
-                        m.entry(d.event).or_default().push(j);
+                        m.entry(d.event).or_default().push(d);
                     }
                 }
                 synced.push(m);
@@ -127,8 +175,7 @@ fn build(
             for &e in sets.members(*a) {
                 let lists: Option<Vec<Vec<&Draft>>> = synced
                     .iter()
-                    .zip(&kids)
-                    .map(|(m, k)| m.get(&e).map(|js| js.iter().map(|&j| &k[j]).collect()))
+                    .map(|m| m.get(&e).map(|ds| ds.iter().collect()))
                     .collect();
                 if let Some(lists) = lists {
                     combine(e, &lists, &mut out, max, count)?;

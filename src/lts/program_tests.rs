@@ -64,10 +64,11 @@ fn reference(m: &Machine, state: &[u32]) -> Succ {
             }
         }
     }
-    if let Some(d) = &m.done {
-        if state.iter().all(|&w| w == 0) && state != d.as_slice() {
-            out.push((m.label_count() - 1, d.clone()));
-        }
+    if let Some(d) = &m.done
+        && state.iter().all(|&w| w == 0)
+        && state != d.as_slice()
+    {
+        out.push((m.label_count() - 1, d.clone()));
     }
     out
 }
@@ -239,7 +240,11 @@ proptest! {
         let ev: Vec<EventId> = (0..EVENTS).map(|i| b.event(&format!("e{i}"))).collect();
         let mut tag = 0;
         let p = network(&mut b, &mut g, &ev, 3, &mut tag);
-        let opts = CompileOptions { max_leaf_states: 1000, max_rules: 20_000 };
+        let opts = CompileOptions {
+            max_leaf_states: 1000,
+            max_rules: 20_000,
+            ..CompileOptions::default()
+        };
         let mut c = Compiler::new(&mut b, opts);
         let m = c.machine(p).expect("generated leaves are finite");
         {

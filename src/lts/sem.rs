@@ -6,11 +6,30 @@
 //! distributed termination: a component's ✓ becomes τ and leaves the component at `Ω`; the
 //! parallel terminates (✓) when every component is at `Ω`.
 
+use super::export::Stop;
 use super::sets::EventSets;
 use super::term::{OMEGA, STOP, Term, TermId, Terms};
 use crate::cspm::proc::{CallId, EventId, ProcId, ProcNode, ProcSource, TAU, TICK};
 use crate::cspm::source::{Diagnostic, Span};
 use rustc_hash::FxHashMap;
+
+/// Stack kept free before a nested computation; below it, a new segment is allocated.
+pub(crate) const STACK_RED_ZONE: usize = 128 * 1024;
+/// Size of each stack segment allocated on the heap when the red zone is reached.
+pub(crate) const STACK_SEGMENT: usize = 4 * 1024 * 1024;
+/// Deepest nesting of operands whose transitions are computed at once, e.g. a choice between
+/// an event and a recursive call, `R(n) = a.n -> STOP [] R(n-1)`, nests `n` deep. Past this,
+/// the process is rejected with a position rather than exhausting memory with stack segments.
+pub const MAX_NESTING: u32 = 1_000_000;
+
+/// Bounds on computing transitions, set by the check being run: the memoised tables can grow
+/// quadratically (`R(n) = a.n -> STOP [] R(n-1)` stores `n²/2` transitions).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Budget {
+    /// An estimate of the bytes of the terms and memoised transitions.
+    pub max_bytes: Option<u64>,
+    pub deadline: Option<std::time::Instant>,
+}
 
 /// Terms, sets and memoised transitions, over one process source.
 pub struct Semantics<'s> {
@@ -25,6 +44,14 @@ pub struct Semantics<'s> {
     trans: Vec<(EventId, TermId)>,
     /// Calls whose transitions are being computed, innermost last (to name unguarded recursion).
     call_stack: Vec<CallId>,
+    /// Nested `compute`s in progress, and their bound (default [`MAX_NESTING`]).
+    depth: u32,
+    pub max_nesting: u32,
+    pub budget: Budget,
+    /// Set when the budget stopped a computation (its error then only says so).
+    pub stopped: Option<Stop>,
+    /// Transitions computed, to look at the clock now and then.
+    computed: u32,
 }
 
 impl<'s> Semantics<'s> {
@@ -40,6 +67,11 @@ impl<'s> Semantics<'s> {
             ranges: Vec::new(),
             trans: Vec::new(),
             call_stack: Vec::new(),
+            depth: 0,
+            max_nesting: MAX_NESTING,
+            budget: Budget::default(),
+            stopped: None,
+            computed: 0,
         }
     }
 
@@ -48,6 +80,12 @@ impl<'s> Semantics<'s> {
         if let Some(&t) = self.imported.get(&p) {
             return t;
         }
+        // Process values can nest deeply (a prefix chain built by a function); the recursion
+        // continues on heap-allocated stack segments instead of overflowing.
+        stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || self.import_new(p))
+    }
+
+    fn import_new(&mut self, p: ProcId) -> TermId {
         let node = self.src.node(p).clone();
         let t = match node {
             ProcNode::Stop => STOP,
@@ -157,7 +195,44 @@ impl<'s> Semantics<'s> {
         Ok(&self.trans[lo as usize..hi as usize])
     }
 
+    /// Computes (once) the transitions of `t`. Operands are computed recursively, as deep as
+    /// the term nests; past the main stack the recursion continues on heap segments.
     fn compute(&mut self, t: TermId) -> Result<(u32, u32), Diagnostic> {
+        if let Some(&2) = self.status.get(t.0 as usize) {
+            return Ok(self.ranges[t.0 as usize]);
+        }
+        if self.depth >= self.max_nesting {
+            return Err(self.too_deep());
+        }
+        self.depth += 1;
+        let r = stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || self.compute_new(t));
+        self.depth -= 1;
+        r
+    }
+
+    fn too_deep(&self) -> Diagnostic {
+        let (span, name) = match self.call_stack.last() {
+            Some(&c) => {
+                let info = self.src.call_info(c);
+                (
+                    info.span.unwrap_or_default(),
+                    format!(" in `{}`", info.name),
+                )
+            }
+            None => (Span::default(), String::new()),
+        };
+        Diagnostic::error(
+            span,
+            format!(
+                "process nested more than {} operators deep{name}: its first \
+                 transitions cannot be computed",
+                self.max_nesting
+            ),
+        )
+        .with_help("recursion through a choice or `;` unfolds once per level before any event")
+    }
+
+    fn compute_new(&mut self, t: TermId) -> Result<(u32, u32), Diagnostic> {
         let i = t.0 as usize;
         if self.status.len() <= i {
             self.status.resize(self.terms.len().max(i + 1), 0);
@@ -168,9 +243,12 @@ impl<'s> Semantics<'s> {
             1 => return Err(self.unguarded()),
             _ => {}
         }
+        // The budget is looked at on the way down and, as the tables grow when nested
+        // computations return, on the way back up.
+        self.within_budget()?;
         self.status[i] = 1;
         let mut out = Vec::new();
-        let r = self.fire(t, &mut out);
+        let r = self.fire(t, &mut out).and_then(|()| self.within_budget());
         if let Err(e) = r {
             self.status[i] = 0;
             return Err(e);
@@ -187,6 +265,43 @@ impl<'s> Semantics<'s> {
         self.status[i] = 2;
         self.ranges[i] = (lo, hi);
         Ok((lo, hi))
+    }
+
+    /// An estimate of the bytes held by terms and memoised transitions.
+    pub fn memory_bytes(&self) -> u64 {
+        let term = std::mem::size_of::<Term>() as u64;
+        self.trans.capacity() as u64 * 8
+            + self.ranges.capacity() as u64 * 9
+            + self.terms.len() as u64 * (2 * term + 8)
+    }
+
+    fn within_budget(&mut self) -> Result<(), Diagnostic> {
+        match self.over_budget() {
+            None => Ok(()),
+            Some(stop) => {
+                self.stopped = Some(stop);
+                Err(Diagnostic::error(
+                    Span::default(),
+                    "computing transitions stopped at a bound",
+                ))
+            }
+        }
+    }
+
+    fn over_budget(&mut self) -> Option<Stop> {
+        self.computed = self.computed.wrapping_add(1);
+        if let Some(max) = self.budget.max_bytes
+            && self.memory_bytes() > max
+        {
+            return Some(Stop::Memory(max));
+        }
+        if self.computed.is_multiple_of(1024)
+            && let Some(d) = self.budget.deadline
+            && std::time::Instant::now() >= d
+        {
+            return Some(Stop::Time);
+        }
+        None
     }
 
     fn unguarded(&self) -> Diagnostic {

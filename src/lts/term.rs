@@ -142,6 +142,8 @@ fn set_text(sets: &EventSets, names: &dyn Names, s: SetIx, out: &mut String) {
     out.push('}');
 }
 
+/// Writes `t` at precedence `prec`; the recursion is cut by `max` for most operators, and
+/// continues on heap-allocated stack segments for those that print their operand first.
 fn write_term(
     terms: &Terms,
     sets: &EventSets,
@@ -154,6 +156,22 @@ fn write_term(
     if out.len() > max {
         return;
     }
+    stacker::maybe_grow(
+        super::sem::STACK_RED_ZONE,
+        super::sem::STACK_SEGMENT,
+        || write_term_at(terms, sets, names, t, out, max, prec),
+    )
+}
+
+fn write_term_at(
+    terms: &Terms,
+    sets: &EventSets,
+    names: &dyn Names,
+    t: TermId,
+    out: &mut String,
+    max: usize,
+    prec: u8,
+) {
     let paren = |out: &mut String, p: u8, open: bool| {
         if prec > p {
             out.push(if open { '(' } else { ')' });

@@ -148,3 +148,119 @@ fn lts_export_formats() {
     assert_eq!(v["state_count"], 4);
     assert_eq!(v["transitions"].as_array().map(|a| a.len()), Some(5));
 }
+
+/// Recursion ten thousand levels deep through a parallel operator and through a choice used
+/// to overflow the stack; both are checked, with a counterexample at the innermost choice.
+#[test]
+fn deep_recursion_is_checked_without_overflowing_the_stack() {
+    let (code, out, err) = cspot(&[
+        "check",
+        "tests/data/check/deep/recursion.csp",
+        "--format",
+        "json",
+        "--no-timings",
+        "-q",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let verdicts: Vec<&str> = v["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| r["verdict"].as_str().unwrap_or("?"))
+        .collect();
+    assert_eq!(verdicts, ["holds", "violated"], "{out}");
+    let steps = &v["results"][1]["counterexample"]["steps"];
+    assert_eq!(steps.as_array().map(|s| s.len()), Some(1), "{out}");
+    assert!(steps.to_string().contains("a.1"), "{out}");
+}
+
+/// Normalisation (of a refinement's specification, of a process checked for determinism) is
+/// bounded by `--timeout`, `--max-memory` and `--max-states` like the search itself.
+#[test]
+fn bounds_stop_an_exploding_normalisation() {
+    let file = "tests/data/check/deep/normal_form_explodes.csp";
+    for (flag, value, reason) in [
+        ("--timeout", "0.5", "time bound"),
+        ("--max-memory", "16M", "memory bound"),
+        ("--max-states", "1000", "more than 1000 nodes"),
+    ] {
+        let (code, out, err) = cspot(&["check", file, flag, value, "--no-timings", "-q"]);
+        assert_eq!(code, 3, "{flag}: {out}{err}");
+        let reasons: Vec<&str> = out.lines().filter(|l| l.contains("reason:")).collect();
+        assert_eq!(reasons.len(), 2, "{flag}: {out}");
+        for r in reasons {
+            assert!(
+                r.contains(reason) && r.contains("normal form"),
+                "{flag}: {r}"
+            );
+        }
+    }
+}
+
+/// `assert not ...` shows its `not` in the title (text and JSON), and its verdict is the
+/// property's inverted.
+#[test]
+fn a_negated_assertion_is_titled_with_its_not() {
+    let file = "tests/data/check/assert_not.csp";
+    let (code, text, err) = cspot(&["check", file, "--no-timings", "-q"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        text.contains("HOLDS        assert 1: not STOP :[deadlock free [F]]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("VIOLATED     assert 2: not SKIP :[deadlock free [F]]"),
+        "{text}"
+    );
+    let (_, json, _) = cspot(&["check", file, "--format", "json", "--no-timings", "-q"]);
+    let v: serde_json::Value = serde_json::from_str(&json).expect("json");
+    let titles: Vec<(&str, &str)> = v["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| {
+            (
+                r["title"].as_str().unwrap_or("?"),
+                r["verdict"].as_str().unwrap_or("?"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            ("not STOP :[deadlock free [F]]", "holds"),
+            ("not SKIP :[deadlock free [F]]", "violated"),
+            ("not a -> STOP [T= STOP [] b -> STOP", "holds"),
+        ]
+    );
+}
+
+/// Computing a process's transitions is bounded too: `R(10000)` memoises about 5·10⁷
+/// transitions (its leaf's tables grow quadratically), which `--max-memory` and `--timeout`
+/// stop as inconclusive.
+#[test]
+fn bounds_stop_the_computation_of_transitions() {
+    let file = "tests/data/check/deep/recursion.csp";
+    for (flag, value, reason) in [
+        ("--max-memory", "64M", "memory bound"),
+        ("--timeout", "0.2", "time bound"),
+    ] {
+        let args = [
+            "check",
+            file,
+            "--assert",
+            "2",
+            flag,
+            value,
+            "--no-timings",
+            "-q",
+        ];
+        let (code, out, err) = cspot(&args);
+        assert_eq!(code, 3, "{flag}: {out}{err}");
+        assert!(
+            out.contains(reason) && out.contains("transitions"),
+            "{flag}: {out}"
+        );
+    }
+}

@@ -1,6 +1,8 @@
 //! Data-driven checks: every `tests/data/check/*.csp` file states, in a `-- expect:` header
 //! line, the verdict of each of its assertions in file order (`holds`, `violated`,
-//! `inconclusive`), or `error` when the file must be rejected with a source position.
+//! `inconclusive`, or `error` for one that cannot be checked: it is recorded with the error's
+//! position as its reason, the others are still checked, and the exit code is 2), or `error`
+//! alone when the file must be rejected with a source position.
 
 use crate::support::cspot;
 use std::path::{Path, PathBuf};
@@ -36,7 +38,16 @@ pub fn check(path: &Path, extra: &[&str]) -> (i32, Vec<String>, String, String) 
         .and_then(|v| {
             v["results"].as_array().map(|rs| {
                 rs.iter()
-                    .map(|r| r["verdict"].as_str().unwrap_or("?").to_string())
+                    .map(|r| {
+                        let errored = r["reason"]
+                            .as_str()
+                            .is_some_and(|s| s.contains("(error at "));
+                        if errored {
+                            "error".to_string()
+                        } else {
+                            r["verdict"].as_str().unwrap_or("?").to_string()
+                        }
+                    })
                     .collect()
             })
         })
@@ -75,7 +86,13 @@ fn every_data_file_gets_its_expected_verdicts() {
             ));
             continue;
         }
-        let want_code = if want.iter().any(|v| v == "violated") {
+        let want_code = if want.iter().any(|v| v == "error") {
+            let positioned = stderr.contains(&format!("{name}:")) && stderr.contains("error");
+            if !positioned {
+                failures.push(format!("{name}: no positioned error on stderr\n{stderr}"));
+            }
+            2
+        } else if want.iter().any(|v| v == "violated") {
             1
         } else if want.iter().any(|v| v == "inconclusive") {
             3

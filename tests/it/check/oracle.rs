@@ -171,12 +171,13 @@ fn merge(s: &[u8], t: &[u8], x: u8, out: &mut Vec<Tr>, acc: &mut Tr) {
         merge(s, &t[1..], x, out, acc);
         acc.pop();
     }
-    if let (Some(&a), Some(&b)) = (s.first(), t.first()) {
-        if a == b && sync >> a & 1 == 1 {
-            acc.push(a);
-            merge(&s[1..], &t[1..], x, out, acc);
-            acc.pop();
-        }
+    if let (Some(&a), Some(&b)) = (s.first(), t.first())
+        && a == b
+        && sync >> a & 1 == 1
+    {
+        acc.push(a);
+        merge(&s[1..], &t[1..], x, out, acc);
+        acc.pop();
     }
 }
 
