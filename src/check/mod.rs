@@ -278,7 +278,7 @@ impl<'s> Checker<'s> {
                 )
             }
             Property::Bool(b) => (
-                Kind::HasTrace,
+                Kind::Boolean,
                 if *b {
                     Answer::Holds
                 } else {
@@ -800,7 +800,8 @@ fn kind_of(p: &Property) -> Kind {
         Property::DeadlockFree { .. } => Kind::Deadlock,
         Property::DivergenceFree { .. } => Kind::Divergence,
         Property::Deterministic { .. } => Kind::Determinism,
-        Property::HasTrace { .. } | Property::Bool(_) => Kind::HasTrace,
+        Property::HasTrace { .. } => Kind::HasTrace,
+        Property::Bool(_) => Kind::Boolean,
     }
 }
 

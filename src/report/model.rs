@@ -47,6 +47,8 @@ pub enum Kind {
     Divergence,
     Determinism,
     HasTrace,
+    /// `assert <boolean expression>`: a value of the functional language, no process.
+    Boolean,
     TraceStructure,
     TraceConformance,
     Bsp,
@@ -62,6 +64,7 @@ impl Kind {
             Kind::Divergence => "divergence",
             Kind::Determinism => "determinism",
             Kind::HasTrace => "has-trace",
+            Kind::Boolean => "boolean",
             Kind::TraceStructure => "trace.structure",
             Kind::TraceConformance => "trace.conformance",
             Kind::Bsp => "bsp",

@@ -264,3 +264,18 @@ fn bounds_stop_the_computation_of_transitions() {
         );
     }
 }
+
+#[test]
+fn a_boolean_assertion_has_its_own_kind() {
+    let file = "tests/data/check/boolean_assert.csp";
+    let (_, json, err) = cspot(&["check", file, "--format", "json", "--no-timings", "-q"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {err}"));
+    let kinds: Vec<&str> = v["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap_or("?"))
+        .collect();
+    assert!(!kinds.is_empty(), "{json}");
+    assert!(kinds.iter().all(|&k| k == "boolean"), "{kinds:?}");
+}
