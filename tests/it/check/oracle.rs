@@ -510,7 +510,7 @@ fn engine_refines(spec: &G, imp: &G, model: SemanticModel) -> Verdict {
 }
 
 proptest! {
-    #![proptest_config(cases(300))]
+    #![proptest_config(cases(1000))]
 
     #[test]
     fn refinement_verdicts_match_the_oracle(spec in arb_g(), imp in arb_g()) {
