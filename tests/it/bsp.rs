@@ -777,3 +777,24 @@ fn cspm_spec_and_native_model_agree() {
         }
     }
 }
+
+#[test]
+fn properties_without_their_callers_say_they_were_not_exercised() {
+    let (code, out, err) = cspot(&["bsp", "models/bsp/no-callers.toml", "-q", "--no-timings"]);
+    assert_eq!(code, 0, "{err}");
+    let line = |id: &str| {
+        out.lines()
+            .find(|l| l.contains(id))
+            .unwrap_or_else(|| panic!("no {id} in {out}"))
+            .to_string()
+    };
+    for id in ["P2 ", "P4 ", "P5 "] {
+        assert!(line(id).contains("not exercised"), "{}", line(id));
+    }
+    for id in ["P1 ", "P3 "] {
+        assert!(!line(id).contains("not exercised"), "{}", line(id));
+    }
+    // With both callers, nothing is vacuous.
+    let (_, out, _) = cspot(&["bsp", "models/bsp/small.toml", "-q", "--no-timings"]);
+    assert!(!out.contains("not exercised"), "{out}");
+}
