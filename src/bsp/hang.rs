@@ -3,13 +3,13 @@
 //!
 //! Deadlocks (a waiting caller and no step at all) are found during the search; this pass
 //! handles the rest after a complete breadth-first search, rebuilding the edges with
-//! `lookup` and running Tarjan's algorithm iteratively. A terminal component means no step
+//! `lookup` and running Tarjan's algorithm (`explore::scc`). A terminal component means no step
 //! can ever lead out of it, so a caller waiting there waits forever whatever the scheduler
 //! does (each component holds one value of the callers' states, since calls never repeat).
 
 use super::model::{Action, BspModel};
 use super::props::Violation;
-use crate::explore::{Exploration, Successors};
+use crate::explore::{Exploration, Successors, scc};
 
 /// The graph as compressed rows of successor ids.
 struct Graph {
@@ -45,61 +45,9 @@ impl Graph {
     }
 }
 
-/// Component id of every state (Tarjan, iterative; no recursion on deep graphs).
+/// Component id of every state (Tarjan, iterative: `explore::scc`).
 fn components(g: &Graph, n: usize) -> Vec<u32> {
-    const UNSEEN: u32 = u32::MAX;
-    let mut index = vec![UNSEEN; n];
-    let mut low = vec![0u32; n];
-    let mut comp = vec![UNSEEN; n];
-    let mut on_stack = vec![false; n];
-    let mut stack: Vec<u32> = Vec::new();
-    let mut call: Vec<(u32, usize)> = Vec::new();
-    let mut next_index = 0u32;
-    let mut next_comp = 0u32;
-    for root in 0..n as u32 {
-        if index[root as usize] != UNSEEN {
-            continue;
-        }
-        call.push((root, 0));
-        while let Some(&mut (v, ref mut i)) = call.last_mut() {
-            let vu = v as usize;
-            if *i == 0 && index[vu] == UNSEEN {
-                index[vu] = next_index;
-                low[vu] = next_index;
-                next_index += 1;
-                stack.push(v);
-                on_stack[vu] = true;
-            }
-            let edges = g.edges(v);
-            if *i < edges.len() {
-                let w = edges[*i];
-                *i += 1;
-                let wu = w as usize;
-                if index[wu] == UNSEEN {
-                    call.push((w, 0));
-                } else if on_stack[wu] {
-                    low[vu] = low[vu].min(index[wu]);
-                }
-                continue;
-            }
-            call.pop();
-            if let Some(&(parent, _)) = call.last() {
-                let pu = parent as usize;
-                low[pu] = low[pu].min(low[vu]);
-            }
-            if low[vu] == index[vu] {
-                while let Some(w) = stack.pop() {
-                    on_stack[w as usize] = false;
-                    comp[w as usize] = next_comp;
-                    if w == v {
-                        break;
-                    }
-                }
-                next_comp += 1;
-            }
-        }
-    }
-    comp
+    scc::components(n, |v, out| out.extend_from_slice(g.edges(v)), |_| false).of
 }
 
 /// The first state, in breadth-first order, of a trap (a terminal component holding a

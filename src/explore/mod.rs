@@ -10,6 +10,7 @@
 //! the number of jobs.
 
 mod bfs;
+pub mod scc;
 mod store;
 
 pub use bfs::explore;
