@@ -8,7 +8,8 @@
 #                                             (scripts/conformance-baseline.txt) no longer passes
 #   scripts/conformance.sh --update-baseline  record the cases that pass now as the baseline
 #
-# Environment: CORPUS (corpus dir), CSPOT (binary; default target/release/cspot, built here).
+# Environment: CORPUS (corpus dir), CSPOT (binary; default target/release/cspot, built here),
+# VERDICTS (reads cspot's JSON; default target/release/examples/verdicts, built here).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 mode="${1:-}"
@@ -22,6 +23,10 @@ corpus="$(cd "$corpus" && pwd)"
 if [ -z "${CSPOT:-}" ]; then
   cargo build --release --quiet --bin cspot || exit 2
   export CSPOT="$PWD/target/release/cspot"
+fi
+if [ -z "${VERDICTS:-}" ]; then
+  cargo build --release --quiet --example verdicts || exit 2
+  export VERDICTS="$PWD/target/release/examples/verdicts"
 fi
 out=target/conformance
 mkdir -p "$out"

@@ -9,7 +9,8 @@
 #   SKIP <file>:<line> <why>            an unsupported feature (timed sections, prioritise,
 #                                       compression functions, [R=/[V= models, tau priority)
 #
-# Usage: fdr-asserts.sh CORPUS_DIR   (CSPOT: the binary; FDR_MAX_STATES: states per check,
+# Usage: fdr-asserts.sh CORPUS_DIR   (CSPOT: the binary; VERDICTS: examples/verdicts.rs built,
+# which reads cspot's JSON; FDR_MAX_STATES: states per check,
 # 3000000, a deterministic bound so that the baseline does not depend on the machine's speed;
 # FDR_TIMEOUT: seconds per check, 20, a safety net only)
 set -uo pipefail
@@ -17,8 +18,9 @@ corpus="$1/fdr-examples"
 cspot="${CSPOT:-target/release/cspot}"
 per_check="${FDR_TIMEOUT:-20}"
 max_states="${FDR_MAX_STATES:-3000000}"
-if ! command -v jq > /dev/null; then
-  echo "FAIL fdr-asserts jq is needed to read cspot's JSON"
+reader="${VERDICTS:-target/release/examples/verdicts}"
+if [ ! -x "$reader" ]; then
+  echo "FAIL fdr-asserts $reader is missing (cargo build --release --example verdicts)"
   echo "0 passed, 1 failed"
   exit 0
 fi
@@ -161,11 +163,11 @@ while IFS= read -r path; do
     --timeout "$per_check" --max-states "$max_states" > "$tmp/out.json" 2> "$tmp/err.txt"
   code=$?
   declare -A got=() why=()
-  if jq -e . "$tmp/out.json" > /dev/null 2>&1; then
+  if "$reader" < "$tmp/out.json" > "$tmp/verdicts.tsv" 2> /dev/null; then
     while IFS=$'\t' read -r src verdict reason; do
       line="${src%:*}"; line="${line##*:}"
       got["$line"]="$verdict"; why["$line"]="$reason"
-    done < <(jq -r '.results[] | [.source, .verdict, (.reason // "")] | @tsv' "$tmp/out.json")
+    done < "$tmp/verdicts.tsv"
   fi
   unsupported_file=""
   if [ "$code" -eq 2 ] && grep -q 'unsupported' "$tmp/err.txt"; then
