@@ -386,6 +386,23 @@ fn commit<V>(
     (t, violation.map(|(id, v)| End::Violation(id, v)))
 }
 
+/// The words an index entry names during a parallel batch: a stored state, or (at or past
+/// [`PROVISIONAL`]) a candidate of a chunk, located by `words_of`.
+fn entry_words<'a>(
+    e: u32,
+    w: usize,
+    arena: &'a [u32],
+    chunks: &'a [Chunk],
+    words_of: impl Fn(u32) -> (usize, usize),
+) -> &'a [u32] {
+    if e >= PROVISIONAL {
+        let (c, l) = words_of(e - PROVISIONAL);
+        &chunks[c].words[l * w..(l + 1) * w]
+    } else {
+        &arena[e as usize * w..(e as usize + 1) * w]
+    }
+}
+
 /// Buffers of the parallel commit, reused from slice to slice.
 #[derive(Default)]
 struct Merge {
@@ -523,15 +540,8 @@ impl Merge {
                                 let l = l as usize;
                                 let s = &chunk.words[l * w..(l + 1) * w];
                                 let g = tag(c, l);
-                                let eq = |e: u32| {
-                                    let other = if e >= PROVISIONAL {
-                                        let (oc, ol) = words_of(e - PROVISIONAL);
-                                        &shared[oc].words[ol * w..(ol + 1) * w]
-                                    } else {
-                                        &arena[e as usize * w..(e as usize + 1) * w]
-                                    };
-                                    same(other, s)
-                                };
+                                let eq =
+                                    |e: u32| same(entry_words(e, w, arena, shared, words_of), s);
                                 match range.find_or_insert(h, g, eq) {
                                     Probe::Found => {}
                                     Probe::Inserted(b, i) => {
@@ -554,15 +564,7 @@ impl Merge {
             let shared: &[Chunk] = chunks;
             let arena = &store.arena;
             let s = &shared[cu].words[lu * w..(lu + 1) * w];
-            let eq = |e: u32| {
-                let other = if e >= PROVISIONAL {
-                    let (oc, ol) = words_of(e - PROVISIONAL);
-                    &shared[oc].words[ol * w..(ol + 1) * w]
-                } else {
-                    &arena[e as usize * w..(e as usize + 1) * w]
-                };
-                same(other, s)
-            };
+            let eq = |e: u32| same(entry_words(e, w, arena, shared, words_of), s);
             let h = shared[cu].hashes[lu];
             if let Probe::Inserted(b, i) = store.index.find_or_insert(h, tag(cu, lu), eq) {
                 late.push((c, l, b, i));
