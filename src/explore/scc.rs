@@ -34,37 +34,27 @@ pub fn components(
     let mut frames: Vec<(u32, Vec<u32>, usize)> = Vec::new();
     let mut spare: Vec<Vec<u32>> = Vec::new();
     let mut counter = 0u32;
-    let mut enter = |s: u32,
-                     frames: &mut Vec<(u32, Vec<u32>, usize)>,
-                     spare: &mut Vec<Vec<u32>>,
-                     stack: &mut Vec<u32>,
-                     index: &mut [u32],
-                     low: &mut [u32],
-                     on_stack: &mut [bool]| {
-        index[s as usize] = counter;
-        low[s as usize] = counter;
-        counter += 1;
-        stack.push(s);
-        on_stack[s as usize] = true;
-        let mut v = spare.pop().unwrap_or_default();
-        v.clear();
-        succ(s, &mut v);
-        frames.push((s, v, 0));
-    };
     for root in 0..n as u32 {
         if index[root as usize] != UNSEEN || skip(root) {
             continue;
         }
-        enter(
-            root,
-            &mut frames,
-            &mut spare,
-            &mut stack,
-            &mut index,
-            &mut low,
-            &mut on_stack,
-        );
-        while let Some(frame) = frames.last_mut() {
+        // The state to enter next (give it its index, push its frame), if any.
+        let mut entering = Some(root);
+        loop {
+            if let Some(s) = entering.take() {
+                index[s as usize] = counter;
+                low[s as usize] = counter;
+                counter += 1;
+                stack.push(s);
+                on_stack[s as usize] = true;
+                let mut v = spare.pop().unwrap_or_default();
+                v.clear();
+                succ(s, &mut v);
+                frames.push((s, v, 0));
+            }
+            let Some(frame) = frames.last_mut() else {
+                break;
+            };
             let s = frame.0;
             if frame.2 < frame.1.len() {
                 let t = frame.1[frame.2];
@@ -73,15 +63,7 @@ pub fn components(
                     continue;
                 }
                 if index[t as usize] == UNSEEN {
-                    enter(
-                        t,
-                        &mut frames,
-                        &mut spare,
-                        &mut stack,
-                        &mut index,
-                        &mut low,
-                        &mut on_stack,
-                    );
+                    entering = Some(t);
                 } else if on_stack[t as usize] {
                     low[s as usize] = low[s as usize].min(index[t as usize]);
                 }
