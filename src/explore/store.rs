@@ -497,12 +497,7 @@ impl Store {
         while (count + more) * LOAD_DEN > n * SLOTS * LOAD_NUM {
             n *= 2;
         }
-        self.index = Index {
-            buckets: Vec::new(),
-            mask: 0,
-            shift: 0,
-            len: 0,
-        };
+        self.release_index();
         self.index = Index::with_buckets(n)?;
         let threads = pool.current_num_threads();
         let per_thread = PARTS.div_ceil(threads);
@@ -564,17 +559,22 @@ impl Store {
         id
     }
 
-    /// Doubles the index and rehashes every indexed state, scanning the arena in id order.
-    fn grow(&mut self) -> Result<(), OutOfMemory> {
-        let count = self.index.len;
-        let n = self.index.buckets.len() * 2;
-        // Free the old table first: the rehash reads the arena, not the table.
+    /// Frees the index before a bigger one is built: the rehash reads the arena, not the old
+    /// table, so both need not be held at once.
+    fn release_index(&mut self) {
         self.index = Index {
             buckets: Vec::new(),
             mask: 0,
             shift: 0,
             len: 0,
         };
+    }
+
+    /// Doubles the index and rehashes every indexed state, scanning the arena in id order.
+    fn grow(&mut self) -> Result<(), OutOfMemory> {
+        let count = self.index.len;
+        let n = self.index.buckets.len() * 2;
+        self.release_index();
         self.index = Index::with_buckets(n)?;
         let w = self.words;
         const AHEAD: usize = 8;
