@@ -108,15 +108,8 @@ fn sort_spans(spans: &mut [Span]) {
         }
     }
     drop(perm);
-    let mut i = 0;
-    while i < spans.len() {
-        let id = spans[i].trace;
-        let mut j = i + 1;
-        while j < spans.len() && spans[j].trace == id {
-            j += 1;
-        }
-        spans[i..j].sort_unstable_by_key(|s| (s.start, s.id.as_u64(), s.end, s.kind));
-        i = j;
+    for run in spans.chunk_by_mut(|a, b| a.trace == b.trace) {
+        run.sort_unstable_by_key(|s| (s.start, s.id.as_u64(), s.end, s.kind));
     }
 }
 
@@ -139,18 +132,13 @@ pub(crate) fn assemble(p: Parts) -> Forest {
     issues.sort_by_key(|i| i.trace);
 
     let mut traces = Vec::new();
-    let mut i = 0;
-    while i < spans.len() {
-        let id = spans[i].trace;
-        let mut j = i + 1;
-        while j < spans.len() && spans[j].trace == id {
-            j += 1;
-        }
+    let mut start = 0;
+    for run in spans.chunk_by(|a, b| a.trace == b.trace) {
         traces.push(Trace {
-            id,
-            spans: Range32::new(i, j),
+            id: run[0].trace,
+            spans: Range32::new(start, start + run.len()),
         });
-        i = j;
+        start += run.len();
     }
 
     let n = spans.len();
