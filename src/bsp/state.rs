@@ -154,6 +154,8 @@ const FIELDS: usize = 19;
 pub struct Layout {
     wid: u8,
     wn: u8,
+    /// `St::wmul` for `wid`, worked out once rather than per unpacked state.
+    wmul: u32,
     /// Per field of `St::fields`: its first bit in the whole state and its mask (0 for a
     /// field of width 0).
     bits: [(u32, u32); FIELDS],
@@ -225,6 +227,7 @@ impl Layout {
         Layout {
             wid,
             wn,
+            wmul: 65536u32.div_ceil(wid as u32),
             bits,
             words: words.max(1),
             fits,
@@ -236,7 +239,7 @@ impl Layout {
         St {
             wid: self.wid,
             wn: self.wn,
-            wmul: 65536u32.div_ceil(self.wid as u32),
+            wmul: self.wmul,
             ..St::default()
         }
     }
@@ -280,7 +283,7 @@ impl Layout {
         St {
             wid: self.wid,
             wn: self.wn,
-            wmul: 65536u32.div_ceil(self.wid as u32),
+            wmul: self.wmul,
             n: f[0],
             ph: f[1],
             queue: f[2],

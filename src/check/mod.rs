@@ -407,7 +407,10 @@ impl<'s> Checker<'s> {
             out.clear();
             let _ = model.expand(ex.state(s), out);
             for (l, t) in out.iter() {
-                if let Some(id) = ex.lookup(t).filter(|_| m.label_event(l) == TAU) {
+                // The label test first: the look-up hashes and probes the store.
+                if m.label_event(l) == TAU
+                    && let Some(id) = ex.lookup(t)
+                {
                     v.push(id);
                 }
             }

@@ -227,7 +227,7 @@ impl Model for DetModel<'_> {
             if let Some(&(e, _)) = node.trans.iter().find(|&&(e, _)| e != TICK) {
                 return Some(DetViolation { event: e });
             }
-        } else if let Some(&(e, _)) = node.trans.iter().find(|&&(e, _)| stable && !offered(e)) {
+        } else if stable && let Some(&(e, _)) = node.trans.iter().find(|&&(e, _)| !offered(e)) {
             return Some(DetViolation { event: e });
         }
         None
