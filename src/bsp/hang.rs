@@ -45,35 +45,24 @@ impl Graph {
     }
 }
 
-/// Component id of every state (Tarjan, iterative: `explore::scc`).
-fn components(g: &Graph, n: usize) -> Vec<u32> {
-    scc::components(n, |v, out| out.extend_from_slice(g.edges(v)), |_| false).of
-}
-
 /// The first state, in breadth-first order, of a trap (a terminal component holding a
 /// cycle) where a caller waits; the caller follows it round its loop for the report.
 pub fn find_hang(model: &BspModel, ex: &Exploration<Action, Violation>) -> Option<u32> {
     let n = ex.states as usize;
     let g = Graph::build(model, ex);
-    let comp = components(&g, n);
-    let ncomp = comp.iter().copied().max().map_or(0, |m| m as usize + 1);
+    let scc::Components { of: comp, cyclic } =
+        scc::components(n, |v, out| out.extend_from_slice(g.edges(v)), |_| false);
     // A component is a trap when no edge leaves it and it holds a cycle.
-    let mut leaves = vec![false; ncomp];
-    let mut cyclic = vec![false; ncomp];
+    let mut leaves = vec![false; cyclic.len()];
     for v in 0..n as u32 {
         let c = comp[v as usize];
-        for &w in g.edges(v) {
-            if comp[w as usize] != c {
-                leaves[c as usize] = true;
-            } else {
-                cyclic[c as usize] = true;
-            }
+        if g.edges(v).iter().any(|&w| comp[w as usize] != c) {
+            leaves[c as usize] = true;
         }
     }
     // Ids are in breadth-first order, so the smallest id of a trap is its closest state.
-    let entry = (0..n as u32).find(|&v| {
+    (0..n as u32).find(|&v| {
         let c = comp[v as usize] as usize;
         !leaves[c] && cyclic[c] && model.caller_waiting(&model.layout.unpack(ex.state(v)))
-    })?;
-    Some(entry)
+    })
 }

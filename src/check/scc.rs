@@ -1,10 +1,9 @@
 //! τ-cycles: the components of the τ-edges of a stored graph that hold a cycle (Tarjan, in
 //! `explore::scc`), and the extraction of one cycle.
 
-use crate::explore::scc::{NO_COMPONENT, components};
+use crate::explore::scc::{Components, NO_COMPONENT, components};
 
-/// The component of every state on a τ-cycle (`u32::MAX` for states on none), cyclic
-/// components numbered in the order they complete.
+/// The component of every state on a τ-cycle (`u32::MAX` for states on none).
 ///
 /// `succ(s, out)` pushes the τ-successors of `s`; states for which `skip(s)` holds are left
 /// out (their edges are ignored), e.g. product states whose specification already diverges.
@@ -13,22 +12,13 @@ pub fn cyclic_components(
     succ: impl FnMut(u32, &mut Vec<u32>),
     skip: impl Fn(u32) -> bool,
 ) -> Vec<u32> {
-    let c = components(n, succ, skip);
-    // Renumber the cyclic components densely, in their order.
-    let mut renumber = vec![NO_COMPONENT; c.cyclic.len()];
-    let mut next = 0u32;
-    for (k, &cyclic) in c.cyclic.iter().enumerate() {
-        if cyclic {
-            renumber[k] = next;
-            next += 1;
-        }
-    }
-    c.of.into_iter()
+    let Components { of, cyclic } = components(n, succ, skip);
+    of.into_iter()
         .map(|k| {
-            if k == NO_COMPONENT {
-                NO_COMPONENT
+            if k != NO_COMPONENT && cyclic[k as usize] {
+                k
             } else {
-                renumber[k as usize]
+                NO_COMPONENT
             }
         })
         .collect()
