@@ -463,7 +463,7 @@ impl Merge {
                 take += k;
                 c1 += 1;
             }
-            if store.index.room() < take && store.reserve_index(take, Some(pool)).is_err() {
+            if store.index.room() < take && store.reserve_index(take, pool).is_err() {
                 return (all, Some(End::Bounded(Bound::Memory(store.memory_bytes()))));
             }
             if let Some((c, g)) = self.batch(pool, store, chunks, c0, c1, max_states) {

@@ -474,21 +474,15 @@ impl Store {
         Ok(id)
     }
 
-    /// Grows the index, when needed, so that `more` states fit without another growth. With a
-    /// pool, every thread of it rehashes: each scans the whole arena (hashing is cheap) and
-    /// inserts only the states whose probe starts in its own bucket ranges, so no two threads
-    /// write the same bucket.
+    /// Grows the index, when needed, so that `more` states fit without another growth. Every
+    /// thread of `pool` rehashes: each scans the whole arena (hashing is cheap) and inserts
+    /// only the states whose probe starts in its own bucket ranges, so no two threads write
+    /// the same bucket. (One thread grows the index through `insert_absent`.)
     pub fn reserve_index(
         &mut self,
         more: usize,
-        pool: Option<&rayon::ThreadPool>,
+        pool: &rayon::ThreadPool,
     ) -> Result<(), OutOfMemory> {
-        let Some(pool) = pool.filter(|p| p.current_num_threads() > 1) else {
-            while self.index.needs_room(more) {
-                self.grow()?;
-            }
-            return Ok(());
-        };
         if !self.index.needs_room(more) {
             return Ok(());
         }
