@@ -93,6 +93,16 @@ impl Chunk {
     fn transitions(&self) -> u64 {
         self.per_state.iter().map(|&(k, _)| k as u64).sum()
     }
+    /// The transitions of the states expanded up to the one that produced candidate `g`.
+    fn transitions_through(&self, g: usize) -> u64 {
+        let owner = self
+            .per_state
+            .partition_point(|&(_, end)| end as usize <= g);
+        self.per_state[..=owner.min(self.per_state.len().saturating_sub(1))]
+            .iter()
+            .map(|&(k, _)| k as u64)
+            .sum()
+    }
 }
 
 /// Explores `model` breadth first until a violation, a bound or the end of the state space.
@@ -299,29 +309,40 @@ fn expand<M: Model>(
     None
 }
 
+/// Starts the two-stage prefetch pipeline over `hashes`: the buckets of the first [`AHEAD`]
+/// candidates, and the arena words of the likely match of the first [`AHEAD_MATCH`].
+fn prefetch_start(store: &Store, hashes: &[u64]) {
+    for &h in &hashes[..hashes.len().min(AHEAD)] {
+        store.prefetch(h);
+    }
+    for &h in &hashes[..hashes.len().min(AHEAD_MATCH)] {
+        store.prefetch_match(h);
+    }
+}
+
+/// Keeps the pipeline full while candidate `g` is probed.
+#[inline(always)]
+fn prefetch_ahead(store: &Store, hashes: &[u64], g: usize) {
+    if let Some(&h) = hashes.get(g + AHEAD) {
+        store.prefetch(h);
+    }
+    if let Some(&h) = hashes.get(g + AHEAD_MATCH) {
+        store.prefetch_match(h);
+    }
+}
+
 /// Drops the candidates of `c` that the store already holds, keeping order and the per-state
 /// candidate ends. Read-only on the store, so chunks do this in parallel while they expand;
 /// what is left for the commit are states new to the store (and their duplicates).
 fn filter(store: &Store, c: &mut Chunk) {
     let w = store.words;
-    let n = c.hashes.len();
-    for g in 0..n.min(AHEAD) {
-        store.prefetch(c.hashes[g]);
-    }
-    for g in 0..n.min(AHEAD_MATCH) {
-        store.prefetch_match(c.hashes[g]);
-    }
+    prefetch_start(store, &c.hashes);
     let mut kept = 0usize;
     let mut g = 0usize;
     for st in c.per_state.iter_mut() {
         let end = st.1 as usize;
         while g < end {
-            if g + AHEAD < n {
-                store.prefetch(c.hashes[g + AHEAD]);
-            }
-            if g + AHEAD_MATCH < n {
-                store.prefetch_match(c.hashes[g + AHEAD_MATCH]);
-            }
+            prefetch_ahead(store, &c.hashes, g);
             let h = c.hashes[g];
             if store.find(h, &c.words[g * w..g * w + w]).is_none() {
                 if kept != g {
@@ -350,40 +371,31 @@ fn commit<V>(
 ) -> (u64, Option<End<V>>) {
     let w = store.words;
     let n = c.hashes.len();
-    for g in 0..n.min(AHEAD) {
-        store.prefetch(c.hashes[g]);
-    }
-    for g in 0..n.min(AHEAD_MATCH) {
-        store.prefetch_match(c.hashes[g]);
-    }
+    prefetch_start(store, &c.hashes);
     for g in 0..n {
-        if g + AHEAD < n {
-            store.prefetch(c.hashes[g + AHEAD]);
-        }
-        if g + AHEAD_MATCH < n {
-            store.prefetch_match(c.hashes[g + AHEAD_MATCH]);
-        }
+        prefetch_ahead(store, &c.hashes, g);
         let h = c.hashes[g];
         let s = &c.words[g * w..g * w + w];
         if store.find(h, s).is_some() {
             continue;
         }
         if store.len() as u64 >= max_states {
-            // Count the transitions of the states expanded up to the one that produced `g`.
-            let owner = c.per_state.partition_point(|&(_, end)| end as usize <= g);
-            let t = c.per_state[..=owner.min(c.per_state.len().saturating_sub(1))]
-                .iter()
-                .map(|&(k, _)| k as u64)
-                .sum();
-            return (t, Some(End::Bounded(Bound::States(max_states))));
+            return (
+                c.transitions_through(g),
+                Some(End::Bounded(Bound::States(max_states))),
+            );
         }
         if store.insert_absent(h, s, c.parents[g]).is_err() {
-            let t = c.per_state.iter().map(|&(k, _)| k as u64).sum();
-            return (t, Some(End::Bounded(Bound::Memory(store.memory_bytes()))));
+            return (
+                c.transitions(),
+                Some(End::Bounded(Bound::Memory(store.memory_bytes()))),
+            );
         }
     }
-    let t = c.per_state.iter().map(|&(k, _)| k as u64).sum();
-    (t, violation.map(|(id, v)| End::Violation(id, v)))
+    (
+        c.transitions(),
+        violation.map(|(id, v)| End::Violation(id, v)),
+    )
 }
 
 /// The words an index entry names during a parallel batch: a stored state, or (at or past
@@ -470,13 +482,8 @@ impl Merge {
                 // The transitions of the states expanded up to the one that produced
                 // candidate `g` of chunk `c`.
                 let before: u64 = chunks[..c].iter().map(Chunk::transitions).sum();
-                let per = &chunks[c].per_state;
-                let owner = per.partition_point(|&(_, e)| e as usize <= g);
-                let t: u64 = per[..=owner.min(per.len().saturating_sub(1))]
-                    .iter()
-                    .map(|&(k, _)| k as u64)
-                    .sum();
-                return (before + t, Some(End::Bounded(Bound::States(max_states))));
+                let t = before + chunks[c].transitions_through(g);
+                return (t, Some(End::Bounded(Bound::States(max_states))));
             }
             c0 = c1;
         }
