@@ -65,7 +65,8 @@ fn reference(m: &Machine, state: &[u32]) -> Succ {
         }
     }
     if let Some(d) = &m.done
-        && state.iter().all(|&w| w == 0)
+        // The plain rule, not the machine's shortcut (every word zero): every leaf at Ω.
+        && (0..m.leaves.len()).all(|i| m.local(state, i) == super::leaf::LEAF_OMEGA)
         && state != d.as_slice()
     {
         out.push((m.label_count() - 1, d.clone()));

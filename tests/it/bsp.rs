@@ -183,6 +183,7 @@ fn in_search_hang_check_agrees_with_the_full_pass() {
                 &Options::default(),
                 &mut |_| {},
             );
+            assert_eq!(quick.len(), full.len(), "{}", v.name());
             for (a, b) in quick.iter().zip(&full) {
                 assert_eq!(a.property, b.property);
                 assert_eq!(
@@ -226,6 +227,7 @@ fn symmetry_reduction_keeps_verdicts() {
                 &Options::default(),
                 &mut |_| {},
             );
+            assert_eq!(plain.len(), sym.len(), "{}", v.name());
             for (a, b) in plain.iter().zip(&sym) {
                 assert_eq!(
                     a.verdict.as_str(),
@@ -509,8 +511,12 @@ fn cli_output_does_not_depend_on_jobs() {
             j,
         ]
     };
-    let (_, one, _) = cspot(&args("1"));
-    let (_, two, _) = cspot(&args("2"));
+    let (c1, one, e1) = cspot(&args("1"));
+    let (c2, two, _) = cspot(&args("2"));
+    // The bug variants are violated: a run that failed before checking anything would not be.
+    assert_eq!(c1, report::exit::VIOLATED, "{e1}");
+    assert_eq!(c1, c2);
+    assert!(!one.is_empty());
     assert_eq!(one, two);
 }
 
