@@ -173,8 +173,11 @@ pub(crate) fn read_json<R: BufRead>(b: &mut Builder, file: u16, mut r: R) {
     }
     if one_document {
         let otlp = {
-            let mut head = line.clone();
-            if let Ok(more) = r.fill_buf() {
+            // The first key decides; the first line can be 64 MB, so only its start is copied.
+            let mut head = line[..line.len().min(4096)].to_vec();
+            if head.len() < 4096
+                && let Ok(more) = r.fill_buf()
+            {
                 head.extend_from_slice(&more[..more.len().min(4096)]);
             }
             looks_like_otlp(&head)

@@ -12,6 +12,16 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::rc::Rc;
 
+/// The newlines in `data[..off]`, and the characters between the last of them (or the start)
+/// and `off`: a position's line and column, counted from the slice's own.
+pub fn lines_before(data: &[u8], off: usize) -> (u64, u64) {
+    let before = &data[..off];
+    let newlines = memchr::memchr_iter(b'\n', before).count() as u64;
+    let start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
+    let chars = String::from_utf8_lossy(&data[start..off]).chars().count() as u64;
+    (newlines, chars)
+}
+
 /// Where the JSON text comes from, so a value can be given a line and column.
 pub(crate) enum Src<'s> {
     /// Parsing from a slice: borrowed strings point into it. `line0` is the slice's first line.
@@ -52,14 +62,7 @@ impl Ctx<'_, '_> {
                 let base = data.as_ptr() as usize;
                 if p >= base && p <= base + data.len() {
                     let off = (p - base).saturating_sub(1);
-                    let before = &data[..off];
-                    let line = before.iter().filter(|&&c| c == b'\n').count() as u64;
-                    let start = before
-                        .iter()
-                        .rposition(|&c| c == b'\n')
-                        .map(|i| i + 1)
-                        .unwrap_or(0);
-                    let col = String::from_utf8_lossy(&data[start..off]).chars().count() as u64;
+                    let (line, col) = lines_before(data, off);
                     return Position::LineCol {
                         line: line0 + line,
                         col: col + 1,

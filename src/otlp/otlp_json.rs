@@ -25,16 +25,7 @@ pub(crate) struct Lines<'a> {
 impl Lines<'_> {
     pub fn position(&self, off: usize) -> Position {
         let off = off.min(self.data.len());
-        let before = &self.data[..off];
-        let nl = before.iter().filter(|&&c| c == b'\n').count() as u64;
-        let start = before
-            .iter()
-            .rposition(|&c| c == b'\n')
-            .map(|i| i + 1)
-            .unwrap_or(0);
-        let chars = String::from_utf8_lossy(&self.data[start..off])
-            .chars()
-            .count() as u64;
+        let (nl, chars) = super::jsonutil::lines_before(self.data, off);
         let col = if nl == 0 {
             self.col0 + chars
         } else {
