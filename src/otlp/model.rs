@@ -128,18 +128,44 @@ impl Strings {
     /// The symbol of a string, adding it when new.
     pub fn intern(&mut self, s: &str) -> Sym {
         let h = hash_str(s);
+        self.find(h, s.as_bytes())
+            .unwrap_or_else(|| self.insert_new(h, s))
+    }
+
+    /// The symbol of a byte string, adding it when new; `None` when it is new and not UTF-8.
+    /// Bytes already in the table are valid by construction, so only new strings are checked.
+    pub fn intern_bytes(&mut self, b: &[u8]) -> Option<Sym> {
+        let h = hash_bytes(b);
+        if let Some(sym) = self.find(h, b) {
+            return Some(sym);
+        }
+        let s = std::str::from_utf8(b).ok()?;
+        Some(self.insert_new(h, s))
+    }
+
+    /// The symbol of a string if it was interned.
+    pub fn lookup(&self, s: &str) -> Option<Sym> {
+        self.find(hash_str(s), s.as_bytes())
+    }
+
+    /// The symbol of `b`, whose hash is `h`, if it was interned.
+    fn find(&self, h: u64, b: &[u8]) -> Option<Sym> {
+        let (text, starts) = (self.text.as_bytes(), &self.starts);
+        self.table
+            .find(h, |&i| {
+                let i = i as usize;
+                &text[starts[i] as usize..starts[i + 1] as usize] == b
+            })
+            .map(|&i| Sym(i))
+    }
+
+    /// Adds `s` (hash `h`), known not to be interned yet.
+    fn insert_new(&mut self, h: u64, s: &str) -> Sym {
         let Strings {
             text,
             starts,
             table,
         } = self;
-        let get = |i: u32| -> &str {
-            let i = i as usize;
-            &text[starts[i] as usize..starts[i + 1] as usize]
-        };
-        if let Some(&i) = table.find(h, |&i| get(i) == s) {
-            return Sym(i);
-        }
         let id = (starts.len() - 1) as u32;
         text.push_str(s);
         starts.push(text.len() as u32);
@@ -149,34 +175,6 @@ impl Strings {
             hash_str(&text[starts[i] as usize..starts[i + 1] as usize])
         });
         Sym(id)
-    }
-
-    /// The symbol of a byte string, adding it when new; `None` when it is new and not UTF-8.
-    /// Bytes already in the table are valid by construction, so only new strings are checked.
-    pub fn intern_bytes(&mut self, b: &[u8]) -> Option<Sym> {
-        let h = hash_bytes(b);
-        let Strings {
-            text,
-            starts,
-            table,
-        } = self;
-        let get = |i: u32| -> &[u8] {
-            let i = i as usize;
-            &text.as_bytes()[starts[i] as usize..starts[i + 1] as usize]
-        };
-        if let Some(&i) = table.find(h, |&i| get(i) == b) {
-            return Some(Sym(i));
-        }
-        let s = std::str::from_utf8(b).ok()?;
-        Some(self.intern(s))
-    }
-
-    /// The symbol of a string if it was interned.
-    pub fn lookup(&self, s: &str) -> Option<Sym> {
-        let h = hash_str(s);
-        self.table
-            .find(h, |&i| self.get(Sym(i)) == s)
-            .map(|&i| Sym(i))
     }
 
     /// Bytes held by the table (for memory accounting).
