@@ -63,14 +63,19 @@ impl CheckOpts {
         }
     }
 
+    /// Worker threads to use: 0 for one per core, else at most one per core. More threads
+    /// than cores cannot speed a check up and, hundreds of them, slow it down many times
+    /// (idle workers spin between the phases of each commit).
+    pub fn jobs(&self) -> usize {
+        match self.jobs.unwrap_or(0) {
+            0 => 0,
+            n => n.min(std::thread::available_parallelism().map_or(1, |c| c.get())),
+        }
+    }
+
     pub fn explore(&self) -> explore::Options {
         explore::Options {
-            // More threads than cores cannot speed the search up and, hundreds of them, slow it
-            // down many times (idle workers spin between the phases of each commit).
-            jobs: match self.jobs.unwrap_or(0) {
-                0 => 0,
-                n => n.min(std::thread::available_parallelism().map_or(1, |c| c.get())),
-            },
+            jobs: self.jobs(),
             max_states: self.max_states,
             max_memory: self.max_memory.or_else(default_memory_bound),
             timeout: self.timeout,

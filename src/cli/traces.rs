@@ -299,7 +299,7 @@ fn run_check(a: CheckArgs) -> anyhow::Result<Outcome> {
     let (dump, errors) = read_all(&a.input)?;
     let forest = &dump.forest;
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(a.opts.explore().jobs)
+        .num_threads(a.opts.jobs())
         .build()?;
     // `None`: the time bound passed before the trace's turn came (reading is not
     // interrupted; the bound is looked at before each trace).
