@@ -11,8 +11,8 @@ use super::hang::find_hang;
 use super::model::{Action, BspModel};
 use super::props::{Property, PropertySet, Violation, ViolationKind};
 use super::variant::Variant;
-use crate::explore::{self, Bound, Outcome, Progress, Successors};
-use crate::report::{CheckResult, Kind, Stats, Verdict};
+use crate::explore::{self, Bound, Exploration, Outcome, Progress, Successors};
+use crate::report::{CheckResult, Counterexample, Kind, Stats, Verdict};
 
 /// The verdict on one property.
 #[derive(Clone, Debug)]
@@ -87,6 +87,28 @@ fn bound_reason(b: Bound) -> String {
         Bound::Memory(n) => format!("stopped at {n} bytes of stored states (--max-memory)"),
         Bound::Time(t) => format!("stopped after {:.1}s (--timeout)", t.as_secs_f64()),
     }
+}
+
+/// The counterexample of violation `v` at stored state `state`: its path in the plain model
+/// (undoing symmetry reduction), followed round its loop for a hang.
+fn report_path(
+    model: &BspModel,
+    plain: &BspModel,
+    ex: &Exploration<Action, Violation>,
+    state: u32,
+    v: Violation,
+) -> Counterexample {
+    let (init, path) = ex.path(model, state);
+    let (init, mut path) = if model.symmetry {
+        concrete(model, plain, &path)
+    } else {
+        (init, path)
+    };
+    let loop_start = (v.kind == ViolationKind::Hang).then(|| {
+        let here = path.last().map_or(init.clone(), |(_, s)| s.clone());
+        extend_into_loop(plain, here, &mut path)
+    });
+    counterexample(plain, &init, &path, v, loop_start)
 }
 
 /// Follows the first successor from a trapped state until a state repeats; returns the
@@ -197,18 +219,7 @@ pub fn check_variant_with(
                 state,
                 violation: v,
             } => {
-                let (init, path) = ex.path(&model, state);
-                let (init, mut path) = if model.symmetry {
-                    concrete(&model, &plain, &path)
-                } else {
-                    (init, path)
-                };
-                let mut loop_start = None;
-                if v.kind == ViolationKind::Hang {
-                    let here = path.last().map_or(init.clone(), |(_, s)| s.clone());
-                    loop_start = Some(extend_into_loop(&plain, here, &mut path));
-                }
-                let cx = counterexample(&plain, &init, &path, v, loop_start);
+                let cx = report_path(&model, &plain, &ex, state, v);
                 settle(v.property(), Verdict::Violated(cx), stats);
                 open = open.without(v.property());
             }
@@ -218,16 +229,8 @@ pub fn check_variant_with(
                     let lasso = find_hang(&model, &ex);
                     stats.seconds += t.elapsed().as_secs_f64();
                     if let Some(l) = lasso {
-                        let (init, path) = ex.path(&model, l);
-                        let (init, mut path) = if model.symmetry {
-                            concrete(&model, &plain, &path)
-                        } else {
-                            (init, path)
-                        };
-                        let here = path.last().map_or(init.clone(), |(_, s)| s.clone());
-                        let loop_start = extend_into_loop(&plain, here, &mut path);
                         let v = Violation::new(ViolationKind::Hang, 0);
-                        let cx = counterexample(&plain, &init, &path, v, Some(loop_start));
+                        let cx = report_path(&model, &plain, &ex, l, v);
                         settle(Property::P2, Verdict::Violated(cx), stats);
                         open = open.without(Property::P2);
                     }
