@@ -5,7 +5,7 @@
 use super::build::Builder;
 use super::error::{FieldPath, Position};
 use super::ids::{IdError, id_from_text};
-use super::model::SpanKind;
+use super::model::{SpanKind, StatusCode};
 use serde::de::{self, DeserializeSeed, Deserializer, SeqAccess, Visitor};
 use std::cell::Cell;
 use std::fmt;
@@ -373,4 +373,10 @@ pub(crate) const KIND_SEED: EnumSeed<SpanKind> = EnumSeed {
     what: "span kind",
     from_int: SpanKind::from_i64,
     from_name: SpanKind::from_name,
+};
+
+pub(crate) const STATUS_SEED: EnumSeed<StatusCode> = EnumSeed {
+    what: "status code",
+    from_int: StatusCode::from_i64,
+    from_name: StatusCode::from_name,
 };

@@ -11,6 +11,7 @@ use super::build::Builder;
 use super::error::{FieldPath, Position};
 use super::ids::{IdError, decode_base64, id_from_text};
 use super::jscan::{R, Scan, ScanError, find_special};
+use super::jsonutil::{EnumSeed, KIND_SEED, STATUS_SEED};
 use super::model::*;
 
 /// Turns byte offsets of one scanned slice into lines and columns of its file.
@@ -189,41 +190,28 @@ impl<'a> Doc<'_, 'a> {
         Ok(v)
     }
 
-    fn kind(&mut self, s: &mut Scan<'a>) -> R<SpanKind> {
-        self.path.push_field("kind");
+    /// An enum field: its name as a string or its number.
+    fn enum_field<T>(&mut self, s: &mut Scan<'a>, field: &'static str, e: EnumSeed<T>) -> R<T> {
+        self.path.push_field(field);
         let at = s.pos;
-        let k = if s.peek() == Some(b'"') {
+        let v = if s.peek() == Some(b'"') {
             let t = s.string()?;
             let t = String::from_utf8_lossy(&t);
-            SpanKind::from_name(&t).ok_or_else(|| format!("`{t}` is not a span kind"))
+            (e.from_name)(&t).ok_or_else(|| format!("`{t}` is not a {}", e.what))
         } else {
             let n = s.i64()?;
-            SpanKind::from_i64(n).ok_or_else(|| format!("{n} is not a span kind"))
+            (e.from_int)(n).ok_or_else(|| format!("{n} is not a {}", e.what))
         };
-        let k = k.map_err(|message| ScanError { at, message })?;
+        let v = v.map_err(|message| ScanError { at, message })?;
         self.path.pop();
-        Ok(k)
+        Ok(v)
     }
 
     fn status(&mut self, s: &mut Scan<'a>, sp: &mut Span) -> R<()> {
         self.path.push_field("status");
         s.object(|s, k| {
             match k {
-                b"code" => {
-                    self.path.push_field("code");
-                    let at = s.pos;
-                    let c = if s.peek() == Some(b'"') {
-                        let t = s.string()?;
-                        let t = String::from_utf8_lossy(&t);
-                        StatusCode::from_name(&t)
-                            .ok_or_else(|| format!("`{t}` is not a status code"))
-                    } else {
-                        let n = s.i64()?;
-                        StatusCode::from_i64(n).ok_or_else(|| format!("{n} is not a status code"))
-                    };
-                    sp.status = c.map_err(|message| ScanError { at, message })?;
-                    self.path.pop();
-                }
+                b"code" => sp.status = self.enum_field(s, "code", STATUS_SEED)?,
                 b"message" => sp.status_message = self.field_sym(s, "message")?,
                 _ => s.skip()?,
             }
@@ -255,7 +243,7 @@ impl<'a> Doc<'_, 'a> {
                     sp.trace_state = self.field_sym(s, "traceState")?
                 }
                 b"name" => sp.name = self.field_sym(s, "name")?,
-                b"kind" => sp.kind = self.kind(s)?,
+                b"kind" => sp.kind = self.enum_field(s, "kind", KIND_SEED)?,
                 b"startTimeUnixNano" | b"start_time_unix_nano" => {
                     sp.start = self.num(s, "startTimeUnixNano")?
                 }
