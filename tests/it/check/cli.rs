@@ -279,3 +279,52 @@ fn a_boolean_assertion_has_its_own_kind() {
     assert!(!kinds.is_empty(), "{json}");
     assert!(kinds.iter().all(|&k| k == "boolean"), "{kinds:?}");
 }
+
+/// `specs/context_propagation.csp`: the context-propagation theorem holds for the program
+/// whose goroutines get the handler's context and is violated, at the goroutine's span start
+/// with parent `Background`, for the one that starts a goroutine with the background context.
+#[test]
+fn context_propagation_spec_holds_and_a_lost_context_violates_it() {
+    let (code, out, err) = cspot(&[
+        "check",
+        "specs/context_propagation.csp",
+        "--format",
+        "json",
+        "--no-timings",
+        "-q",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let results = v["results"].as_array().expect("results");
+    let verdicts: Vec<(&str, &str)> = results
+        .iter()
+        .map(|r| {
+            (
+                r["title"].as_str().unwrap_or("?"),
+                r["verdict"].as_str().unwrap_or("?"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        verdicts,
+        [
+            ("CORRECT_SYSTEM :[deadlock free [F]]", "holds"),
+            ("CORRECT_SYSTEM :[divergence free]", "holds"),
+            ("LOST_SYSTEM :[deadlock free [F]]", "holds"),
+            ("PROPAGATED({}, {}) [T= CORRECT_SYSTEM \\ {|work|}", "holds"),
+            ("PROPAGATED({}, {}) [T= LOST_SYSTEM \\ {|work|}", "violated"),
+        ],
+        "{out}"
+    );
+    let actions: Vec<&str> = results[4]["counterexample"]["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .map(|s| s["action"].as_str().unwrap_or("?"))
+        .collect();
+    assert_eq!(
+        actions,
+        ["start.handler.1.Background", "start.fetchCart.2.Background"],
+        "{out}"
+    );
+}
