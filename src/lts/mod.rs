@@ -9,6 +9,7 @@
 
 pub mod build;
 pub mod export;
+pub mod labels;
 pub mod leaf;
 pub mod machine;
 pub mod network;

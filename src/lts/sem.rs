@@ -7,6 +7,7 @@
 //! parallel terminates (✓) when every component is at `Ω`.
 
 use super::export::Stop;
+use super::labels::{END, Labels, UNBOUND};
 use super::sets::EventSets;
 use super::term::{OMEGA, STOP, Term, TermId, Terms};
 use crate::cspm::proc::{CallId, EventId, ProcId, ProcNode, ProcSource, TAU, TICK};
@@ -52,6 +53,23 @@ pub struct Semantics<'s> {
     pub stopped: Option<Stop>,
     /// Transitions computed, to look at the clock now and then.
     computed: u32,
+    /// Tagged labels and pseudo-events (Φ's activation-aware mode; empty otherwise).
+    pub labels: Labels,
+    /// With activations on: the definitions whose calls are span processes, and the verdict
+    /// per call instance.
+    activations: Option<SpanCalls>,
+}
+
+/// Which calls start an activation (Φ): calls of the named definitions.
+#[derive(Debug, Default)]
+struct SpanCalls {
+    defs: rustc_hash::FxHashSet<String>,
+    cache: FxHashMap<CallId, bool>,
+}
+
+/// The definition a call's display form names: `WORKER` for `WORKER(3)`.
+pub fn definition_name(display: &str) -> &str {
+    display.split('(').next().unwrap_or(display).trim()
 }
 
 impl<'s> Semantics<'s> {
@@ -72,7 +90,95 @@ impl<'s> Semantics<'s> {
             budget: Budget::default(),
             stopped: None,
             computed: 0,
+            labels: Labels::default(),
+            activations: None,
         }
+    }
+
+    /// Turns on the activation-aware firing rules Φ needs: a call of one of `defs` (by
+    /// definition name) is a visible `start` step into an activation, whose labels carry it in
+    /// their context and whose termination is an `end` step. Must be called before any
+    /// transition is computed (memoised transitions would otherwise mix both semantics).
+    pub fn enable_activations(&mut self, defs: impl IntoIterator<Item = String>) {
+        debug_assert!(self.trans.is_empty());
+        self.activations = Some(SpanCalls {
+            defs: defs.into_iter().collect(),
+            cache: FxHashMap::default(),
+        });
+    }
+
+    /// Whether calls of `c` start activations.
+    pub fn is_span_call(&mut self, c: CallId) -> bool {
+        let Some(a) = &self.activations else {
+            return false;
+        };
+        if let Some(&b) = a.cache.get(&c) {
+            return b;
+        }
+        let b = a
+            .defs
+            .contains(definition_name(&self.src.call_info(c).name));
+        if let Some(a) = &mut self.activations {
+            a.cache.insert(c, b);
+        }
+        b
+    }
+
+    /// `t` with its one unbound activation bound to `span` (the target of a `start` step).
+    pub fn bind(&mut self, t: TermId, span: u32) -> TermId {
+        stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || self.bind_in(t, span))
+            .unwrap_or(t)
+    }
+
+    /// `None` when `t` holds no unbound activation.
+    fn bind_in(&mut self, t: TermId, span: u32) -> Option<TermId> {
+        let term = self.terms.get(t).clone();
+        let one = |this: &mut Self, p: TermId| this.bind(p, span);
+        let changed = |this: &mut Self, ps: &[TermId]| -> Option<Vec<TermId>> {
+            for (k, &p) in ps.iter().enumerate() {
+                if let Some(q) = this.bind_in(p, span) {
+                    let mut v = ps.to_vec();
+                    v[k] = q;
+                    return Some(v);
+                }
+            }
+            None
+        };
+        let n = match term {
+            Term::Act(UNBOUND, c, p) => Term::Act(span, c, p),
+            Term::Act(s, c, p) => Term::Act(s, c, self.bind_in(p, span)?),
+            Term::Prefix(e, p) => Term::Prefix(e, self.bind_in(p, span)?),
+            Term::Ext(ps) => Term::Ext(changed(self, &ps)?.into_boxed_slice()),
+            Term::Int(ps) => Term::Int(changed(self, &ps)?.into_boxed_slice()),
+            Term::GenPar(a, ps) => Term::GenPar(a, changed(self, &ps)?.into_boxed_slice()),
+            Term::AlphaPar(ps) => {
+                let comps: Vec<TermId> = ps.iter().map(|&(_, p)| p).collect();
+                let v = changed(self, &comps)?;
+                Term::AlphaPar(ps.iter().zip(v).map(|(&(a, _), p)| (a, p)).collect())
+            }
+            Term::Sliding(p, q) | Term::Interrupt(p, q) | Term::Seq(p, q) | Term::Linked(p, _, q) => {
+                let (p2, q2) = match self.bind_in(p, span) {
+                    Some(p2) => (p2, q),
+                    None => (p, self.bind_in(q, span)?),
+                };
+                match term {
+                    Term::Sliding(..) => Term::Sliding(p2, q2),
+                    Term::Interrupt(..) => Term::Interrupt(p2, q2),
+                    Term::Seq(..) => Term::Seq(p2, q2),
+                    Term::Linked(_, r, _) => Term::Linked(p2, r, q2),
+                    _ => return None,
+                }
+            }
+            Term::Exception(p, a, q) => match self.bind_in(p, span) {
+                Some(p2) => Term::Exception(p2, a, q),
+                None => Term::Exception(p, a, self.bind_in(q, span)?),
+            },
+            Term::Hide(p, a) => Term::Hide(self.bind_in(p, span)?, a),
+            Term::Rename(p, r) => Term::Rename(self.bind_in(p, span)?, r),
+            _ => return None,
+        };
+        let _ = one;
+        Some(self.terms.intern(n))
     }
 
     /// The term of a process value (memoised; calls stay calls until their transitions are asked).
@@ -345,6 +451,25 @@ impl<'s> Semantics<'s> {
                 }
             }
             Term::Prefix(e, p) => out.push((e, p)),
+            Term::Call(c) if self.is_span_call(c) => {
+                let body = self.body(c)?;
+                let start = self.labels.start(c);
+                let act = self.terms.intern(Term::Act(UNBOUND, c, body));
+                out.push((start, act));
+            }
+            Term::Act(span, c, p) => {
+                for (l, p2) in self.sub(p)? {
+                    if l == TICK {
+                        let end = self.labels.tag(END, &[span]);
+                        let skip = self.terms.intern(Term::Skip);
+                        out.push((end, skip));
+                    } else {
+                        let l2 = self.labels.enter(l, span);
+                        let n = self.terms.intern(Term::Act(span, c, p2));
+                        out.push((l2, n));
+                    }
+                }
+            }
             Term::Call(c) => {
                 self.call_stack.push(c);
                 let body = self.body(c);
@@ -355,11 +480,11 @@ impl<'s> Semantics<'s> {
             Term::Ext(ps) => {
                 for (k, &p) in ps.iter().enumerate() {
                     for (e, q) in self.sub(p)? {
-                        if e == TAU {
+                        if self.labels.is_tau(e) {
                             let mut v = ps.to_vec();
                             v[k] = q;
                             let n = self.terms.ext(v);
-                            out.push((TAU, n));
+                            out.push((e, n));
                         } else {
                             out.push((e, tick_target(e, q)));
                         }
@@ -369,9 +494,9 @@ impl<'s> Semantics<'s> {
             Term::Int(ps) => out.extend(ps.iter().map(|&p| (TAU, p))),
             Term::Sliding(p, q) => {
                 for (e, p2) in self.sub(p)? {
-                    if e == TAU {
+                    if self.labels.is_tau(e) {
                         let n = self.terms.intern(Term::Sliding(p2, q));
-                        out.push((TAU, n));
+                        out.push((e, n));
                     } else {
                         out.push((e, tick_target(e, p2)));
                     }
@@ -388,9 +513,9 @@ impl<'s> Semantics<'s> {
                     }
                 }
                 for (e, q2) in self.sub(q)? {
-                    if e == TAU {
+                    if self.labels.is_tau(e) {
                         let n = self.terms.intern(Term::Interrupt(p, q2));
-                        out.push((TAU, n));
+                        out.push((e, n));
                     } else {
                         out.push((e, tick_target(e, q2)));
                     }
@@ -400,7 +525,7 @@ impl<'s> Semantics<'s> {
                 for (e, p2) in self.sub(p)? {
                     if e == TICK {
                         out.push((TICK, OMEGA));
-                    } else if e != TAU && self.sets.contains(a, e) {
+                    } else if !self.labels.is_tau(e) && self.sets.contains(a, self.labels.base(e)) {
                         out.push((e, q));
                     } else {
                         let n = self.terms.intern(Term::Exception(p2, a, q));
@@ -424,8 +549,9 @@ impl<'s> Semantics<'s> {
                         out.push((TICK, OMEGA));
                     } else {
                         let n = self.hide(p2, a);
-                        let e2 = if e != TAU && self.sets.contains(a, e) {
-                            TAU
+                        let b = self.labels.base(e);
+                        let e2 = if b != TAU && self.sets.contains(a, b) {
+                            self.labels.rebase(e, TAU)
                         } else {
                             e
                         };
@@ -440,16 +566,18 @@ impl<'s> Semantics<'s> {
                         continue;
                     }
                     let n = self.rename(p2, r);
-                    let imgs = if e == TAU {
-                        &[][..]
+                    let base = self.labels.base(e);
+                    let imgs: Vec<EventId> = if base == TAU {
+                        Vec::new()
                     } else {
-                        self.sets.images(r, e)
+                        self.sets.images(r, base).iter().map(|&(_, b)| b).collect()
                     };
                     if imgs.is_empty() {
                         out.push((e, n));
                     } else {
-                        for &(_, b) in imgs {
-                            out.push((b, n));
+                        for b in imgs {
+                            let l = self.labels.rebase(e, b);
+                            out.push((l, n));
                         }
                     }
                 }
@@ -487,6 +615,8 @@ impl<'s> Semantics<'s> {
     }
 
     /// Generalised parallel: `sync(i, e)` says whether event `e` needs every component.
+    /// Synchronisation is decided on base events; the label of a synchronisation joins the
+    /// contexts of the labels taking part (Φ's tags; plain events stay plain).
     fn fire_par(
         &mut self,
         ps: &[TermId],
@@ -500,41 +630,59 @@ impl<'s> Semantics<'s> {
         }
         let subs: Vec<Vec<(EventId, TermId)>> =
             ps.iter().map(|&p| self.sub(p)).collect::<Result<_, _>>()?;
-        // Independent moves: τ, ✓ (as τ, to Ω) and unsynchronised events.
+        // Independent moves: τ, ✓ (as τ, to Ω), pseudo-events and unsynchronised events.
         let mut synced: Vec<EventId> = Vec::new();
         for (k, moves) in subs.iter().enumerate() {
             for &(e, q) in moves {
-                if e == TAU || e == TICK || !sync(&self.sets, k, e) {
+                let b = self.labels.base(e);
+                if b == TAU || e == TICK || Labels::is_pseudo(b) || !sync(&self.sets, k, b) {
                     let mut v = ps.to_vec();
                     v[k] = if e == TICK { OMEGA } else { q };
                     let n = make(&mut self.terms, v);
                     out.push((if e == TICK { TAU } else { e }, n));
                 } else {
-                    synced.push(e);
+                    synced.push(b);
                 }
             }
         }
         synced.sort_unstable();
         synced.dedup();
         for e in synced {
-            let choices: Vec<Vec<TermId>> = subs
+            let choices: Vec<Vec<(EventId, TermId)>> = subs
                 .iter()
                 .map(|m| {
                     m.iter()
-                        .filter(|&&(f, _)| f == e)
-                        .map(|&(_, q)| q)
+                        .filter(|&&(f, _)| self.labels.base(f) == e)
+                        .copied()
                         .collect()
                 })
                 .collect();
             if choices.iter().any(|c| c.is_empty()) {
                 continue;
             }
-            for v in product(&choices) {
-                let n = make(&mut self.terms, v);
-                out.push((e, n));
-            }
+            self.push_products(e, &choices, out, &make);
         }
         Ok(())
+    }
+
+    /// One transition per combination of the components' moves on base event `e`.
+    fn push_products(
+        &mut self,
+        e: EventId,
+        choices: &[Vec<(EventId, TermId)>],
+        out: &mut Vec<(EventId, TermId)>,
+        make: &impl Fn(&mut Terms, Vec<TermId>) -> TermId,
+    ) {
+        for combo in product(choices) {
+            let labels: Vec<EventId> = combo
+                .iter()
+                .map(|&(l, _)| l)
+                .filter(|&l| l != NOT_TAKING_PART)
+                .collect();
+            let label = self.labels.combine(e, &labels);
+            let n = make(&mut self.terms, combo.into_iter().map(|(_, q)| q).collect());
+            out.push((label, n));
+        }
     }
 
     fn fire_alpha(
@@ -557,27 +705,28 @@ impl<'s> Semantics<'s> {
         let mut visible: Vec<EventId> = Vec::new();
         for (k, moves) in subs.iter().enumerate() {
             for &(e, q) in moves {
-                if e == TAU || e == TICK {
+                let b = self.labels.base(e);
+                if b == TAU || e == TICK || Labels::is_pseudo(b) {
                     let mut v = ps.to_vec();
                     v[k] = if e == TICK { OMEGA } else { q };
                     let n = make(&mut self.terms, v);
-                    out.push((TAU, n));
-                } else if self.sets.contains(alphas[k], e) {
-                    visible.push(e);
+                    out.push((if Labels::is_pseudo(b) || b == TAU { e } else { TAU }, n));
+                } else if self.sets.contains(alphas[k], b) {
+                    visible.push(b);
                 }
             }
         }
         visible.sort_unstable();
         visible.dedup();
         for e in visible {
-            let mut choices: Vec<Vec<TermId>> = Vec::with_capacity(ps.len());
+            let mut choices: Vec<Vec<(EventId, TermId)>> = Vec::with_capacity(ps.len());
             let mut ok = true;
             for (k, m) in subs.iter().enumerate() {
                 if self.sets.contains(alphas[k], e) {
-                    let c: Vec<TermId> = m
+                    let c: Vec<(EventId, TermId)> = m
                         .iter()
-                        .filter(|&&(f, _)| f == e)
-                        .map(|&(_, q)| q)
+                        .filter(|&&(f, _)| self.labels.base(f) == e)
+                        .copied()
                         .collect();
                     if c.is_empty() {
                         ok = false;
@@ -585,14 +734,12 @@ impl<'s> Semantics<'s> {
                     }
                     choices.push(c);
                 } else {
-                    choices.push(vec![ps[k]]);
+                    // Not taking part: the component stays (its label is not joined).
+                    choices.push(vec![(NOT_TAKING_PART, ps[k])]);
                 }
             }
             if ok {
-                for v in product(&choices) {
-                    let n = make(&mut self.terms, v);
-                    out.push((e, n));
-                }
+                self.push_products(e, &choices, out, &make);
             }
         }
         Ok(())
@@ -613,27 +760,31 @@ impl<'s> Semantics<'s> {
         let left = self.sub(p)?;
         let right = self.sub(q)?;
         for &(e, p2) in &left {
-            if e == TAU || e == TICK {
+            let b = self.labels.base(e);
+            if b == TAU || e == TICK {
                 let n = make(&mut self.terms, if e == TICK { OMEGA } else { p2 }, q);
-                out.push((TAU, n));
-            } else if !self.sets.in_domain(r, e) {
+                out.push((if e == TICK { TAU } else { e }, n));
+            } else if !self.sets.in_domain(r, b) {
                 let n = make(&mut self.terms, p2, q);
                 out.push((e, n));
             } else {
-                let imgs = self.sets.images(r, e).to_vec();
+                let imgs = self.sets.images(r, b).to_vec();
                 for &(f, q2) in &right {
-                    if imgs.iter().any(|&(_, b)| b == f) {
+                    if imgs.iter().any(|&(_, x)| x == self.labels.base(f)) {
                         let n = make(&mut self.terms, p2, q2);
-                        out.push((TAU, n));
+                        let l = self.labels.combine(b, &[e, f]);
+                        let l = self.labels.rebase(l, TAU);
+                        out.push((l, n));
                     }
                 }
             }
         }
         for &(f, q2) in &right {
-            if f == TAU || f == TICK {
+            let b = self.labels.base(f);
+            if b == TAU || f == TICK {
                 let n = make(&mut self.terms, p, if f == TICK { OMEGA } else { q2 });
-                out.push((TAU, n));
-            } else if !self.sets.in_range(r, f) {
+                out.push((if f == TICK { TAU } else { f }, n));
+            } else if !self.sets.in_range(r, b) {
                 let n = make(&mut self.terms, p, q2);
                 out.push((f, n));
             }
@@ -642,14 +793,17 @@ impl<'s> Semantics<'s> {
     }
 }
 
+/// The label of a component of an alphabetised parallel that does not take part in an event.
+const NOT_TAKING_PART: EventId = EventId::MAX;
+
 /// The target of a visible transition that resolves an operator: ✓ always leads to Ω.
 fn tick_target(e: EventId, q: TermId) -> TermId {
     if e == TICK { OMEGA } else { q }
 }
 
 /// Every combination picking one element from each list.
-fn product(choices: &[Vec<TermId>]) -> Vec<Vec<TermId>> {
-    let mut acc: Vec<Vec<TermId>> = vec![Vec::new()];
+fn product<T: Copy>(choices: &[Vec<T>]) -> Vec<Vec<T>> {
+    let mut acc: Vec<Vec<T>> = vec![Vec::new()];
     for c in choices {
         let mut next = Vec::with_capacity(acc.len() * c.len());
         for a in &acc {

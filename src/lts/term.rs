@@ -35,6 +35,9 @@ pub enum Term {
     Hide(TermId, SetIx),
     Rename(TermId, RelIx),
     Call(CallId),
+    /// An activation of a span process (Φ only): the observed span it is bound to (or
+    /// [`super::labels::UNBOUND`]), the call that started it, and what remains of its body.
+    Act(u32, CallId, TermId),
 }
 
 /// The arena of terms.
@@ -193,6 +196,17 @@ fn write_term_at(
             out.push(')');
         }
         Term::Call(c) => out.push_str(names.call(*c)),
+        Term::Act(span, c, p) => {
+            let _ = write!(out, "{}@", names.call(*c));
+            if *span == super::labels::UNBOUND {
+                out.push('?');
+            } else {
+                let _ = write!(out, "{span}");
+            }
+            out.push('[');
+            write_term(terms, sets, names, *p, out, max, 0);
+            out.push(']');
+        }
         Term::Prefix(e, p) => {
             paren(out, 5, true);
             let _ = write!(out, "{} -> ", names.event(*e));
