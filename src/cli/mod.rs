@@ -41,6 +41,7 @@ pub mod common;
 pub mod eval;
 pub mod parse;
 pub mod traces;
+pub mod verify;
 
 use anyhow::Context as _;
 use cspot::report::{self, Format, RenderOptions, Report, exit};

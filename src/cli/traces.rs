@@ -37,6 +37,16 @@ pub enum TracesCommand {
     Check(CheckArgs),
     /// Draw span trees: service, kind, duration and a timeline bar per span, findings marked.
     Tree(TreeArgs),
+    /// Check every trace against a CSP model through a Φ model file (conformance and call
+    /// structure), then the corpus: round trip, injectivity and, with --coverage-depth,
+    /// coverage of the model's traces.
+    ///
+    /// One result per trace (kind trace.conformance). A violated trace gets the longest
+    /// conforming prefix, the span at which every ordering of its events fails, what was
+    /// observed and what the model allowed there, and the tree with that span marked. Exit 1
+    /// when a trace does not conform, 2 on unreadable input or model, 3 when a bound stopped
+    /// a trace (--max-states, --timeout apply to each trace; the others go on).
+    Verify(super::verify::VerifyArgs),
 }
 
 /// What both subcommands read.
@@ -96,6 +106,7 @@ pub fn run(args: TracesArgs) -> anyhow::Result<Outcome> {
     match args.command {
         TracesCommand::Check(a) => run_check(a),
         TracesCommand::Tree(a) => run_tree(a),
+        TracesCommand::Verify(a) => super::verify::run(a),
     }
 }
 
@@ -153,7 +164,7 @@ fn list_rules() -> anyhow::Result<Outcome> {
 
 /// Reads every dump into one forest, then prints the read errors; gives the forest and the
 /// number of errors, a dump with no span counting as one unless `--allow-empty`.
-fn read_all(input: &InputArgs) -> anyhow::Result<(Dump, usize)> {
+pub(super) fn read_all(input: &InputArgs) -> anyhow::Result<(Dump, usize)> {
     let mut reader = Reader::new(ReadOptions {
         accept_base64: input.accept_base64,
     });
@@ -471,7 +482,7 @@ fn run_tree(a: TreeArgs) -> anyhow::Result<Outcome> {
     }))
 }
 
-fn draw(
+pub(super) fn draw(
     out: &mut String,
     forest: &Forest,
     t: &Trace,

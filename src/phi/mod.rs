@@ -1,5 +1,216 @@
 //! Φ: the mapping between span trees and CSP (model files, Φ⁻¹, conformance, synthesis).
 //!
-//! Owns model files and the translation between span forests (`otlp`) and CSP machines (`lts`).
-//! Must not read files itself or render anything: the CLI hands it text, `report` renders.
-//! Not yet built: it comes with the Φ issue, on top of `otlp`, `lts` and `check`.
+//! Owns model files and the translation between span forests (`otlp`) and the activation-aware
+//! semantics of `lts`: [`observe`] turns one trace into the partial order of events it fixes
+//! (Φ⁻¹), [`conform`] searches for a linearisation of it that is a run of the system process
+//! with every span's parent as the model gives it, [`por`] is the partial-order reduction that
+//! search relies on for wide concurrent trees, [`synth`] runs the model forward into span
+//! trees (Φ), and [`corpus`] holds the corpus-level checks (round trip, injectivity, coverage).
+//! Must not read files or render anything: the CLI hands it text and a loaded script, and
+//! `report` renders what it returns.
+
+pub mod conform;
+pub mod corpus;
+pub mod model;
+pub mod observe;
+pub mod por;
+pub mod result;
+pub mod synth;
+
+use crate::cspm::proc::{CallId, EventId, ProcId, ProcSource};
+use crate::cspm::source::Diagnostic;
+use crate::lts::sem::Semantics;
+use crate::lts::term::TermId;
+use crate::otlp::{Forest, Trace};
+pub use conform::{Limits, Outcome};
+pub use model::{ModelError, ModelFile, Unmapped};
+pub use observe::Observation;
+use rustc_hash::FxHashMap;
+
+/// A span process of the model file, resolved against the script.
+#[derive(Clone, Debug)]
+pub struct ProcInfo {
+    /// Definition name, e.g. `WORKER`.
+    pub def: String,
+    /// Span name.
+    pub name: String,
+    pub start: Option<EventId>,
+    pub end: Option<EventId>,
+    pub service: String,
+    pub kind: crate::otlp::SpanKind,
+}
+
+/// A model file resolved against the events of its script.
+#[derive(Clone, Debug)]
+pub struct Mapping {
+    pub file: ModelFile,
+    pub procs: Vec<ProcInfo>,
+    events: FxHashMap<String, EventId>,
+    aliases: FxHashMap<String, EventId>,
+    names: FxHashMap<String, Vec<u16>>,
+    /// CSP event -> the span-event name synthesis writes (the `[events]` table inverted).
+    pub event_names: FxHashMap<EventId, String>,
+}
+
+impl Mapping {
+    /// Resolves every event the file names; errors point into the file's text.
+    pub fn resolve(file: ModelFile, text: &str, src: &dyn ProcSource) -> Result<Mapping, ModelError> {
+        let mut events = FxHashMap::default();
+        for e in 2..src.event_count() {
+            events.insert(src.event_name(e).to_string(), e);
+        }
+        let err = |needle: &str, message: String| {
+            let (line, col) = ModelFile::position_of(text, needle);
+            ModelError { line, col, message }
+        };
+        let lookup = |name: &str, needle: &str| -> Result<EventId, ModelError> {
+            events.get(name).copied().ok_or_else(|| {
+                err(needle, format!("`{name}` is not an event of the specification"))
+            })
+        };
+        let mut procs = Vec::new();
+        let mut names: FxHashMap<String, Vec<u16>> = FxHashMap::default();
+        for (k, s) in file.spans.iter().enumerate() {
+            let start = s
+                .start
+                .as_deref()
+                .map(|e| lookup(e, &format!("\"{e}\"")))
+                .transpose()?;
+            let end = s
+                .end
+                .as_deref()
+                .map(|e| lookup(e, &format!("\"{e}\"")))
+                .transpose()?;
+            let kind = match s.kind.as_deref() {
+                Some("server") => crate::otlp::SpanKind::Server,
+                Some("client") => crate::otlp::SpanKind::Client,
+                Some("producer") => crate::otlp::SpanKind::Producer,
+                Some("consumer") => crate::otlp::SpanKind::Consumer,
+                _ => crate::otlp::SpanKind::Internal,
+            };
+            procs.push(ProcInfo {
+                def: s.process.clone(),
+                name: s.name.clone(),
+                start,
+                end,
+                service: s
+                    .service
+                    .clone()
+                    .unwrap_or_else(|| s.process.to_ascii_lowercase()),
+                kind,
+            });
+            names.entry(s.name.clone()).or_default().push(k as u16);
+        }
+        let mut aliases = FxHashMap::default();
+        let mut event_names = FxHashMap::default();
+        for (name, ev) in &file.events {
+            let e = lookup(ev, &format!("\"{ev}\""))?;
+            aliases.insert(name.clone(), e);
+            event_names.entry(e).or_insert_with(|| name.clone());
+        }
+        Ok(Mapping {
+            file,
+            procs,
+            events,
+            aliases,
+            names,
+            event_names,
+        })
+    }
+
+    /// The CSP event a span or span-event name stands for.
+    pub fn event(&self, name: &str) -> Option<EventId> {
+        self.aliases
+            .get(name)
+            .or_else(|| self.events.get(name))
+            .copied()
+    }
+
+    /// The span processes whose spans have this name.
+    pub fn span_procs(&self, name: &str) -> Option<&[u16]> {
+        self.names.get(name).map(|v| v.as_slice())
+    }
+
+    /// The start and end events of spans that may be any of `procs` (they agree: the model
+    /// file is refused otherwise).
+    pub fn start_end(&self, procs: &[u16]) -> (Option<EventId>, Option<EventId>) {
+        procs
+            .first()
+            .and_then(|&p| self.procs.get(p as usize))
+            .map_or((None, None), |p| (p.start, p.end))
+    }
+
+    pub fn proc_of_def(&self, def: &str) -> Option<u16> {
+        self.procs.iter().position(|p| p.def == def).map(|k| k as u16)
+    }
+
+    /// The span-event name synthesis writes for a CSP event.
+    pub fn event_name<'a>(&'a self, e: EventId, src: &'a dyn ProcSource) -> &'a str {
+        self.event_names
+            .get(&e)
+            .map_or_else(|| src.event_name(e), |s| s.as_str())
+    }
+}
+
+/// One trace's answer.
+#[derive(Clone, Debug)]
+pub struct TraceVerdict {
+    pub obs: Observation,
+    pub outcome: Outcome,
+    pub cost: conform::Cost,
+}
+
+/// Checks traces against one model: the semantics and its memo tables live as long as it.
+pub struct Verifier<'s> {
+    pub sem: Semantics<'s>,
+    pub map: Mapping,
+    pub root: TermId,
+    por: por::Por,
+    call_proc: FxHashMap<CallId, Option<u16>>,
+}
+
+impl<'s> Verifier<'s> {
+    /// `root` is the system process; the mapping's span processes become activations.
+    pub fn new(src: &'s mut dyn ProcSource, root: ProcId, map: Mapping) -> Verifier<'s> {
+        let mut sem = Semantics::new(src);
+        sem.enable_activations(map.procs.iter().map(|p| p.def.clone()));
+        let root = sem.import(root);
+        Verifier {
+            sem,
+            map,
+            root,
+            por: por::Por::default(),
+            call_proc: FxHashMap::default(),
+        }
+    }
+
+    /// Φ⁻¹ of one trace and the conformance search over it.
+    pub fn verify(
+        &mut self,
+        forest: &Forest,
+        trace: &Trace,
+        limits: Limits,
+    ) -> Result<TraceVerdict, Diagnostic> {
+        let obs = observe::observe(&self.map, forest, trace);
+        self.verify_observation(obs, limits)
+    }
+
+    pub fn verify_observation(
+        &mut self,
+        obs: Observation,
+        limits: Limits,
+    ) -> Result<TraceVerdict, Diagnostic> {
+        let require_termination = obs.complete && self.map.file.complete;
+        let mut search = conform::Search {
+            sem: &mut self.sem,
+            map: &self.map,
+            call_proc: &mut self.call_proc,
+            obs: &obs,
+            require_termination,
+            limits,
+            por: &mut self.por,
+        };
+        let (outcome, cost) = search.run(self.root)?;
+        Ok(TraceVerdict { obs, outcome, cost })
+    }
+}

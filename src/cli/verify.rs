@@ -1,0 +1,280 @@
+//! `cspot traces verify`: captured traces against a Φ model file, one result per trace
+//! (kind `trace.conformance`), and the corpus checks (round trip, injectivity, coverage).
+//!
+//! The model file and its CSPM script are read here; each worker thread loads its own script
+//! and keeps its own memo tables, and takes traces from a shared counter, so results come back
+//! in trace order whatever `--jobs` is.
+
+use super::Outcome;
+use super::common::CheckOpts;
+use super::parse::FsLoader;
+use super::traces::{InputArgs, draw, read_all};
+use anyhow::Context as _;
+use clap::Args;
+use cspot::cspm::eval::Script;
+use cspot::otlp::Forest;
+use cspot::phi::corpus::{self, Coverage};
+use cspot::phi::{Limits, Mapping, ModelFile, Outcome as PhiOutcome, Verifier, result};
+use cspot::report::{self, Finding, Report, Stats, Verdict};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// Dump files (every format `traces check` reads); `-` reads standard input.
+    #[arg(required = true, value_name = "DUMP")]
+    pub dumps: Vec<String>,
+    /// The Φ model file (TOML): the CSPM file, the system process, the span processes and
+    /// the event mapping. See models/phi/ for examples.
+    #[arg(long, short = 'm', value_name = "M.toml")]
+    pub model: String,
+    /// Also report how many of the model's traces up to N events the conforming trees
+    /// witness, and the shortest ones none does.
+    #[arg(long, value_name = "N")]
+    pub coverage_depth: Option<usize>,
+    /// Accept a dump that holds no span (an error otherwise).
+    #[arg(long)]
+    pub allow_empty: bool,
+    /// Read ids written in base64 instead of reporting them.
+    #[arg(long)]
+    pub accept_base64: bool,
+    /// Search every interleaving of concurrent spans instead of following one component at a
+    /// time where that loses nothing (for comparison; much slower on wide trees).
+    #[arg(long)]
+    pub no_reduction: bool,
+    #[command(flatten)]
+    pub opts: CheckOpts,
+}
+
+/// Everything a worker needs to build its own verifier.
+pub struct ModelSource {
+    pub model_path: String,
+    pub model_text: String,
+    pub file: ModelFile,
+    pub spec_path: String,
+}
+
+impl ModelSource {
+    /// Reads and parses the model file; errors name the file and position.
+    pub fn read(path: &str) -> anyhow::Result<ModelSource> {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("cannot read model file {path}"))?;
+        let file = ModelFile::parse(&text).map_err(|e| anyhow::anyhow!("{path}:{e}"))?;
+        let dir = Path::new(path).parent().unwrap_or(Path::new("."));
+        let spec: PathBuf = dir.join(&file.spec);
+        Ok(ModelSource {
+            model_path: path.to_string(),
+            model_text: text,
+            file,
+            spec_path: spec.to_string_lossy().into_owned(),
+        })
+    }
+
+    /// Loads the script and resolves the mapping (each thread calls this once).
+    pub fn load(&self) -> anyhow::Result<(Script, Mapping, cspot::cspm::proc::ProcId)> {
+        let mut loader = FsLoader::default();
+        let mut script = Script::load(&self.spec_path, &mut loader).map_err(|e| {
+            diag!("{e}");
+            anyhow::anyhow!(
+                "{}: the specification {} could not be loaded",
+                self.model_path,
+                self.spec_path
+            )
+        })?;
+        let root = script.process(&self.file.process).map_err(|d| {
+            diag!("{}", d.render(script.source_map()));
+            let (line, col) = ModelFile::position_of(&self.model_text, "process");
+            anyhow::anyhow!(
+                "{}:{line}:{col}: process `{}` cannot be built",
+                self.model_path,
+                self.file.process
+            )
+        })?;
+        for s in &self.file.spans {
+            if let Err(d) = script.eval(&s.process) {
+                let (line, col) =
+                    ModelFile::position_of(&self.model_text, &format!("[spans.{}]", s.process));
+                anyhow::bail!(
+                    "{}:{line}:{col}: `{}` is not a definition of {}: {}",
+                    self.model_path,
+                    s.process,
+                    self.spec_path,
+                    d.message
+                );
+            }
+        }
+        let map = Mapping::resolve(self.file.clone(), &self.model_text, &script)
+            .map_err(|e| anyhow::anyhow!("{}:{e}", self.model_path))?;
+        Ok((script, map, root))
+    }
+}
+
+/// A verified trace: its report entry, and what the corpus checks need.
+struct Verified {
+    result: report::CheckResult,
+    canon: Option<corpus::TreeSummary>,
+    error: bool,
+}
+
+pub fn run(a: VerifyArgs) -> anyhow::Result<Outcome> {
+    let started = Instant::now();
+    let src = ModelSource::read(&a.model)?;
+    // Load once on this thread first, so that model errors are reported once.
+    let (script, map, root) = src.load()?;
+    let input = InputArgs {
+        dumps: a.dumps.clone(),
+        rules: None,
+        clock_skew: 0,
+        allow_empty: a.allow_empty,
+        accept_base64: a.accept_base64,
+    };
+    let (dump, read_errors) = read_all(&input)?;
+    let forest = &dump.forest;
+    let jobs = match a.opts.jobs() {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    }
+    .min(forest.traces.len().max(1));
+    let limits = Limits {
+        max_states: a.opts.max_states.unwrap_or(Limits::default().max_states),
+        deadline: None,
+        reduce: !a.no_reduction,
+    };
+    let next = AtomicUsize::new(0);
+    let mut slots: Vec<Option<Verified>> = (0..forest.traces.len()).map(|_| None).collect();
+    let slots_ptr = std::sync::Mutex::new(&mut slots);
+    let timeout = a.opts.timeout;
+    let first = std::sync::Mutex::new(Some((script, map, root)));
+    std::thread::scope(|scope| -> anyhow::Result<()> {
+        let mut handles = Vec::new();
+        for _ in 0..jobs {
+            handles.push(scope.spawn(|| -> anyhow::Result<()> {
+                let taken = first.lock().map_err(|_| anyhow::anyhow!("poisoned"))?.take();
+                let (mut script, map, root) = match taken {
+                    Some(x) => x,
+                    None => src.load()?,
+                };
+                let mut v = Verifier::new(&mut script, root, map);
+                loop {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(t) = forest.traces.get(k) else { break };
+                    let lim = Limits {
+                        deadline: timeout.and_then(|d| Instant::now().checked_add(d)),
+                        ..limits
+                    };
+                    let out = verify_one(&mut v, forest, t, lim);
+                    if let Ok(mut s) = slots_ptr.lock() {
+                        s[k] = Some(out);
+                    }
+                }
+                Ok(())
+            }));
+        }
+        for h in handles {
+            h.join().map_err(|_| anyhow::anyhow!("a verifier thread panicked"))??;
+        }
+        Ok(())
+    })?;
+    let verified: Vec<Verified> = slots.into_iter().flatten().collect();
+    let mut report = Report::new("traces verify");
+    let errors = verified.iter().filter(|v| v.error).count();
+    let mut summaries: Vec<corpus::TreeSummary> = Vec::new();
+    for v in verified {
+        report.results.push(v.result);
+        summaries.extend(v.canon);
+    }
+    let conforming: Vec<&corpus::TreeSummary> = summaries.iter().collect();
+    let round_trip_failures: Vec<&corpus::TreeSummary> =
+        conforming.iter().filter(|s| !s.round_trip).copied().collect();
+    let collisions = corpus::injectivity(&conforming);
+    // Corpus-level results.
+    let mut corpus_results = Vec::new();
+    corpus_results.push(corpus::round_trip_result(conforming.len(), &round_trip_failures));
+    corpus_results.push(corpus::injectivity_result(conforming.len(), &collisions));
+    if let Some(depth) = a.coverage_depth {
+        let (mut script, map, root) = src.load()?;
+        let mut v = Verifier::new(&mut script, root, map);
+        let cov: Coverage = corpus::coverage(&mut v, &conforming, depth, limits.max_states);
+        corpus_results.push(corpus::coverage_result(&v, &cov, depth));
+    }
+    report.results.extend(corpus_results);
+    let format = a.opts.format();
+    let render = a.opts.render();
+    let mut out = report::render(&report, format, render);
+    if format == report::Format::Human {
+        let s = report.summary();
+        out.push_str(&format!(
+            "{} spans in {} traces, model {} ({} span processes){}\n",
+            forest.spans.len(),
+            forest.traces.len(),
+            a.model,
+            src.file.spans.len(),
+            if render.timings {
+                format!(" in {:.3}s", started.elapsed().as_secs_f64())
+            } else {
+                String::new()
+            }
+        ));
+        let _ = s;
+    }
+    out!("{out}");
+    let code = if read_errors > 0 || errors > 0 {
+        report::exit::ERROR
+    } else {
+        report.exit_code()
+    };
+    Ok(Outcome::Code(code))
+}
+
+fn verify_one(v: &mut Verifier, forest: &Forest, t: &cspot::otlp::Trace, lim: Limits) -> Verified {
+    let clock = Instant::now();
+    match v.verify(forest, t, lim) {
+        Ok(tv) => {
+            let stats = Stats {
+                states: tv.cost.states,
+                transitions: tv.cost.transitions,
+                seconds: clock.elapsed().as_secs_f64(),
+            };
+            let mut result = result::check_result(v, forest, t, &tv.obs, &tv.outcome, stats);
+            let canon = match &tv.outcome {
+                PhiOutcome::Conforms(run) => Some(corpus::summarise(v, forest, t, &tv.obs, run)),
+                _ => None,
+            };
+            if let Verdict::Violated(cx) = &mut result.verdict {
+                let mut tree = String::new();
+                draw(&mut tree, forest, t, &result.findings, 30, false);
+                cx.facts.push(("tree".into(), tree.trim_end().to_string()));
+            }
+            Verified {
+                result,
+                canon,
+                error: false,
+            }
+        }
+        Err(d) => {
+            let mut result = result::check_result(
+                v,
+                forest,
+                t,
+                &Default::default(),
+                &PhiOutcome::Inconclusive(String::new()),
+                Stats::default(),
+            );
+            let at = d.span;
+            let _ = at;
+            result.verdict = Verdict::Inconclusive(format!("error: {}", d.message));
+            result.findings.push(Finding {
+                rule: "phi.error".into(),
+                span_id: None,
+                message: d.message.clone(),
+                related: Vec::new(),
+            });
+            Verified {
+                result,
+                canon: None,
+                error: true,
+            }
+        }
+    }
+}

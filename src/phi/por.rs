@@ -1,0 +1,304 @@
+//! Partial-order reduction for the conformance search: when several observed nodes are
+//! enabled, follow the moves of one isolated component of the model only.
+//!
+//! A move is attributed to the deepest subterm that it alone changed, walking down through
+//! operators that cannot couple their operands' moves: an interleaving or generalised
+//! parallel whose component never synchronises (its static alphabet misses the synchronised
+//! set), an alphabetised parallel likewise, hiding, the left side of `;`, and activations.
+//! Moves of two such components commute now and forever (no operator above them can disable
+//! one for the other). The search may then take only the moves of one component `K` if,
+//! besides, no observed node that `K` could match waits for a node that another component
+//! could match: every remaining node of the spans `K` may touch has its prerequisites done,
+//! or they lie inside `K`. Then any run can be reordered to start with a move of `K`.
+
+use super::observe::{Observation, children};
+use crate::cspm::proc::EventId;
+use crate::cspm::source::Diagnostic;
+use crate::lts::labels::{ROOT, UNBOUND};
+use crate::lts::sem::Semantics;
+use crate::lts::term::{Term, TermId};
+use rustc_hash::{FxHashMap, FxHashSet};
+
+/// Most terms visited to compute one static alphabet; past it, the alphabet is "everything".
+const ALPHA_BUDGET: usize = 20_000;
+
+/// Memo tables of the reduction (they live as long as the semantics they refer to).
+#[derive(Default)]
+pub struct Por {
+    /// Static alphabet per term: sorted events, or `None` for "could be anything".
+    alpha: FxHashMap<TermId, Option<Box<[EventId]>>>,
+    /// Bound activations inside a term.
+    acts: FxHashMap<TermId, Box<[u32]>>,
+}
+
+/// Where a move happened: the path of operand indexes, the component's term, and the
+/// activation around it.
+struct Place {
+    path: Vec<u16>,
+    comp: TermId,
+    enclosing: u32,
+}
+
+impl Por {
+    /// A mask over `succ` (term, consumed span) keeping the moves of one component, or `None`
+    /// when no reduction applies.
+    pub fn ample(
+        &mut self,
+        sem: &mut Semantics,
+        obs: &Observation,
+        w: &[u32],
+        term: TermId,
+        succ: &[(TermId, u32)],
+    ) -> Result<Option<Vec<bool>>, Diagnostic> {
+        let places: Vec<Place> = succ
+            .iter()
+            .map(|&(t, _)| self.attribute(sem, term, t))
+            .collect();
+        let mut paths: Vec<&[u16]> = places.iter().map(|p| p.path.as_slice()).collect();
+        paths.sort_unstable();
+        paths.dedup();
+        if paths.len() < 2 {
+            return Ok(None);
+        }
+        let kids = children(obs);
+        let mut best: Option<(usize, &[u16])> = None;
+        for &p in &paths {
+            if p.is_empty() {
+                continue;
+            }
+            // Disjoint from every other place: none is above or below it.
+            if paths
+                .iter()
+                .any(|&q| q != p && (q.starts_with(p) || p.starts_with(q)))
+            {
+                continue;
+            }
+            let Some(place) = places.iter().find(|x| x.path == p) else { continue };
+            if !self.observation_allows(sem, obs, &kids, w, place) {
+                continue;
+            }
+            let n = places.iter().filter(|x| x.path == p).count();
+            if best.is_none_or(|(m, _)| n < m) {
+                best = Some((n, p));
+            }
+        }
+        Ok(best.map(|(_, p)| places.iter().map(|x| x.path == p).collect()))
+    }
+
+    /// Whether no node the component may match waits for a node outside it.
+    fn observation_allows(
+        &mut self,
+        sem: &Semantics,
+        obs: &Observation,
+        kids: &[Vec<u32>],
+        w: &[u32],
+        place: &Place,
+    ) -> bool {
+        let n = obs.spans.len();
+        // Spans only the component can touch: its activations and their descendants.
+        let mut inside = vec![false; n];
+        let mut stack: Vec<u32> = self.acts_in(sem, place.comp).to_vec();
+        while let Some(s) = stack.pop() {
+            if let Some(x) = inside.get_mut(s as usize)
+                && !*x
+            {
+                *x = true;
+                stack.extend(&kids[s as usize]);
+            }
+        }
+        // Spans it may start (unstarted children of the activation around it) and theirs.
+        let mut touch = inside.clone();
+        for (s, sp) in obs.spans.iter().enumerate() {
+            let parent_ok = match sp.parent {
+                None => place.enclosing == ROOT,
+                Some(p) => p == place.enclosing,
+            };
+            if parent_ok && w[1 + s] == 0 {
+                stack.push(s as u32);
+            }
+        }
+        while let Some(s) = stack.pop() {
+            if !touch[s as usize] {
+                touch[s as usize] = true;
+                stack.extend(&kids[s as usize]);
+            }
+        }
+        for (s, &t) in touch.iter().enumerate() {
+            if !t {
+                continue;
+            }
+            let done = w[1 + s] as usize;
+            for node in obs.chain(s as u32).iter().skip(done) {
+                for &(q, m) in obs.prereqs_of(node) {
+                    if w[1 + q as usize] < m && !inside[q as usize] {
+                        return false;
+                    }
+                }
+            }
+        }
+        true
+    }
+
+    /// The place of the move from `a` to `b`.
+    fn attribute(&mut self, sem: &mut Semantics, mut a: TermId, mut b: TermId) -> Place {
+        let mut path = Vec::new();
+        let mut enclosing = ROOT;
+        while a != b {
+            let (ta, tb) = (sem.terms.get(a).clone(), sem.terms.get(b).clone());
+            let next = match (&ta, &tb) {
+                (Term::GenPar(x, ps), Term::GenPar(y, qs)) if x == y && ps.len() == qs.len() => {
+                    one_differs(ps, qs).filter(|&k| {
+                        self.alphabet(sem, ps[k])
+                            .is_some_and(|al| al.iter().all(|&e| !sem.sets.contains(*x, e)))
+                    })
+                }
+                (Term::AlphaPar(ps), Term::AlphaPar(qs)) if ps.len() == qs.len() => {
+                    let pa: Vec<TermId> = ps.iter().map(|&(_, p)| p).collect();
+                    let qa: Vec<TermId> = qs.iter().map(|&(_, q)| q).collect();
+                    one_differs(&pa, &qa).filter(|&k| {
+                        self.alphabet(sem, pa[k]).is_some_and(|al| {
+                            al.iter().all(|&e| {
+                                ps.iter()
+                                    .enumerate()
+                                    .all(|(j, &(s, _))| j == k || !sem.sets.contains(s, e))
+                            })
+                        })
+                    })
+                }
+                (Term::Hide(p, x), Term::Hide(_, y)) if x == y => {
+                    let Term::Hide(q, _) = tb else { break };
+                    path.push(0);
+                    a = *p;
+                    b = q;
+                    continue;
+                }
+                (Term::Seq(p, r), Term::Seq(q, r2)) if r == r2 => {
+                    path.push(0);
+                    a = *p;
+                    b = *q;
+                    continue;
+                }
+                (Term::Act(s, c, p), Term::Act(s2, c2, q)) if c == c2 && (s == s2 || *s == UNBOUND) => {
+                    enclosing = *s2;
+                    path.push(0);
+                    a = *p;
+                    b = *q;
+                    continue;
+                }
+                _ => None,
+            };
+            let Some(k) = next else { break };
+            path.push(k as u16 + 1);
+            match (&ta, &tb) {
+                (Term::GenPar(_, ps), Term::GenPar(_, qs)) => {
+                    a = ps[k];
+                    b = qs[k];
+                }
+                (Term::AlphaPar(ps), Term::AlphaPar(qs)) => {
+                    a = ps[k].1;
+                    b = qs[k].1;
+                }
+                _ => break,
+            }
+        }
+        Place {
+            path,
+            comp: a,
+            enclosing,
+        }
+    }
+
+    /// Bound activations inside a term (its operands, not the bodies of its calls).
+    fn acts_in(&mut self, sem: &Semantics, t: TermId) -> &[u32] {
+        if !self.acts.contains_key(&t) {
+            let mut out = Vec::new();
+            let mut seen = FxHashSet::default();
+            let mut stack = vec![t];
+            while let Some(x) = stack.pop() {
+                if !seen.insert(x) {
+                    continue;
+                }
+                if let Term::Act(s, _, _) = sem.terms.get(x)
+                    && *s != UNBOUND
+                {
+                    out.push(*s);
+                }
+                operands(sem.terms.get(x), &mut stack);
+            }
+            out.sort_unstable();
+            out.dedup();
+            self.acts.insert(t, out.into_boxed_slice());
+        }
+        &self.acts[&t]
+    }
+
+    /// Every event `t` may ever perform (its syntax, calls unfolded), or `None` when that is
+    /// too large to compute.
+    fn alphabet(&mut self, sem: &mut Semantics, t: TermId) -> Option<&[EventId]> {
+        if !self.alpha.contains_key(&t) {
+            let a = compute_alphabet(sem, t);
+            self.alpha.insert(t, a);
+        }
+        self.alpha[&t].as_deref()
+    }
+}
+
+fn compute_alphabet(sem: &mut Semantics, t: TermId) -> Option<Box<[EventId]>> {
+    let mut events = Vec::new();
+    let mut seen = FxHashSet::default();
+    let mut stack = vec![t];
+    while let Some(x) = stack.pop() {
+        if !seen.insert(x) {
+            continue;
+        }
+        if seen.len() > ALPHA_BUDGET {
+            return None;
+        }
+        let term = sem.terms.get(x).clone();
+        match &term {
+            Term::Prefix(e, _) => events.push(*e),
+            Term::Chaos(s) | Term::Run(s) => events.extend_from_slice(sem.sets.members(*s)),
+            Term::Rename(_, r) | Term::Linked(_, r, _) => {
+                for &(a, b) in sem.sets.pairs(*r) {
+                    events.push(a);
+                    events.push(b);
+                }
+            }
+            Term::Call(c) => match sem.body(*c) {
+                Ok(b) => stack.push(b),
+                Err(_) => return None,
+            },
+            _ => {}
+        }
+        operands(&term, &mut stack);
+    }
+    events.sort_unstable();
+    events.dedup();
+    Some(events.into_boxed_slice())
+}
+
+fn operands(t: &Term, out: &mut Vec<TermId>) {
+    match t {
+        Term::Prefix(_, p) | Term::Hide(p, _) | Term::Rename(p, _) | Term::Act(_, _, p) => {
+            out.push(*p)
+        }
+        Term::Ext(ps) | Term::Int(ps) | Term::GenPar(_, ps) => out.extend(ps.iter()),
+        Term::AlphaPar(ps) => out.extend(ps.iter().map(|&(_, p)| p)),
+        Term::Sliding(p, q)
+        | Term::Interrupt(p, q)
+        | Term::Seq(p, q)
+        | Term::Linked(p, _, q)
+        | Term::Exception(p, _, q) => {
+            out.push(*p);
+            out.push(*q);
+        }
+        _ => {}
+    }
+}
+
+/// The one index where the lists differ, if exactly one does.
+fn one_differs(a: &[TermId], b: &[TermId]) -> Option<usize> {
+    let mut it = a.iter().zip(b).enumerate().filter(|(_, (x, y))| x != y);
+    let k = it.next()?.0;
+    it.next().is_none().then_some(k)
+}
