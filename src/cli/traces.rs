@@ -47,6 +47,10 @@ pub enum TracesCommand {
     /// when a trace does not conform, 2 on unreadable input or model, 3 when a bound stopped
     /// a trace (--max-states, --timeout apply to each trace; the others go on).
     Verify(super::verify::VerifyArgs),
+    /// Write OTLP/JSON of random complete runs of a Φ model (Φ forward): spans for the
+    /// activations of span processes, span events for their events, overlapping siblings
+    /// where the model runs them in parallel, services and kinds from the model file.
+    Synth(super::verify::SynthArgs),
 }
 
 /// What both subcommands read.
@@ -107,6 +111,7 @@ pub fn run(args: TracesArgs) -> anyhow::Result<Outcome> {
         TracesCommand::Check(a) => run_check(a),
         TracesCommand::Tree(a) => run_tree(a),
         TracesCommand::Verify(a) => super::verify::run(a),
+        TracesCommand::Synth(a) => super::verify::run_synth(a),
     }
 }
 

@@ -242,6 +242,9 @@ impl<'a, 's> Search<'a, 's> {
             }
             succ.clear();
             self.successors(&w, &trans, &mut succ, &mut mismatch);
+            if self.limits.reduce && succ.len() > 1 && self.por.stuck(self.sem, self.obs, &w, term)? {
+                succ.clear();
+            }
             if self.limits.reduce && succ.len() > 1 {
                 let keep = self.por.ample(self.sem, self.obs, &w, term, &succ_terms(&succ))?;
                 if let Some(keep) = keep {

@@ -175,11 +175,18 @@ impl<'s> Verifier<'s> {
         let mut sem = Semantics::new(src);
         sem.enable_activations(map.procs.iter().map(|p| p.def.clone()));
         let root = sem.import(root);
+        let por = por::Por::new(
+            map.procs
+                .iter()
+                .enumerate()
+                .map(|(k, p)| (p.def.clone(), k as u16))
+                .collect(),
+        );
         Verifier {
             sem,
             map,
             root,
-            por: por::Por::default(),
+            por,
             call_proc: FxHashMap::default(),
         }
     }

@@ -11,10 +11,10 @@
 //! could match: every remaining node of the spans `K` may touch has its prerequisites done,
 //! or they lie inside `K`. Then any run can be reordered to start with a move of `K`.
 
-use super::observe::{Observation, children};
-use crate::cspm::proc::EventId;
+use super::observe::{NodeKind, Observation, children};
+use crate::cspm::proc::{EventId, TAU, TICK};
 use crate::cspm::source::Diagnostic;
-use crate::lts::labels::{ROOT, UNBOUND};
+use crate::lts::labels::{END, ROOT, UNBOUND};
 use crate::lts::sem::Semantics;
 use crate::lts::term::{Term, TermId};
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -25,6 +25,10 @@ const ALPHA_BUDGET: usize = 20_000;
 /// Memo tables of the reduction (they live as long as the semantics they refer to).
 #[derive(Default)]
 pub struct Por {
+    /// Span-process definition -> mapping index.
+    pub defs: FxHashMap<String, u16>,
+    /// Own events and direct span calls per term (see `own_reach`).
+    own: FxHashMap<TermId, Option<(Box<[EventId]>, Box<[u16]>)>>,
     /// Static alphabet per term: sorted events, or `None` for "could be anything".
     alpha: FxHashMap<TermId, Option<Box<[EventId]>>>,
     /// Bound activations inside a term.
@@ -40,6 +44,14 @@ struct Place {
 }
 
 impl Por {
+    /// The reduction for a model whose span processes are `defs` (definition -> index).
+    pub fn new(defs: FxHashMap<String, u16>) -> Por {
+        Por {
+            defs,
+            ..Por::default()
+        }
+    }
+
     /// A mask over `succ` (term, consumed span) keeping the moves of one component, or `None`
     /// when no reduction applies.
     pub fn ample(
@@ -88,13 +100,16 @@ impl Por {
     /// Whether no node the component may match waits for a node outside it.
     fn observation_allows(
         &mut self,
-        sem: &Semantics,
+        sem: &mut Semantics,
         obs: &Observation,
         kids: &[Vec<u32>],
         w: &[u32],
         place: &Place,
     ) -> bool {
         let n = obs.spans.len();
+        let Some((own_events, own_calls)) = self.own_reach(sem, place.comp) else {
+            return false;
+        };
         // Spans only the component can touch: its activations and their descendants.
         let mut inside = vec![false; n];
         let mut stack: Vec<u32> = self.acts_in(sem, place.comp).to_vec();
@@ -106,14 +121,29 @@ impl Por {
                 stack.extend(&kids[s as usize]);
             }
         }
-        // Spans it may start (unstarted children of the activation around it) and theirs.
         let mut touch = inside.clone();
+        // The activation around it, when the component performs events of its own there.
+        if place.enclosing != ROOT
+            && let Some(sp) = obs.spans.get(place.enclosing as usize)
+        {
+            let done = w[1 + place.enclosing as usize] as usize;
+            let own = obs.chain(place.enclosing).iter().skip(done).any(|nd| match nd.kind {
+                NodeKind::Event(e) => own_events.binary_search(&e).is_ok(),
+                _ => false,
+            });
+            if own {
+                touch[place.enclosing as usize] = true;
+            }
+            let _ = sp;
+        }
+        // Spans it may start (unstarted children of the activation around it, of a process it
+        // calls) and their descendants.
         for (s, sp) in obs.spans.iter().enumerate() {
             let parent_ok = match sp.parent {
                 None => place.enclosing == ROOT,
                 Some(p) => p == place.enclosing,
             };
-            if parent_ok && w[1 + s] == 0 {
+            if parent_ok && w[1 + s] == 0 && sp.procs.iter().any(|p| own_calls.contains(p)) {
                 stack.push(s as u32);
             }
         }
@@ -137,6 +167,157 @@ impl Por {
             }
         }
         true
+    }
+
+    /// Events a term performs outside nested activations, and the span processes it calls
+    /// directly (statically, calls of other processes unfolded); `None` past the budget.
+    fn own_reach(&mut self, sem: &mut Semantics, t: TermId) -> Option<(Box<[EventId]>, Box<[u16]>)> {
+        if let Some(r) = self.own.get(&t) {
+            return r.clone();
+        }
+        let mut events = Vec::new();
+        let mut calls = Vec::new();
+        let mut seen = FxHashSet::default();
+        let mut stack = vec![t];
+        let mut result = None;
+        'walk: {
+            while let Some(x) = stack.pop() {
+                if !seen.insert(x) {
+                    continue;
+                }
+                if seen.len() > ALPHA_BUDGET {
+                    break 'walk;
+                }
+                let term = sem.terms.get(x).clone();
+                match &term {
+                    Term::Act(..) => continue,
+                    Term::Call(c) if sem.is_span_call(*c) => {
+                        let def = crate::lts::sem::definition_name(sem.call_name(*c)).to_string();
+                        match self.defs.get(&def) {
+                            Some(&p) => calls.push(p),
+                            None => break 'walk,
+                        }
+                        continue;
+                    }
+                    Term::Call(c) => match sem.body(*c) {
+                        Ok(b) => stack.push(b),
+                        Err(_) => break 'walk,
+                    },
+                    Term::Prefix(e, _) => events.push(*e),
+                    Term::Chaos(s) | Term::Run(s) => events.extend_from_slice(sem.sets.members(*s)),
+                    Term::Rename(_, r) | Term::Linked(_, r, _) => {
+                        for &(a, b) in sem.sets.pairs(*r) {
+                            events.push(a);
+                            events.push(b);
+                        }
+                    }
+                    _ => {}
+                }
+                operands(&term, &mut stack);
+            }
+            events.sort_unstable();
+            events.dedup();
+            calls.sort_unstable();
+            calls.dedup();
+            result = Some((events.into_boxed_slice(), calls.into_boxed_slice()));
+        }
+        self.own.insert(t, result.clone());
+        result
+    }
+
+    /// Whether some activation in an isolated place can never match its span again: each of
+    /// its moves is an event or end that its span's next node is not (nothing outside can
+    /// change it, so the state leads nowhere).
+    pub fn stuck(
+        &mut self,
+        sem: &mut Semantics,
+        obs: &Observation,
+        w: &[u32],
+        term: TermId,
+    ) -> Result<bool, Diagnostic> {
+        let acts = self.isolated_acts(sem, term);
+        'acts: for (s, act, hidden) in acts {
+            let Some(chain) = obs.spans.get(s as usize).map(|_| obs.chain(s)) else {
+                continue;
+            };
+            if (w[1 + s as usize] as usize) >= chain.len() {
+                continue;
+            }
+            let trans = sem.transitions(act)?.to_vec();
+            for (l, _) in trans {
+                let b = sem.labels.base(l);
+                if b == TAU
+                    || b == TICK
+                    || sem.labels.start_call(b).is_some()
+                    || hidden.iter().any(|&h| sem.sets.contains(h, b))
+                {
+                    continue 'acts;
+                }
+                let next = |t: u32| {
+                    obs.spans
+                        .get(t as usize)
+                        .and_then(|_| obs.chain(t).get(w[1 + t as usize] as usize))
+                        .map(|nd| nd.kind)
+                };
+                let ctx: Vec<u32> = sem.labels.ctx(l).to_vec();
+                for t in ctx {
+                    let want = if b == END { NodeKind::End } else { NodeKind::Event(b) };
+                    if t == ROOT || next(t) == Some(want) || obs.spans.get(t as usize).is_some_and(|x| x.end_is_event) && b == END {
+                        continue 'acts;
+                    }
+                }
+            }
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    /// Activations in isolated places of `term`, with the hidden sets above each.
+    fn isolated_acts(&mut self, sem: &mut Semantics, term: TermId) -> Vec<(u32, TermId, Vec<u32>)> {
+        let mut out = Vec::new();
+        let mut stack: Vec<(TermId, Vec<u32>)> = vec![(term, Vec::new())];
+        while let Some((t, hidden)) = stack.pop() {
+            match sem.terms.get(t).clone() {
+                Term::Act(s, _, p) => {
+                    if s != UNBOUND {
+                        out.push((s, t, hidden.clone()));
+                    }
+                    stack.push((p, hidden));
+                }
+                Term::Hide(p, a) => {
+                    let mut h = hidden;
+                    h.push(a);
+                    stack.push((p, h));
+                }
+                Term::Seq(p, _) => stack.push((p, hidden)),
+                Term::GenPar(a, ps) => {
+                    for &p in ps.iter() {
+                        if self
+                            .alphabet(sem, p)
+                            .is_some_and(|al| al.iter().all(|&e| !sem.sets.contains(a, e)))
+                        {
+                            stack.push((p, hidden.clone()));
+                        }
+                    }
+                }
+                Term::AlphaPar(ps) => {
+                    for (k, &(_, p)) in ps.iter().enumerate() {
+                        let ok = self.alphabet(sem, p).is_some_and(|al| {
+                            al.iter().all(|&e| {
+                                ps.iter()
+                                    .enumerate()
+                                    .all(|(j, &(s, _))| j == k || !sem.sets.contains(s, e))
+                            })
+                        });
+                        if ok {
+                            stack.push((p, hidden.clone()));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
     }
 
     /// The place of the move from `a` to `b`.
