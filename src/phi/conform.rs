@@ -324,6 +324,25 @@ impl<'a, 's> Search<'a, 's> {
         p
     }
 
+    /// Whether the body of `call` can begin with the node after span `s`'s start (or begins
+    /// with something silent, which decides nothing).
+    fn first_fits(&mut self, call: CallId, s: u32) -> bool {
+        let Some(NodeKind::Event(e)) = self.obs.chain(s).get(1).map(|n| n.kind) else {
+            return true;
+        };
+        let Ok(body) = self.sem.body(call) else {
+            return true;
+        };
+        let Ok(ts) = self.sem.transitions(body).map(|t| t.to_vec()) else {
+            return true;
+        };
+        let labels = &self.sem.labels;
+        ts.iter().any(|&(l, _)| {
+            let b = labels.base(l);
+            b == e || b == TAU || Labels::is_pseudo(b) || labels.ctx(l) != [ROOT]
+        })
+    }
+
     fn known(&self, store: &Store, w: &[u32], s: &Succ) -> bool {
         let mut w2 = w.to_vec();
         w2[0] = s.term.0;
@@ -394,6 +413,11 @@ impl<'a, 's> Search<'a, 's> {
                         continue;
                     }
                     if sp.parent == model_parent {
+                        // A wrong instance (WORKER(3) for the span of item 5) is refused before
+                        // the activation is bound: its body cannot start with the span's next node.
+                        if !self.first_fits(call, s) {
+                            continue;
+                        }
                         let t3 = self.sem.bind(t2, s);
                         out.push(Succ { term: t3, span: s, call: Some(call) });
                     } else {
