@@ -6,10 +6,13 @@
 //! above them); a span whose name, or `csp.event` attribute, is an event of the model is one
 //! event of the activation above it. Across chains the order is:
 //! - a child starts after its parent started;
-//! - on one host, a parent's nodes before a child's start precede it, and a child that ended
-//!   precedes the parent's nodes after its end; siblings that do not overlap are ordered;
-//! - nothing else: overlapping siblings are concurrent, other hosts' clocks order nothing, and
-//!   a span's end does not order its children (an asynchronous consumer may outlive it).
+//! - on one host, timestamps order a parent's nodes against a child's start and end (before
+//!   its start, after its start, before its end, after its end), siblings that do not overlap
+//!   (the earlier one's end before the later one's start), and overlapping siblings' starts
+//!   and ends (each starts before the other ends: they did run at once);
+//! - nothing else: the events inside overlapping siblings are concurrent, other hosts' clocks
+//!   order nothing, and a span's end does not order its children (an asynchronous consumer
+//!   may outlive the span that sent its message).
 
 use super::Mapping;
 use super::model::Unmapped;
@@ -287,6 +290,9 @@ pub fn children(obs: &Observation) -> Vec<Vec<u32>> {
     kids
 }
 
+/// Most overlap edges into one span's end (see `order`).
+const MAX_OVERLAP_EDGES: usize = 256;
+
 /// The cross-chain prerequisites (the order's edges between chains, transitively reduced
 /// where that is cheap).
 fn order(obs: &mut Observation) {
@@ -314,11 +320,21 @@ fn order(obs: &mut Observation) {
                     .max(1) as u32;
             }
             pre[cs_.nodes.0 as usize].push((p, k));
-            // On one host, a child that ended precedes the parent's first node after its end.
+            // On one host, the parent's first node after the child's start follows that start.
+            if same && let Some(j) = (pa + 1..pb).find(|&j| obs.nodes[j as usize].time > cstart.time) {
+                pre[j as usize].push((c, 1));
+            }
+            // On one host, a child that ended precedes the parent's first node after its end,
+            // and follows the parent's nodes before its end.
             if same && cs_.ended && cs_.nodes.1 > cs_.nodes.0 {
-                let cend = obs.nodes[cs_.nodes.1 as usize - 1].time;
+                let last = cs_.nodes.1 as usize - 1;
+                let cend = obs.nodes[last].time;
                 if let Some(j) = (pa + 1..pb).find(|&j| obs.nodes[j as usize].time > cend) {
                     pre[j as usize].push((c, len(obs, c)));
+                }
+                let before = (pa..pb).take_while(|&j| obs.nodes[j as usize].time < cend).count();
+                if before > 0 {
+                    pre[last].push((p, before as u32));
                 }
             }
         }
@@ -342,11 +358,32 @@ fn order(obs: &mut Observation) {
                 .filter(|&&a| obs.spans[a as usize].host == host)
                 .map(|&a| start_of(obs, a))
                 .max();
-            let Some(m) = latest_start else { continue };
-            for &a in &by_end[..before] {
-                if a != b && obs.spans[a as usize].host == host && end_of(obs, a) >= m {
-                    let n = obs.spans[b as usize].nodes.0 as usize;
-                    pre[n].push((a, len(obs, a)));
+            if let Some(m) = latest_start {
+                for &a in &by_end[..before] {
+                    if a != b && obs.spans[a as usize].host == host && end_of(obs, a) >= m {
+                        let n = obs.spans[b as usize].nodes.0 as usize;
+                        pre[n].push((a, len(obs, a)));
+                    }
+                }
+            }
+        }
+        // Overlapping siblings on one host: each one's end follows the start of every sibling
+        // that started before it ended (and did not end before it started, which is implied).
+        // At most MAX_OVERLAP_EDGES per span: fewer edges only make the order weaker.
+        for &a in &by_end {
+            let (astart, aend) = (start_of(obs, a), end_of(obs, a));
+            let host = obs.spans[a as usize].host;
+            let last = obs.spans[a as usize].nodes.1 as usize - 1;
+            let mut added = 0;
+            for &b in cs {
+                if added >= MAX_OVERLAP_EDGES {
+                    break;
+                }
+                let sb = &obs.spans[b as usize];
+                let ended_before = sb.ended && end_of(obs, b) < astart;
+                if b != a && sb.host == host && start_of(obs, b) < aend && !ended_before {
+                    pre[last].push((b, 1));
+                    added += 1;
                 }
             }
         }

@@ -7,9 +7,11 @@
 //! set), an alphabetised parallel likewise, hiding, the left side of `;`, and activations.
 //! Moves of two such components commute now and forever (no operator above them can disable
 //! one for the other). The search may then take only the moves of one component `K` if,
-//! besides, no observed node that `K` could match waits for a node that another component
-//! could match: every remaining node of the spans `K` may touch has its prerequisites done,
-//! or they lie inside `K`. Then any run can be reordered to start with a move of `K`.
+//! besides, `K`'s first move in any run could not wait for another component: the next node
+//! of every span `K` may touch (its activations and their descendants, the activation around
+//! it when it performs events of that span itself, the unstarted children of that activation
+//! it may call) has its prerequisites done, or they lie inside `K`. Then any run can be
+//! reordered to start with a move of `K`, which is in the ample set.
 
 use super::observe::{NodeKind, Observation, children};
 use crate::cspm::proc::{EventId, TAU, TICK};
@@ -153,12 +155,14 @@ impl Por {
                 stack.extend(&kids[s as usize]);
             }
         }
+        // The component's first move in any run matches the next node of a span it touches
+        // (or is silent): each of those must not wait for a node outside it.
         for (s, &t) in touch.iter().enumerate() {
             if !t {
                 continue;
             }
             let done = w[1 + s] as usize;
-            for node in obs.chain(s as u32).iter().skip(done) {
+            if let Some(node) = obs.chain(s as u32).get(done) {
                 for &(q, m) in obs.prereqs_of(node) {
                     if w[1 + q as usize] < m && !inside[q as usize] {
                         return false;
