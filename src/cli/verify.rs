@@ -11,10 +11,9 @@ use super::parse::FsLoader;
 use super::traces::{InputArgs, draw, read_all};
 use anyhow::Context as _;
 use clap::Args;
-use cspot::cspm::eval::Script;
 use cspot::otlp::Forest;
 use cspot::phi::corpus::{self, Coverage};
-use cspot::phi::{Limits, Mapping, ModelFile, Outcome as PhiOutcome, Verifier, result};
+use cspot::phi::{Limits, LoadError, Model, ModelFile, Outcome as PhiOutcome, Verifier, result};
 use cspot::report::{self, Finding, Report, Stats, Verdict};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -72,41 +71,21 @@ impl ModelSource {
     }
 
     /// Loads the script and resolves the mapping (each thread calls this once).
-    pub fn load(&self) -> anyhow::Result<(Script, Mapping, cspot::cspm::proc::ProcId)> {
+    pub fn load(&self) -> anyhow::Result<Model> {
         let mut loader = FsLoader::default();
-        let mut script = Script::load(&self.spec_path, &mut loader).map_err(|e| {
-            diag!("{e}");
-            anyhow::anyhow!(
-                "{}: the specification {} could not be loaded",
-                self.model_path,
-                self.spec_path
-            )
-        })?;
-        let root = script.process(&self.file.process).map_err(|d| {
-            diag!("{}", d.render(script.source_map()));
-            let (line, col) = ModelFile::position_of(&self.model_text, "process");
-            anyhow::anyhow!(
-                "{}:{line}:{col}: process `{}` cannot be built",
-                self.model_path,
-                self.file.process
-            )
-        })?;
-        for s in &self.file.spans {
-            if let Err(d) = script.eval(&s.process) {
-                let (line, col) =
-                    ModelFile::position_of(&self.model_text, &format!("[spans.{}]", s.process));
-                anyhow::bail!(
-                    "{}:{line}:{col}: `{}` is not a definition of {}: {}",
+        let m = Model::load(&self.model_text, &self.spec_path, &mut loader).map_err(|e| match e {
+            LoadError::Script(text) => {
+                diag!("{text}");
+                anyhow::anyhow!(
+                    "{}: the specification {} could not be loaded",
                     self.model_path,
-                    s.process,
-                    self.spec_path,
-                    d.message
-                );
+                    self.spec_path
+                )
             }
-        }
-        let map = Mapping::resolve(self.file.clone(), &self.model_text, &script)
-            .map_err(|e| anyhow::anyhow!("{}:{e}", self.model_path))?;
-        Ok((script, map, root))
+            e => anyhow::anyhow!("{}:{e}", self.model_path),
+        })?;
+        loader.print_notes();
+        Ok(m)
     }
 }
 
@@ -121,7 +100,7 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<Outcome> {
     let started = Instant::now();
     let src = ModelSource::read(&a.model)?;
     // Load once on this thread first, so that model errors are reported once.
-    let (script, map, root) = src.load()?;
+    let model = src.load()?;
     let input = InputArgs {
         dumps: a.dumps.clone(),
         rules: None,
@@ -145,17 +124,17 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<Outcome> {
     let mut slots: Vec<Option<Verified>> = (0..forest.traces.len()).map(|_| None).collect();
     let slots_ptr = std::sync::Mutex::new(&mut slots);
     let timeout = a.opts.timeout;
-    let first = std::sync::Mutex::new(Some((script, map, root)));
+    let first = std::sync::Mutex::new(Some(model));
     std::thread::scope(|scope| -> anyhow::Result<()> {
         let mut handles = Vec::new();
         for _ in 0..jobs {
             handles.push(scope.spawn(|| -> anyhow::Result<()> {
                 let taken = first.lock().map_err(|_| anyhow::anyhow!("poisoned"))?.take();
-                let (mut script, map, root) = match taken {
+                let mut model = match taken {
                     Some(x) => x,
                     None => src.load()?,
                 };
-                let mut v = Verifier::new(&mut script, root, map);
+                let mut v = model.verifier();
                 loop {
                     let k = next.fetch_add(1, Ordering::Relaxed);
                     let Some(t) = forest.traces.get(k) else { break };
@@ -193,8 +172,8 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<Outcome> {
     corpus_results.push(corpus::round_trip_result(conforming.len(), &round_trip_failures));
     corpus_results.push(corpus::injectivity_result(conforming.len(), &collisions));
     if let Some(depth) = a.coverage_depth {
-        let (mut script, map, root) = src.load()?;
-        let mut v = Verifier::new(&mut script, root, map);
+        let mut model = src.load()?;
+        let mut v = model.verifier();
         let cov: Coverage = corpus::coverage(&mut v, &conforming, depth, limits.max_states);
         corpus_results.push(corpus::coverage_result(&v, &cov, depth));
     }
@@ -303,8 +282,8 @@ pub struct SynthArgs {
 
 pub fn run_synth(a: SynthArgs) -> anyhow::Result<Outcome> {
     let src = ModelSource::read(&a.model)?;
-    let (mut script, map, root) = src.load()?;
-    let mut v = Verifier::new(&mut script, root, map);
+    let mut model = src.load()?;
+    let mut v = model.verifier();
     let opts = cspot::phi::synth::SynthOptions {
         max_steps: a.max_steps,
         hosts_per_service: a.hosts.max(1),

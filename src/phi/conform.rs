@@ -246,16 +246,21 @@ impl<'a, 's> Search<'a, 's> {
                 succ.clear();
             }
             if self.limits.reduce && succ.len() > 1 {
-                let keep = self.por.ample(self.sem, self.obs, &w, term, &succ_terms(&succ))?;
+                let terms = succ_terms(&succ);
+                let keep = match self.por.ample(self.sem, self.obs, &w, term, &terms)? {
+                    Some(k) => Some(k),
+                    None => self.por.start_ample(self.sem, self.obs, &w, term, &terms)?,
+                };
                 if let Some(keep) = keep {
-                    // Follow one component, unless every one of its successors is known (then
-                    // expand fully, so that no component is ignored forever).
-                    let fresh = succ
+                    // Follow one component, unless all it can do is silent moves back to known
+                    // states: only silent moves can close a cycle (a consumed node never comes
+                    // back), and a cycle of one component must not hide the others forever.
+                    let progress = succ
                         .iter()
                         .enumerate()
                         .filter(|(k, _)| keep[*k])
-                        .any(|(_, s)| !self.known(&store, &w, s));
-                    if fresh {
+                        .any(|(_, s)| s.span != SILENT || !self.known(&store, &w, s));
+                    if progress {
                         let mut k = 0;
                         succ.retain(|_| {
                             k += 1;

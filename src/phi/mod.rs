@@ -15,6 +15,8 @@ pub mod model;
 pub mod observe;
 pub mod por;
 pub mod result;
+#[cfg(feature = "proptest")]
+pub mod strategy;
 pub mod synth;
 
 use crate::cspm::proc::{CallId, EventId, ProcId, ProcSource};
@@ -149,6 +151,72 @@ impl Mapping {
         self.event_names
             .get(&e)
             .map_or_else(|| src.event_name(e), |s| s.as_str())
+    }
+}
+
+/// A Φ model ready to use: the model file, its script loaded and the system process built.
+pub struct Model {
+    pub script: crate::cspm::eval::Script,
+    pub map: Mapping,
+    pub root: ProcId,
+}
+
+/// Why a model could not be loaded: the message names the model file's position or carries
+/// the script's rendered diagnostics.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{0}")]
+    File(ModelError),
+    #[error("the specification could not be loaded:\n{0}")]
+    Script(String),
+    #[error("{line}:{col}: {message}")]
+    Process {
+        line: usize,
+        col: usize,
+        message: String,
+    },
+}
+
+impl Model {
+    /// Parses `model_text` and loads the specification it names through `loader`
+    /// (`spec_path` is the `spec` key resolved by the caller, which knows where the file is).
+    pub fn load(
+        model_text: &str,
+        spec_path: &str,
+        loader: &mut dyn crate::cspm::source::Loader,
+    ) -> Result<Model, LoadError> {
+        let file = ModelFile::parse(model_text).map_err(LoadError::File)?;
+        let mut script = crate::cspm::eval::Script::load(spec_path, loader)
+            .map_err(|e| LoadError::Script(e.to_string()))?;
+        let at = |needle: &str, message: String| {
+            let (line, col) = ModelFile::position_of(model_text, needle);
+            LoadError::Process { line, col, message }
+        };
+        let root = script.process(&file.process).map_err(|d| {
+            at(
+                "process",
+                format!(
+                    "process `{}` cannot be built: {}",
+                    file.process,
+                    d.render(script.source_map()).trim_end()
+                ),
+            )
+        })?;
+        for s in &file.spans {
+            if let Err(d) = script.eval(&s.process) {
+                return Err(at(
+                    &format!("[spans.{}]", s.process),
+                    format!("`{}` is not a definition of {spec_path}: {}", s.process, d.message),
+                ));
+            }
+        }
+        let map = Mapping::resolve(file, model_text, &script).map_err(LoadError::File)?;
+        Ok(Model { script, map, root })
+    }
+
+    /// A verifier over this model (its memo tables live as long as it).
+    pub fn verifier(&mut self) -> Verifier<'_> {
+        Verifier::new(&mut self.script, self.root, self.map.clone())
     }
 }
 

@@ -99,6 +99,136 @@ impl Por {
         Ok(best.map(|(_, p)| places.iter().map(|x| x.path == p).collect()))
     }
 
+    /// The reduction for starts: when every move matching the start of observed span `x` is
+    /// the start of an unstarted span process in an isolated place under `x`'s parent, and the
+    /// parent's body has no other call of such a process, any run can begin with `x`'s start
+    /// (the component that starts `x` in it is already there, untouched, and `x` waits for
+    /// nothing). Then the starts of `x`'s siblings by such components wait. Returns the mask.
+    pub fn start_ample(
+        &mut self,
+        sem: &mut Semantics,
+        obs: &Observation,
+        w: &[u32],
+        term: TermId,
+        succ: &[(TermId, u32)],
+    ) -> Result<Option<Vec<bool>>, Diagnostic> {
+        const SILENT: u32 = u32::MAX;
+        let is_start = |s: u32| s != SILENT && w[1 + s as usize] == 0;
+        if succ.iter().filter(|&&(_, s)| is_start(s)).count() < 2 {
+            return Ok(None);
+        }
+        let places: Vec<Option<Place>> = succ
+            .iter()
+            .map(|&(t, s)| is_start(s).then(|| self.attribute(sem, term, t)))
+            .collect();
+        let call_start = |k: usize, sem: &mut Semantics| -> bool {
+            places[k].as_ref().is_some_and(|p| {
+                let call = match sem.terms.get(p.comp) {
+                    Term::Call(c) => Some(*c),
+                    _ => None,
+                };
+                !p.path.is_empty() && call.is_some_and(|c| sem.is_span_call(c))
+            })
+        };
+        let mut by_call: Vec<bool> = Vec::with_capacity(succ.len());
+        for k in 0..succ.len() {
+            by_call.push(call_start(k, sem));
+        }
+        let mut candidates: Vec<u32> = succ
+            .iter()
+            .enumerate()
+            .filter(|&(k, _)| by_call[k])
+            .map(|(_, &(_, s))| s)
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        'x: for &x in &candidates {
+            let parent = obs.spans[x as usize].parent.unwrap_or(ROOT);
+            for (k, &(_, s)) in succ.iter().enumerate() {
+                if s == x && (!by_call[k] || places[k].as_ref().is_none_or(|p| p.enclosing != parent)) {
+                    continue 'x;
+                }
+            }
+            // The parent's own body: no other call of a process `x` may be an activation of.
+            let body = if parent == ROOT {
+                Some(term)
+            } else {
+                self.isolated_acts(sem, term)
+                    .into_iter()
+                    .find(|&(a, _, _)| a == parent)
+                    .and_then(|(_, act, _)| match sem.terms.get(act) {
+                        Term::Act(_, _, b) => Some(*b),
+                        _ => None,
+                    })
+            };
+            let Some(body) = body else { continue };
+            let present = self.isolated_calls(sem, body);
+            let Some(others) = self.calls_besides(sem, body, &present) else { continue };
+            if obs.spans[x as usize].procs.iter().any(|p| others.contains(p)) {
+                continue;
+            }
+            let keep = (0..succ.len())
+                .map(|k| !(by_call[k] && succ[k].1 != x))
+                .collect();
+            return Ok(Some(keep));
+        }
+        Ok(None)
+    }
+
+    /// Calls of span processes in isolated places of `t` (not inside activations).
+    fn isolated_calls(&mut self, sem: &mut Semantics, t: TermId) -> Vec<TermId> {
+        let mut out = Vec::new();
+        let mut stack = vec![t];
+        while let Some(x) = stack.pop() {
+            let x = unfold(sem, x);
+            match sem.terms.get(x).clone() {
+                Term::Call(c) if sem.is_span_call(c) => out.push(x),
+                Term::Hide(p, _) | Term::Seq(p, _) => stack.push(p),
+                Term::GenPar(a, ps) => {
+                    for &p in ps.iter() {
+                        if self
+                            .alphabet(sem, p)
+                            .is_some_and(|al| al.iter().all(|&e| !sem.sets.contains(a, e)))
+                        {
+                            stack.push(p);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// The span processes `t` may call in its own context, besides the calls `skip`
+    /// (statically; `None` past the budget).
+    fn calls_besides(&mut self, sem: &mut Semantics, t: TermId, skip: &[TermId]) -> Option<Vec<u16>> {
+        let mut calls = Vec::new();
+        let mut seen: FxHashSet<TermId> = skip.iter().copied().collect();
+        let mut stack = vec![t];
+        while let Some(x) = stack.pop() {
+            if !seen.insert(x) {
+                continue;
+            }
+            if seen.len() > ALPHA_BUDGET {
+                return None;
+            }
+            let term = sem.terms.get(x).clone();
+            match &term {
+                Term::Act(..) => continue,
+                Term::Call(c) if sem.is_span_call(*c) => {
+                    let def = crate::lts::sem::definition_name(sem.call_name(*c)).to_string();
+                    calls.push(*self.defs.get(&def)?);
+                    continue;
+                }
+                Term::Call(c) => stack.push(sem.body(*c).ok()?),
+                _ => {}
+            }
+            operands(&term, &mut stack);
+        }
+        Some(calls)
+    }
+
     /// Whether no node the component may match waits for a node outside it.
     fn observation_allows(
         &mut self,
@@ -281,6 +411,7 @@ impl Por {
         let mut out = Vec::new();
         let mut stack: Vec<(TermId, Vec<u32>)> = vec![(term, Vec::new())];
         while let Some((t, hidden)) = stack.pop() {
+            let t = unfold(sem, t);
             match sem.terms.get(t).clone() {
                 Term::Act(s, _, p) => {
                     if s != UNBOUND {
@@ -329,6 +460,11 @@ impl Por {
         let mut path = Vec::new();
         let mut enclosing = ROOT;
         while a != b {
+            // A call of a plain process moves as its body does.
+            a = unfold(sem, a);
+            if a == b {
+                break;
+            }
             let (ta, tb) = (sem.terms.get(a).clone(), sem.terms.get(b).clone());
             let next = match (&ta, &tb) {
                 (Term::GenPar(x, ps), Term::GenPar(y, qs)) if x == y && ps.len() == qs.len() => {
@@ -479,6 +615,25 @@ fn operands(t: &Term, out: &mut Vec<TermId>) {
         }
         _ => {}
     }
+}
+
+/// Most plain calls unfolded in a row (an unguarded `P = P` would unfold forever).
+const MAX_UNFOLD: usize = 64;
+
+/// `t`, with calls of plain (non-span) processes replaced by their bodies: the firing rules
+/// treat them so.
+fn unfold(sem: &mut Semantics, mut t: TermId) -> TermId {
+    for _ in 0..MAX_UNFOLD {
+        let Term::Call(c) = *sem.terms.get(t) else { break };
+        if sem.is_span_call(c) {
+            break;
+        }
+        match sem.body(c) {
+            Ok(b) => t = b,
+            Err(_) => break,
+        }
+    }
+    t
 }
 
 /// The one index where the lists differ, if exactly one does.
