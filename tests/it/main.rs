@@ -7,5 +7,6 @@ mod cspm_eval;
 mod cspm_parse;
 mod explore;
 mod otlp;
+mod phi;
 mod report;
 mod support;
