@@ -172,6 +172,7 @@ mod tests {
         assert!(Labels::is_pseudo(s));
         assert_eq!(l.start_call(s), Some(CallId(9)));
         assert_eq!(l.start_call(END), None);
-        assert!(l.is_tau(l.tag(TAU, &[1])));
+        let t = l.tag(TAU, &[1]);
+        assert!(l.is_tau(t));
     }
 }

@@ -55,6 +55,8 @@ pub struct Semantics<'s> {
     computed: u32,
     /// Tagged labels and pseudo-events (Φ's activation-aware mode; empty otherwise).
     pub labels: Labels,
+    /// Memo of [`Semantics::bind`].
+    bound: FxHashMap<(TermId, u32), TermId>,
     /// With activations on: the definitions whose calls are span processes, and the verdict
     /// per call instance.
     activations: Option<SpanCalls>,
@@ -91,6 +93,7 @@ impl<'s> Semantics<'s> {
             stopped: None,
             computed: 0,
             labels: Labels::default(),
+            bound: FxHashMap::default(),
             activations: None,
         }
     }
@@ -125,9 +128,15 @@ impl<'s> Semantics<'s> {
     }
 
     /// `t` with its one unbound activation bound to `span` (the target of a `start` step).
+    /// Memoised: traces of one shape bind the same targets to the same spans.
     pub fn bind(&mut self, t: TermId, span: u32) -> TermId {
-        stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || self.bind_in(t, span))
-            .unwrap_or(t)
+        if let Some(&b) = self.bound.get(&(t, span)) {
+            return b;
+        }
+        let b = stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || self.bind_in(t, span))
+            .unwrap_or(t);
+        self.bound.insert((t, span), b);
+        b
     }
 
     /// `None` when `t` holds no unbound activation.

@@ -103,7 +103,8 @@ struct Succ {
 }
 
 /// The stored states of one search: words `[term, done_0, .., done_n]` per state.
-struct Store {
+#[derive(Default)]
+pub struct Store {
     width: usize,
     words: Vec<u32>,
     parent: Vec<u32>,
@@ -113,15 +114,20 @@ struct Store {
 }
 
 impl Store {
-    fn new(width: usize) -> Store {
-        Store {
-            width,
-            words: Vec::new(),
-            parent: Vec::new(),
-            via: Vec::new(),
-            index: HashTable::new(),
-            hasher: rustc_hash::FxBuildHasher,
-        }
+    /// Bytes held by the store (for the memory bound).
+    pub fn bytes(&self) -> u64 {
+        (self.words.capacity() * 4 + self.parent.capacity() * 4 + self.via.capacity() * 12) as u64
+            + self.index.capacity() as u64 * 5
+    }
+
+    /// Empties the store for a search with states of `width` words, keeping its allocations
+    /// (one verifier searches many traces).
+    fn reset(&mut self, width: usize) {
+        self.width = width;
+        self.words.clear();
+        self.parent.clear();
+        self.via.clear();
+        self.index.clear();
     }
 
     fn len(&self) -> usize {
@@ -191,13 +197,21 @@ pub struct Search<'a, 's> {
     pub require_termination: bool,
     pub limits: Limits,
     pub por: &'a mut Por,
+    pub store: &'a mut Store,
 }
 
 impl<'a, 's> Search<'a, 's> {
     /// Runs the search from `root`.
     pub fn run(&mut self, root: TermId) -> Result<(Outcome, Cost), Diagnostic> {
+        let mut store = std::mem::take(self.store);
+        let r = self.run_in(root, &mut store);
+        *self.store = store;
+        r
+    }
+
+    fn run_in(&mut self, root: TermId, store: &mut Store) -> Result<(Outcome, Cost), Diagnostic> {
         let n = self.obs.spans.len();
-        let mut store = Store::new(1 + n);
+        store.reset(1 + n);
         let mut w = vec![0u32; 1 + n];
         w[0] = root.0;
         store.insert(&w, 0, (SILENT, None));
@@ -259,7 +273,7 @@ impl<'a, 's> Search<'a, 's> {
                         .iter()
                         .enumerate()
                         .filter(|(k, _)| keep[*k])
-                        .any(|(_, s)| s.span != SILENT || !self.known(&store, &w, s));
+                        .any(|(_, s)| s.span != SILENT || !self.known(store, &w, s));
                     if progress {
                         let mut k = 0;
                         succ.retain(|_| {

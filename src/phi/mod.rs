@@ -235,6 +235,7 @@ pub struct Verifier<'s> {
     pub root: TermId,
     por: por::Por,
     call_proc: FxHashMap<CallId, Option<u16>>,
+    store: conform::Store,
 }
 
 impl<'s> Verifier<'s> {
@@ -256,6 +257,7 @@ impl<'s> Verifier<'s> {
             root,
             por,
             call_proc: FxHashMap::default(),
+            store: conform::Store::default(),
         }
     }
 
@@ -284,6 +286,7 @@ impl<'s> Verifier<'s> {
             require_termination,
             limits,
             por: &mut self.por,
+            store: &mut self.store,
         };
         let (outcome, cost) = search.run(self.root)?;
         Ok(TraceVerdict { obs, outcome, cost })

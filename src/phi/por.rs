@@ -29,6 +29,8 @@ const ALPHA_BUDGET: usize = 20_000;
 pub struct Por {
     /// Span-process definition -> mapping index.
     pub defs: FxHashMap<String, u16>,
+    /// Per body term: its isolated span calls and the span processes it calls besides them.
+    besides: FxHashMap<TermId, Option<Box<[u16]>>>,
     /// Own events and direct span calls per term (see `own_reach`).
     own: FxHashMap<TermId, Option<(Box<[EventId]>, Box<[u16]>)>>,
     /// Static alphabet per term: sorted events, or `None` for "could be anything".
@@ -162,8 +164,16 @@ impl Por {
                     })
             };
             let Some(body) = body else { continue };
-            let present = self.isolated_calls(sem, body);
-            let Some(others) = self.calls_besides(sem, body, &present) else { continue };
+            let others = match self.besides.get(&body) {
+                Some(o) => o.clone(),
+                None => {
+                    let present = self.isolated_calls(sem, body);
+                    let o = self.calls_besides(sem, body, &present).map(|v| v.into_boxed_slice());
+                    self.besides.insert(body, o.clone());
+                    o
+                }
+            };
+            let Some(others) = others else { continue };
             if obs.spans[x as usize].procs.iter().any(|p| others.contains(p)) {
                 continue;
             }
