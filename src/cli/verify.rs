@@ -57,8 +57,8 @@ pub struct ModelSource {
 impl ModelSource {
     /// Reads and parses the model file; errors name the file and position.
     pub fn read(path: &str) -> anyhow::Result<ModelSource> {
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("cannot read model file {path}"))?;
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read model file {path}"))?;
         let file = ModelFile::parse(&text).map_err(|e| anyhow::anyhow!("{path}:{e}"))?;
         let dir = Path::new(path).parent().unwrap_or(Path::new("."));
         let spec: PathBuf = dir.join(&file.spec);
@@ -73,17 +73,18 @@ impl ModelSource {
     /// Loads the script and resolves the mapping (each thread calls this once).
     pub fn load(&self) -> anyhow::Result<Model> {
         let mut loader = FsLoader::default();
-        let m = Model::load(&self.model_text, &self.spec_path, &mut loader).map_err(|e| match e {
-            LoadError::Script(text) => {
-                diag!("{text}");
-                anyhow::anyhow!(
-                    "{}: the specification {} could not be loaded",
-                    self.model_path,
-                    self.spec_path
-                )
-            }
-            e => anyhow::anyhow!("{}:{e}", self.model_path),
-        })?;
+        let m =
+            Model::load(&self.model_text, &self.spec_path, &mut loader).map_err(|e| match e {
+                LoadError::Script(text) => {
+                    diag!("{text}");
+                    anyhow::anyhow!(
+                        "{}: the specification {} could not be loaded",
+                        self.model_path,
+                        self.spec_path
+                    )
+                }
+                e => anyhow::anyhow!("{}:{e}", self.model_path),
+            })?;
         loader.print_notes();
         Ok(m)
     }
@@ -115,10 +116,13 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<Outcome> {
         n => n,
     }
     .min(forest.traces.len().max(1));
+    // Each worker holds its own states and memo tables: the memory bound is shared out.
+    let max_bytes = a.opts.explore().max_memory.map(|m| m / jobs.max(1) as u64);
     let limits = Limits {
         max_states: a.opts.max_states.unwrap_or(Limits::default().max_states),
         deadline: None,
         reduce: !a.no_reduction,
+        max_bytes,
     };
     let next = AtomicUsize::new(0);
     let mut slots: Vec<Option<Verified>> = (0..forest.traces.len()).map(|_| None).collect();
@@ -129,7 +133,10 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<Outcome> {
         let mut handles = Vec::new();
         for _ in 0..jobs {
             handles.push(scope.spawn(|| -> anyhow::Result<()> {
-                let taken = first.lock().map_err(|_| anyhow::anyhow!("poisoned"))?.take();
+                let taken = first
+                    .lock()
+                    .map_err(|_| anyhow::anyhow!("poisoned"))?
+                    .take();
                 let mut model = match taken {
                     Some(x) => x,
                     None => src.load()?,
@@ -151,7 +158,8 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<Outcome> {
             }));
         }
         for h in handles {
-            h.join().map_err(|_| anyhow::anyhow!("a verifier thread panicked"))??;
+            h.join()
+                .map_err(|_| anyhow::anyhow!("a verifier thread panicked"))??;
         }
         Ok(())
     })?;
@@ -164,12 +172,18 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<Outcome> {
         summaries.extend(v.canon);
     }
     let conforming: Vec<&corpus::TreeSummary> = summaries.iter().collect();
-    let round_trip_failures: Vec<&corpus::TreeSummary> =
-        conforming.iter().filter(|s| !s.round_trip).copied().collect();
+    let round_trip_failures: Vec<&corpus::TreeSummary> = conforming
+        .iter()
+        .filter(|s| !s.round_trip)
+        .copied()
+        .collect();
     let collisions = corpus::injectivity(&conforming);
     // Corpus-level results.
     let mut corpus_results = Vec::new();
-    corpus_results.push(corpus::round_trip_result(conforming.len(), &round_trip_failures));
+    corpus_results.push(corpus::round_trip_result(
+        conforming.len(),
+        &round_trip_failures,
+    ));
     corpus_results.push(corpus::injectivity_result(conforming.len(), &collisions));
     if let Some(depth) = a.coverage_depth {
         let mut model = src.load()?;

@@ -165,7 +165,10 @@ impl<'s> Semantics<'s> {
                 let v = changed(self, &comps)?;
                 Term::AlphaPar(ps.iter().zip(v).map(|(&(a, _), p)| (a, p)).collect())
             }
-            Term::Sliding(p, q) | Term::Interrupt(p, q) | Term::Seq(p, q) | Term::Linked(p, _, q) => {
+            Term::Sliding(p, q)
+            | Term::Interrupt(p, q)
+            | Term::Seq(p, q)
+            | Term::Linked(p, _, q) => {
                 let (p2, q2) = match self.bind_in(p, span) {
                     Some(p2) => (p2, q),
                     None => (p, self.bind_in(q, span)?),
@@ -719,7 +722,14 @@ impl<'s> Semantics<'s> {
                     let mut v = ps.to_vec();
                     v[k] = if e == TICK { OMEGA } else { q };
                     let n = make(&mut self.terms, v);
-                    out.push((if Labels::is_pseudo(b) || b == TAU { e } else { TAU }, n));
+                    out.push((
+                        if Labels::is_pseudo(b) || b == TAU {
+                            e
+                        } else {
+                            TAU
+                        },
+                        n,
+                    ));
                 } else if self.sets.contains(alphas[k], b) {
                     visible.push(b);
                 }

@@ -26,14 +26,17 @@ pub struct Limits {
     pub deadline: Option<Instant>,
     /// Follow one isolated component where that loses nothing (on by default).
     pub reduce: bool,
+    /// Bytes the stored states and the model's memo tables may hold.
+    pub max_bytes: Option<u64>,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_states: 2_000_000,
+            max_states: 1_000_000,
             deadline: None,
             reduce: true,
+            max_bytes: None,
         }
     }
 }
@@ -225,14 +228,27 @@ impl<'a, 's> Search<'a, 's> {
         let mut all_done_seen = false;
         while let Some(id) = stack.pop() {
             cost.states += 1;
-            if cost.states.is_multiple_of(1024)
-                && let Some(d) = self.limits.deadline
-                && Instant::now() >= d
-            {
-                return Ok((
-                    Outcome::Inconclusive("the time bound passed during the search".into()),
-                    cost,
-                ));
+            if cost.states.is_multiple_of(1024) {
+                if let Some(d) = self.limits.deadline
+                    && Instant::now() >= d
+                {
+                    return Ok((
+                        Outcome::Inconclusive("the time bound passed during the search".into()),
+                        cost,
+                    ));
+                }
+                if let Some(max) = self.limits.max_bytes
+                    && store.bytes() + self.sem.memory_bytes() > max
+                {
+                    return Ok((
+                        Outcome::Inconclusive(format!(
+                            "the memory bound ({} MiB) was reached after {} states",
+                            max >> 20,
+                            store.len()
+                        )),
+                        cost,
+                    ));
+                }
             }
             w.copy_from_slice(store.get(id));
             let done: u32 = w[1..].iter().sum();
@@ -256,7 +272,10 @@ impl<'a, 's> Search<'a, 's> {
             }
             succ.clear();
             self.successors(&w, &trans, &mut succ, &mut mismatch);
-            if self.limits.reduce && succ.len() > 1 && self.por.stuck(self.sem, self.obs, &w, term)? {
+            if self.limits.reduce
+                && succ.len() > 1
+                && self.por.stuck(self.sem, self.obs, &w, term)?
+            {
                 succ.clear();
             }
             if self.limits.reduce && succ.len() > 1 {
@@ -409,23 +428,43 @@ impl<'a, 's> Search<'a, 's> {
                 continue;
             }
             if base == TAU {
-                out.push(Succ { term: t2, span: SILENT, call: None });
+                out.push(Succ {
+                    term: t2,
+                    span: SILENT,
+                    call: None,
+                });
                 continue;
             }
             if base == END {
                 let s = self.sem.labels.ctx(l).first().copied().unwrap_or(ROOT);
-                let Some(sp) = self.obs.spans.get(s as usize) else { continue };
+                let Some(sp) = self.obs.spans.get(s as usize) else {
+                    continue;
+                };
                 if sp.end_is_event {
-                    out.push(Succ { term: t2, span: SILENT, call: None });
+                    out.push(Succ {
+                        term: t2,
+                        span: SILENT,
+                        call: None,
+                    });
                 } else if self.enabled(w, s) == Some(NodeKind::End) {
-                    out.push(Succ { term: t2, span: s, call: None });
+                    out.push(Succ {
+                        term: t2,
+                        span: s,
+                        call: None,
+                    });
                 }
                 continue;
             }
             if let Some(call) = self.sem.labels.start_call(base) {
-                let Some(p) = self.proc_of(call) else { continue };
+                let Some(p) = self.proc_of(call) else {
+                    continue;
+                };
                 let ctx = self.sem.labels.ctx(l);
-                let model_parent = if ctx == [ROOT] { None } else { ctx.first().copied() };
+                let model_parent = if ctx == [ROOT] {
+                    None
+                } else {
+                    ctx.first().copied()
+                };
                 for s in 0..self.obs.spans.len() as u32 {
                     let sp = &self.obs.spans[s as usize];
                     if !sp.procs.contains(&p) || self.enabled(w, s) != Some(NodeKind::Start) {
@@ -438,7 +477,11 @@ impl<'a, 's> Search<'a, 's> {
                             continue;
                         }
                         let t3 = self.sem.bind(t2, s);
-                        out.push(Succ { term: t3, span: s, call: Some(call) });
+                        out.push(Succ {
+                            term: t3,
+                            span: s,
+                            call: Some(call),
+                        });
                     } else {
                         mismatch.push((s, model_parent));
                     }
@@ -449,13 +492,21 @@ impl<'a, 's> Search<'a, 's> {
             // activations performing it.
             let ctx = self.sem.labels.ctx(l);
             if ctx == [ROOT] {
-                out.push(Succ { term: t2, span: SILENT, call: None });
+                out.push(Succ {
+                    term: t2,
+                    span: SILENT,
+                    call: None,
+                });
                 continue;
             }
             let ctx: Vec<u32> = ctx.iter().copied().filter(|&a| a != ROOT).collect();
             for s in ctx {
                 if self.enabled(w, s) == Some(NodeKind::Event(base)) {
-                    out.push(Succ { term: t2, span: s, call: None });
+                    out.push(Succ {
+                        term: t2,
+                        span: s,
+                        call: None,
+                    });
                 }
             }
         }
@@ -485,17 +536,29 @@ impl<'a, 's> Search<'a, 's> {
                 continue;
             } else if base == END {
                 match ctx.first() {
-                    Some(&s) if !self.obs.spans.get(s as usize).is_some_and(|x| x.end_is_event) => {
+                    Some(&s)
+                        if !self
+                            .obs
+                            .spans
+                            .get(s as usize)
+                            .is_some_and(|x| x.end_is_event) =>
+                    {
                         Allowed::End { span: s }
                     }
                     _ => continue,
                 }
             } else if let Some(call) = self.sem.labels.start_call(base) {
-                Allowed::Start { call, parent: ctx.first().copied() }
+                Allowed::Start {
+                    call,
+                    parent: ctx.first().copied(),
+                }
             } else if ctx.is_empty() {
                 continue;
             } else {
-                Allowed::Event { event: base, spans: ctx }
+                Allowed::Event {
+                    event: base,
+                    spans: ctx,
+                }
             };
             out.push(a);
         }

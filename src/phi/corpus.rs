@@ -47,7 +47,12 @@ fn canonical(
             .collect();
         cs.sort();
         let evs: Vec<String> = events[s as usize].iter().map(|e| e.to_string()).collect();
-        format!("{}[{}]{{{}}}", names[s as usize], evs.join(","), cs.join(";"))
+        format!(
+            "{}[{}]{{{}}}",
+            names[s as usize],
+            evs.join(","),
+            cs.join(";")
+        )
     }
     let mut rs: Vec<String> = roots.iter().map(|&r| one(r, names, events, kids)).collect();
     rs.sort();
@@ -64,7 +69,11 @@ pub fn summarise(
 ) -> TreeSummary {
     let n = obs.spans.len();
     // The observed tree.
-    let names: Vec<String> = obs.spans.iter().map(|s| forest.name(s.forest).to_string()).collect();
+    let names: Vec<String> = obs
+        .spans
+        .iter()
+        .map(|s| forest.name(s.forest).to_string())
+        .collect();
     let events: Vec<Vec<EventId>> = (0..n as u32)
         .map(|s| {
             obs.chain(s)
@@ -77,7 +86,9 @@ pub fn summarise(
         })
         .collect();
     let kids = children(obs);
-    let roots: Vec<u32> = (0..n as u32).filter(|&s| obs.spans[s as usize].parent.is_none()).collect();
+    let roots: Vec<u32> = (0..n as u32)
+        .filter(|&s| obs.spans[s as usize].parent.is_none())
+        .collect();
     let canon = canonical(&names, &events, &kids, &roots);
     // The tree Φ builds from the run: spans in the order the model started them, named by
     // the process it called, under the activation it called them in.
@@ -174,7 +185,10 @@ pub fn round_trip_result(count: usize, failures: &[&TreeSummary]) -> CheckResult
     }
 }
 
-pub fn injectivity_result(count: usize, collisions: &[(&TreeSummary, &TreeSummary)]) -> CheckResult {
+pub fn injectivity_result(
+    count: usize,
+    collisions: &[(&TreeSummary, &TreeSummary)],
+) -> CheckResult {
     let verdict = if collisions.is_empty() {
         Verdict::Holds
     } else {
@@ -225,7 +239,12 @@ pub struct Coverage {
 pub fn coverage(v: &mut Verifier, trees: &[&TreeSummary], depth: usize, max: u64) -> Coverage {
     let traces = match model_traces(v, depth, max as usize) {
         Ok(t) => t,
-        Err(_) => return Coverage { truncated: true, ..Coverage::default() },
+        Err(_) => {
+            return Coverage {
+                truncated: true,
+                ..Coverage::default()
+            };
+        }
     };
     let mut cov = Coverage {
         total: traces.0.len(),
@@ -299,15 +318,18 @@ fn model_traces(
 }
 
 /// Terms reachable by silent moves (τ, starts, ends, unobservable events).
-fn closure(v: &mut Verifier, from: &[TermId]) -> Result<FxHashSet<TermId>, crate::cspm::source::Diagnostic> {
+fn closure(
+    v: &mut Verifier,
+    from: &[TermId],
+) -> Result<FxHashSet<TermId>, crate::cspm::source::Diagnostic> {
     let mut seen: FxHashSet<TermId> = from.iter().copied().collect();
     let mut stack: Vec<TermId> = from.to_vec();
     while let Some(t) = stack.pop() {
         let ts = v.sem.transitions(t)?.to_vec();
         for (l, t2) in ts {
             let b = v.sem.labels.base(l);
-            let silent = b == TAU
-                || (b != TICK && (Labels::is_pseudo(b) || v.sem.labels.ctx(l) == [ROOT]));
+            let silent =
+                b == TAU || (b != TICK && (Labels::is_pseudo(b) || v.sem.labels.ctx(l) == [ROOT]));
             if silent && seen.insert(t2) {
                 stack.push(t2);
             }
@@ -364,7 +386,11 @@ pub fn coverage_result(v: &Verifier, cov: &Coverage, depth: usize) -> CheckResul
         "coverage: {} of {} model traces up to {depth} events witnessed{}",
         cov.witnessed,
         cov.total,
-        if cov.truncated { " (enumeration stopped at its bound)" } else { "" }
+        if cov.truncated {
+            " (enumeration stopped at its bound)"
+        } else {
+            ""
+        }
     );
     // Coverage is information, not a property: it holds, and lists what is missing.
     CheckResult {

@@ -56,7 +56,11 @@ pub struct Mapping {
 
 impl Mapping {
     /// Resolves every event the file names; errors point into the file's text.
-    pub fn resolve(file: ModelFile, text: &str, src: &dyn ProcSource) -> Result<Mapping, ModelError> {
+    pub fn resolve(
+        file: ModelFile,
+        text: &str,
+        src: &dyn ProcSource,
+    ) -> Result<Mapping, ModelError> {
         let mut events = FxHashMap::default();
         for e in 2..src.event_count() {
             events.insert(src.event_name(e).to_string(), e);
@@ -67,7 +71,10 @@ impl Mapping {
         };
         let lookup = |name: &str, needle: &str| -> Result<EventId, ModelError> {
             events.get(name).copied().ok_or_else(|| {
-                err(needle, format!("`{name}` is not an event of the specification"))
+                err(
+                    needle,
+                    format!("`{name}` is not an event of the specification"),
+                )
             })
         };
         let mut procs = Vec::new();
@@ -143,7 +150,10 @@ impl Mapping {
     }
 
     pub fn proc_of_def(&self, def: &str) -> Option<u16> {
-        self.procs.iter().position(|p| p.def == def).map(|k| k as u16)
+        self.procs
+            .iter()
+            .position(|p| p.def == def)
+            .map(|k| k as u16)
     }
 
     /// The span-event name synthesis writes for a CSP event.
@@ -206,7 +216,10 @@ impl Model {
             if let Err(d) = script.eval(&s.process) {
                 return Err(at(
                     &format!("[spans.{}]", s.process),
-                    format!("`{}` is not a definition of {spec_path}: {}", s.process, d.message),
+                    format!(
+                        "`{}` is not a definition of {spec_path}: {}",
+                        s.process, d.message
+                    ),
                 ));
             }
         }

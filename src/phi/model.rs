@@ -94,10 +94,7 @@ impl ModelFile {
     /// Parses a model file's text.
     pub fn parse(text: &str) -> Result<ModelFile, ModelError> {
         let raw: Raw = toml::from_str(text).map_err(|e| {
-            let (line, col) = e
-                .span()
-                .map(|s| line_col(text, s.start))
-                .unwrap_or((1, 1));
+            let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
             ModelError {
                 line,
                 col,
@@ -140,7 +137,9 @@ impl ModelFile {
         // events must agree, or the span's own events would depend on which one it was.
         for a in &spans {
             for b in &spans {
-                if a.process < b.process && a.name == b.name && (a.start != b.start || a.end != b.end)
+                if a.process < b.process
+                    && a.name == b.name
+                    && (a.start != b.start || a.end != b.end)
                 {
                     let (line, col) = at(&format!("[spans.{}]", b.process));
                     return Err(ModelError {
@@ -195,8 +194,9 @@ mod tests {
         assert_eq!(m.unmapped, Unmapped::Hide);
         assert!(m.complete);
         assert_eq!(m.spans[0].name, "P");
-        let e = ModelFile::parse("spec = \"a.csp\"\nprocess = \"S\"\nunmapped = \"drop\"\n[spans.P]\n")
-            .unwrap_err();
+        let e =
+            ModelFile::parse("spec = \"a.csp\"\nprocess = \"S\"\nunmapped = \"drop\"\n[spans.P]\n")
+                .unwrap_err();
         assert_eq!((e.line, e.col), (3, 12));
         let e = ModelFile::parse("spec = \"a.csp\"\nprocess = \"S\"\n").unwrap_err();
         assert!(e.message.contains("no [spans.X]"), "{e}");

@@ -102,10 +102,14 @@ pub fn observe(map: &Mapping, forest: &Forest, t: &Trace) -> Observation {
     let csp_event = forest.strings.lookup("csp.event");
     let attr_event = |attrs: crate::otlp::Range32| -> Option<&str> {
         let key = csp_event?;
-        forest.attrs(attrs).iter().find(|a| a.key == key).and_then(|a| match a.value() {
-            Value::Str(s) => Some(forest.strings.get(s)),
-            _ => None,
-        })
+        forest
+            .attrs(attrs)
+            .iter()
+            .find(|a| a.key == key)
+            .and_then(|a| match a.value() {
+                Value::Str(s) => Some(forest.strings.get(s)),
+                _ => None,
+            })
     };
     let range = t.spans.range();
     let base = range.start as u32;
@@ -182,34 +186,42 @@ pub fn observe(map: &Mapping, forest: &Forest, t: &Trace) -> Observation {
     // Own events per activation: (time, seq, kind, recorded_in, event index).
     let mut own: Vec<Vec<(u64, u32, EventId, u32, u32)>> = vec![Vec::new(); obs.spans.len()];
     let mut seq = 0u32;
-    let add_events = |obs: &mut Observation, own: &mut Vec<Vec<_>>, seq: &mut u32, i: u32, to: u32| {
-        for (k, ev) in forest.events_of(i).iter().enumerate() {
-            let name = forest.strings.get(ev.name);
-            let e = attr_event(ev.attrs).map_or_else(|| map.event(name), |a| map.event(a));
-            match e {
-                Some(e) => {
-                    own[to as usize].push((ev.time, *seq, e, i, k as u32));
-                    *seq += 1;
+    let add_events =
+        |obs: &mut Observation, own: &mut Vec<Vec<_>>, seq: &mut u32, i: u32, to: u32| {
+            for (k, ev) in forest.events_of(i).iter().enumerate() {
+                let name = forest.strings.get(ev.name);
+                let e = attr_event(ev.attrs).map_or_else(|| map.event(name), |a| map.event(a));
+                match e {
+                    Some(e) => {
+                        own[to as usize].push((ev.time, *seq, e, i, k as u32));
+                        *seq += 1;
+                    }
+                    None if map.file.unmapped == Unmapped::Error => obs.unmapped.push(Finding {
+                        rule: "phi.unmapped".into(),
+                        span_id: Some(forest.span(i).id.to_string()),
+                        message: format!("span event '{name}' is not an event of the model"),
+                        related: Vec::new(),
+                    }),
+                    None => {}
                 }
-                None if map.file.unmapped == Unmapped::Error => obs.unmapped.push(Finding {
-                    rule: "phi.unmapped".into(),
-                    span_id: Some(forest.span(i).id.to_string()),
-                    message: format!("span event '{name}' is not an event of the model"),
-                    related: Vec::new(),
-                }),
-                None => {}
             }
-        }
-    };
+        };
     for (k, role) in roles.iter().enumerate() {
         let i = base + k as u32;
         match role {
             Role::Activation(procs) => {
                 let l = local[k];
                 let s = forest.span(i);
-                let host = forest.resources.get(s.resource as usize).map_or(Sym::EMPTY, |r| {
-                    if r.host != Sym::EMPTY { r.host } else { r.service }
-                });
+                let host = forest
+                    .resources
+                    .get(s.resource as usize)
+                    .map_or(Sym::EMPTY, |r| {
+                        if r.host != Sym::EMPTY {
+                            r.host
+                        } else {
+                            r.service
+                        }
+                    });
                 let parent = above(i);
                 let sp = &mut obs.spans[l as usize];
                 sp.parent = parent;
@@ -257,7 +269,8 @@ pub fn observe(map: &Mapping, forest: &Forest, t: &Trace) -> Observation {
         };
         obs.nodes.push(node(NodeKind::Start, s.start, i, u32::MAX));
         if let Some(e) = start_ev {
-            obs.nodes.push(node(NodeKind::Event(e), s.start, i, u32::MAX));
+            obs.nodes
+                .push(node(NodeKind::Event(e), s.start, i, u32::MAX));
         }
         let mut evs = std::mem::take(&mut own[l]);
         evs.sort_by_key(|&(t, q, ..)| (t, q));
@@ -321,7 +334,9 @@ fn order(obs: &mut Observation) {
             }
             pre[cs_.nodes.0 as usize].push((p, k));
             // On one host, the parent's first node after the child's start follows that start.
-            if same && let Some(j) = (pa + 1..pb).find(|&j| obs.nodes[j as usize].time > cstart.time) {
+            if same
+                && let Some(j) = (pa + 1..pb).find(|&j| obs.nodes[j as usize].time > cstart.time)
+            {
                 pre[j as usize].push((c, 1));
             }
             // On one host, a child that ended precedes the parent's first node after its end,
@@ -332,7 +347,9 @@ fn order(obs: &mut Observation) {
                 if let Some(j) = (pa + 1..pb).find(|&j| obs.nodes[j as usize].time > cend) {
                     pre[j as usize].push((c, len(obs, c)));
                 }
-                let before = (pa..pb).take_while(|&j| obs.nodes[j as usize].time < cend).count();
+                let before = (pa..pb)
+                    .take_while(|&j| obs.nodes[j as usize].time < cend)
+                    .count();
                 if before > 0 {
                     pre[last].push((p, before as u32));
                 }
@@ -346,8 +363,10 @@ fn order(obs: &mut Observation) {
             .copied()
             .filter(|&c| obs.spans[c as usize].ended)
             .collect();
-        let end_of = |obs: &Observation, c: u32| obs.nodes[obs.spans[c as usize].nodes.1 as usize - 1].time;
-        let start_of = |obs: &Observation, c: u32| obs.nodes[obs.spans[c as usize].nodes.0 as usize].time;
+        let end_of =
+            |obs: &Observation, c: u32| obs.nodes[obs.spans[c as usize].nodes.1 as usize - 1].time;
+        let start_of =
+            |obs: &Observation, c: u32| obs.nodes[obs.spans[c as usize].nodes.0 as usize].time;
         by_end.sort_by_key(|&c| (end_of(obs, c), c));
         for &b in cs {
             let bstart = start_of(obs, b);

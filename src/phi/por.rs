@@ -89,7 +89,9 @@ impl Por {
             {
                 continue;
             }
-            let Some(place) = places.iter().find(|x| x.path == p) else { continue };
+            let Some(place) = places.iter().find(|x| x.path == p) else {
+                continue;
+            };
             if !self.observation_allows(sem, obs, &kids, w, place) {
                 continue;
             }
@@ -147,7 +149,9 @@ impl Por {
         'x: for &x in &candidates {
             let parent = obs.spans[x as usize].parent.unwrap_or(ROOT);
             for (k, &(_, s)) in succ.iter().enumerate() {
-                if s == x && (!by_call[k] || places[k].as_ref().is_none_or(|p| p.enclosing != parent)) {
+                if s == x
+                    && (!by_call[k] || places[k].as_ref().is_none_or(|p| p.enclosing != parent))
+                {
                     continue 'x;
                 }
             }
@@ -168,13 +172,19 @@ impl Por {
                 Some(o) => o.clone(),
                 None => {
                     let present = self.isolated_calls(sem, body);
-                    let o = self.calls_besides(sem, body, &present).map(|v| v.into_boxed_slice());
+                    let o = self
+                        .calls_besides(sem, body, &present)
+                        .map(|v| v.into_boxed_slice());
                     self.besides.insert(body, o.clone());
                     o
                 }
             };
             let Some(others) = others else { continue };
-            if obs.spans[x as usize].procs.iter().any(|p| others.contains(p)) {
+            if obs.spans[x as usize]
+                .procs
+                .iter()
+                .any(|p| others.contains(p))
+            {
                 continue;
             }
             let keep = (0..succ.len())
@@ -212,7 +222,12 @@ impl Por {
 
     /// The span processes `t` may call in its own context, besides the calls `skip`
     /// (statically; `None` past the budget).
-    fn calls_besides(&mut self, sem: &mut Semantics, t: TermId, skip: &[TermId]) -> Option<Vec<u16>> {
+    fn calls_besides(
+        &mut self,
+        sem: &mut Semantics,
+        t: TermId,
+        skip: &[TermId],
+    ) -> Option<Vec<u16>> {
         let mut calls = Vec::new();
         let mut seen: FxHashSet<TermId> = skip.iter().copied().collect();
         let mut stack = vec![t];
@@ -269,10 +284,14 @@ impl Por {
             && let Some(sp) = obs.spans.get(place.enclosing as usize)
         {
             let done = w[1 + place.enclosing as usize] as usize;
-            let own = obs.chain(place.enclosing).iter().skip(done).any(|nd| match nd.kind {
-                NodeKind::Event(e) => own_events.binary_search(&e).is_ok(),
-                _ => false,
-            });
+            let own = obs
+                .chain(place.enclosing)
+                .iter()
+                .skip(done)
+                .any(|nd| match nd.kind {
+                    NodeKind::Event(e) => own_events.binary_search(&e).is_ok(),
+                    _ => false,
+                });
             if own {
                 touch[place.enclosing as usize] = true;
             }
@@ -315,7 +334,11 @@ impl Por {
 
     /// Events a term performs outside nested activations, and the span processes it calls
     /// directly (statically, calls of other processes unfolded); `None` past the budget.
-    fn own_reach(&mut self, sem: &mut Semantics, t: TermId) -> Option<(Box<[EventId]>, Box<[u16]>)> {
+    fn own_reach(
+        &mut self,
+        sem: &mut Semantics,
+        t: TermId,
+    ) -> Option<(Box<[EventId]>, Box<[u16]>)> {
         if let Some(r) = self.own.get(&t) {
             return r.clone();
         }
@@ -405,8 +428,15 @@ impl Por {
                 };
                 let ctx: Vec<u32> = sem.labels.ctx(l).to_vec();
                 for t in ctx {
-                    let want = if b == END { NodeKind::End } else { NodeKind::Event(b) };
-                    if t == ROOT || next(t) == Some(want) || obs.spans.get(t as usize).is_some_and(|x| x.end_is_event) && b == END {
+                    let want = if b == END {
+                        NodeKind::End
+                    } else {
+                        NodeKind::Event(b)
+                    };
+                    if t == ROOT
+                        || next(t) == Some(want)
+                        || obs.spans.get(t as usize).is_some_and(|x| x.end_is_event) && b == END
+                    {
                         continue 'acts;
                     }
                 }
@@ -509,7 +539,9 @@ impl Por {
                     b = *q;
                     continue;
                 }
-                (Term::Act(s, c, p), Term::Act(s2, c2, q)) if c == c2 && (s == s2 || *s == UNBOUND) => {
+                (Term::Act(s, c, p), Term::Act(s2, c2, q))
+                    if c == c2 && (s == s2 || *s == UNBOUND) =>
+                {
                     enclosing = *s2;
                     path.push(0);
                     a = *p;
@@ -634,7 +666,9 @@ const MAX_UNFOLD: usize = 64;
 /// treat them so.
 fn unfold(sem: &mut Semantics, mut t: TermId) -> TermId {
     for _ in 0..MAX_UNFOLD {
-        let Term::Call(c) = *sem.terms.get(t) else { break };
+        let Term::Call(c) = *sem.terms.get(t) else {
+            break;
+        };
         if sem.is_span_call(c) {
             break;
         }

@@ -91,7 +91,11 @@ impl Names<'_, '_> {
         if svc.is_empty() {
             format!("'{}' {}", self.forest.name(i), self.forest.span(i).id)
         } else {
-            format!("'{}' ({svc}) {}", self.forest.name(i), self.forest.span(i).id)
+            format!(
+                "'{}' ({svc}) {}",
+                self.forest.name(i),
+                self.forest.span(i).id
+            )
         }
     }
 
@@ -126,11 +130,19 @@ impl Names<'_, '_> {
             Allowed::End { span } => format!("end {}", self.span(*span)),
             Allowed::Start { call, parent } => match parent {
                 None => format!("start {} as a root", self.v.sem.call_name(*call)),
-                Some(p) => format!("start {} under {}", self.v.sem.call_name(*call), self.span(*p)),
+                Some(p) => format!(
+                    "start {} under {}",
+                    self.v.sem.call_name(*call),
+                    self.span(*p)
+                ),
             },
             Allowed::Event { event, spans } => {
                 let who: Vec<String> = spans.iter().map(|&s| self.span(s)).collect();
-                format!("{} in {}", self.v.sem.src.event_name(*event), who.join(" and "))
+                format!(
+                    "{} in {}",
+                    self.v.sem.src.event_name(*event),
+                    who.join(" and ")
+                )
             }
         }
     }
@@ -218,7 +230,12 @@ impl Names<'_, '_> {
                 "every span and event matched, but the run is not complete: the model still \
                  allows {allowed_text}"
             );
-            let root = self.obs.spans.iter().position(|s| s.parent.is_none()).unwrap_or(0);
+            let root = self
+                .obs
+                .spans
+                .iter()
+                .position(|s| s.parent.is_none())
+                .unwrap_or(0);
             findings.push(Finding {
                 rule: RULE_TERMINATION.into(),
                 span_id: Some(self.span_id(root as u32)),
@@ -262,7 +279,14 @@ impl Names<'_, '_> {
                 });
             }
         }
-        facts.push(("observed next".into(), if observed.is_empty() { "nothing".into() } else { observed.join("; ") }));
+        facts.push((
+            "observed next".into(),
+            if observed.is_empty() {
+                "nothing".into()
+            } else {
+                observed.join("; ")
+            },
+        ));
         facts.push(("model allowed".into(), allowed_text));
         Counterexample {
             summary,

@@ -235,7 +235,13 @@ pub fn synthesise(
     for _ in 0..count {
         match run(v, &mut rng, opts, t0).map_err(SynthError::Model)? {
             Some(tree) => {
-                t0 = tree.spans.iter().map(|s| s.end.max(s.start)).max().unwrap_or(t0) + 1_000_000;
+                t0 = tree
+                    .spans
+                    .iter()
+                    .map(|s| s.end.max(s.start))
+                    .max()
+                    .unwrap_or(t0)
+                    + 1_000_000;
                 trees.push(tree);
             }
             None => return Err(SynthError::NoRun(opts.max_draws, opts.max_steps)),

@@ -90,7 +90,15 @@ fn run_fixture(system: &str, name: &str, jobs: &str) -> (i32, String) {
     let dump = format!("fixtures/phi/{system}/{name}");
     let model = format!("models/phi/{system}.toml");
     let (code, out, err) = cspot(&[
-        "traces", "verify", &dump, "--model", &model, "--format", "json", "--no-timings", "-j",
+        "traces",
+        "verify",
+        &dump,
+        "--model",
+        &model,
+        "--format",
+        "json",
+        "--no-timings",
+        "-j",
         jobs,
     ]);
     let v: serde_json::Value =
@@ -132,7 +140,8 @@ fn fixtures_give_their_expected_verdicts() {
             if name.contains("-bad-") {
                 assert_eq!(code, 1, "{system}/{name} should be violated:\n{got}");
                 assert!(
-                    got.lines().any(|l| l.starts_with("  phi.") && !l.contains(" -: ")),
+                    got.lines()
+                        .any(|l| l.starts_with("  phi.") && !l.contains(" -: ")),
                     "{system}/{name}: no finding names a span:\n{got}"
                 );
             }
@@ -143,7 +152,9 @@ fn fixtures_give_their_expected_verdicts() {
             }
             let want = std::fs::read_to_string(&path).unwrap_or_default();
             if got != want {
-                failures.push(format!("--- {system}/{name}: expected\n{want}--- got\n{got}"));
+                failures.push(format!(
+                    "--- {system}/{name}: expected\n{want}--- got\n{got}"
+                ));
             }
         }
     }
@@ -203,8 +214,14 @@ fn a_counterexample_names_the_span_both_parents_and_draws_the_tree() {
     let cx = &r["counterexample"];
     let summary = cx["summary"].as_str().unwrap();
     assert!(summary.contains("'charge card'"), "{summary}");
-    assert!(summary.contains("starts under 'POST /checkout'"), "{summary}");
-    assert!(summary.contains("the model calls it under 'create order'"), "{summary}");
+    assert!(
+        summary.contains("starts under 'POST /checkout'"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("the model calls it under 'create order'"),
+        "{summary}"
+    );
     let facts = cx["facts"].to_string();
     for key in ["observed parent", "model's parent", "model allowed", "tree"] {
         assert!(facts.contains(key), "no {key} in {facts}");
@@ -235,7 +252,10 @@ fn a_retry_beyond_the_bound_is_named_with_what_the_model_allowed() {
     ]);
     assert_eq!(code, 1);
     assert!(out.contains("'charge card' (payments)"), "{out}");
-    assert!(out.contains("starts; the model allows order.abandoned"), "{out}");
+    assert!(
+        out.contains("starts; the model allows order.abandoned"),
+        "{out}"
+    );
     assert!(out.contains("13. [charge card"), "{out}");
 }
 
@@ -245,13 +265,18 @@ fn model_file_errors_have_positions() {
     std::fs::create_dir_all(&dir).unwrap();
     let spec = root().join("specs/checkout.csp");
     let cases = [
-        ("spec = \"x\"\nprocess = \"S\"\nunmapped = \"drop\"\n[spans.P]\n", ":3:"),
+        (
+            "spec = \"x\"\nprocess = \"S\"\nunmapped = \"drop\"\n[spans.P]\n",
+            ":3:",
+        ),
         (
             &*format!("spec = {spec:?}\nprocess = \"SYSTEM\"\n[spans.NOPE]\nname = \"x\"\n"),
             ":3:1: `NOPE` is not a definition",
         ),
         (
-            &*format!("spec = {spec:?}\nprocess = \"SYSTEM\"\n[spans.ORDER]\n[events]\n\"x\" = \"no.such\"\n"),
+            &*format!(
+                "spec = {spec:?}\nprocess = \"SYSTEM\"\n[spans.ORDER]\n[events]\n\"x\" = \"no.such\"\n"
+            ),
             ":5:7: `no.such` is not an event",
         ),
     ];
@@ -279,8 +304,16 @@ fn synthesis_is_reproducible_from_its_seed() {
     let out = |seed: &str, name: &str| {
         let p = dir.join(name).display().to_string();
         let (code, _, err) = cspot(&[
-            "traces", "synth", "--model", "models/phi/queue.toml", "--count", "5", "--seed", seed,
-            "-o", &p,
+            "traces",
+            "synth",
+            "--model",
+            "models/phi/queue.toml",
+            "--count",
+            "5",
+            "--seed",
+            seed,
+            "-o",
+            &p,
         ]);
         assert_eq!(code, 0, "{err}");
         std::fs::read(&p).unwrap()
@@ -301,7 +334,14 @@ fn coverage_counts_the_model_traces_the_trees_witness() {
     let run = |dumps: &[&str]| -> (u64, u64, usize) {
         let mut args = vec!["traces", "verify"];
         args.extend(dumps);
-        args.extend(["--model", "models/phi/queue.toml", "--coverage-depth", "6", "--format", "json"]);
+        args.extend([
+            "--model",
+            "models/phi/queue.toml",
+            "--coverage-depth",
+            "6",
+            "--format",
+            "json",
+        ]);
         let (_, out, _) = cspot(&args);
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         let r = v["results"]
@@ -348,12 +388,22 @@ fn a_bound_makes_a_trace_inconclusive_and_the_others_go_on() {
     assert_eq!(code, 3, "{out}");
     assert!(out.contains("INCONCLUSIVE"), "{out}");
     assert!(out.contains("state bound (40)"), "{out}");
-    assert!(out.contains("HOLDS"), "the small batches still conform:\n{out}");
+    assert!(
+        out.contains("HOLDS"),
+        "the small batches still conform:\n{out}"
+    );
 }
 
 /// A batch of 30 workers that all run at once on one host; worker 7 skips `validate.7`.
 fn fan_out_30_with_a_skipped_event() -> Vec<SpanOut> {
-    let mut spans = vec![span(0, None, "process batch", (0, 10_000), "h", &[(1, "split.30"), (9_990, "batch joined")])];
+    let mut spans = vec![span(
+        0,
+        None,
+        "process batch",
+        (0, 10_000),
+        "h",
+        &[(1, "split.30"), (9_990, "batch joined")],
+    )];
     for i in 0..30u64 {
         let names = ["fetch", "parse", "transform", "validate", "store"];
         let events: Vec<(u64, String)> = names
@@ -362,7 +412,14 @@ fn fan_out_30_with_a_skipped_event() -> Vec<SpanOut> {
             .filter(|&(k, _)| !(i == 7 && k == 3))
             .map(|(k, n)| (100 + 1000 * k as u64 + i, format!("{n}.{i}")))
             .collect();
-        let mut s = span(i as usize + 1, Some(0), "work item", (10 + i, 9_000 + i), "h", &[]);
+        let mut s = span(
+            i as usize + 1,
+            Some(0),
+            "work item",
+            (10 + i, 9_000 + i),
+            "h",
+            &[],
+        );
         s.events = events;
         spans.push(s);
     }
@@ -385,7 +442,9 @@ fn the_30_worker_fan_out_needs_the_reduction() {
         (tv.outcome, tv.cost.states)
     };
     let (out, states) = verify(true);
-    let Outcome::Violated(f) = out else { panic!("{out:?}") };
+    let Outcome::Violated(f) = out else {
+        panic!("{out:?}")
+    };
     assert!(states < 5_000, "{states} states with the reduction");
     // It fails at worker 7, between parse.7 and store.7.
     assert!(!f.observed.is_empty());
@@ -399,7 +458,14 @@ fn the_30_worker_fan_out_needs_the_reduction() {
 // ---- Φ⁻¹, rule by rule ---------------------------------------------------------------------
 
 /// A span for the rule tests: name, parent index, times, host, events.
-fn span(k: usize, parent: Option<usize>, name: &str, t: (u64, u64), host: &str, events: &[(u64, &str)]) -> SpanOut {
+fn span(
+    k: usize,
+    parent: Option<usize>,
+    name: &str,
+    t: (u64, u64),
+    host: &str,
+    events: &[(u64, &str)],
+) -> SpanOut {
     SpanOut {
         trace: TraceId([7; 16]),
         id: SpanId([0, 0, 0, 0, 0, 0, 1, k as u8 + 1]),
@@ -417,7 +483,8 @@ fn span(k: usize, parent: Option<usize>, name: &str, t: (u64, u64), host: &str, 
 
 /// The rule tests' model: A calls B and C in parallel; every event is `e.i`.
 const RULES_SPEC: &str = "channel e : {0..9}\nSYSTEM = A\nA = e.0 -> (B ||| C) ; e.1 -> SKIP\nB = e.2 -> e.3 -> SKIP\nC = e.4 -> SKIP\n";
-const RULES_MODEL: &str = "spec = \"gen.csp\"\nprocess = \"SYSTEM\"\n[spans.A]\n[spans.B]\n[spans.C]\n";
+const RULES_MODEL: &str =
+    "spec = \"gen.csp\"\nprocess = \"SYSTEM\"\n[spans.A]\n[spans.B]\n[spans.C]\n";
 
 fn observation(spans: &[SpanOut]) -> (Observation, Forest) {
     let m = model_from(RULES_SPEC, RULES_MODEL);
@@ -452,14 +519,32 @@ fn precedes(obs: &Observation, a: (u32, u32), b: (u32, u32)) -> bool {
 
 /// The local index of the activation span named `name`.
 fn local(o: &(Observation, Forest), name: &str) -> u32 {
-    o.0.spans.iter().position(|s| o.1.name(s.forest) == name).unwrap() as u32
+    o.0.spans
+        .iter()
+        .position(|s| o.1.name(s.forest) == name)
+        .unwrap() as u32
 }
 
 #[test]
 fn rule_a_span_s_own_events_follow_its_start_and_precede_its_end() {
-    let o = observation(&[span(0, None, "A", (0, 100), "h", &[(10, "e.0"), (90, "e.1")])]);
+    let o = observation(&[span(
+        0,
+        None,
+        "A",
+        (0, 100),
+        "h",
+        &[(10, "e.0"), (90, "e.1")],
+    )]);
     let kinds: Vec<NodeKind> = o.0.chain(0).iter().map(|n| n.kind).collect();
-    assert!(matches!(kinds[..], [NodeKind::Start, NodeKind::Event(_), NodeKind::Event(_), NodeKind::End]));
+    assert!(matches!(
+        kinds[..],
+        [
+            NodeKind::Start,
+            NodeKind::Event(_),
+            NodeKind::Event(_),
+            NodeKind::End
+        ]
+    ));
 }
 
 #[test]
@@ -470,7 +555,10 @@ fn rule_a_child_follows_its_parent_s_start_even_across_hosts() {
     ]);
     let (a, b) = (local(&o, "A"), local(&o, "B"));
     assert!(precedes(&o.0, (a, 0), (b, 0)));
-    assert!(!precedes(&o.0, (b, 1), (a, 1)), "other hosts' clocks order nothing");
+    assert!(
+        !precedes(&o.0, (b, 1), (a, 1)),
+        "other hosts' clocks order nothing"
+    );
 }
 
 #[test]
@@ -493,7 +581,10 @@ fn rule_overlapping_siblings_are_concurrent_but_did_run_at_once() {
         span(2, Some(0), "C", (20, 50), "h", &[(25, "e.4")]),
     ]);
     let (b, c) = (local(&o, "B"), local(&o, "C"));
-    assert!(!precedes(&o.0, (b, 1), (c, 1)) && !precedes(&o.0, (c, 1), (b, 1)), "events concurrent");
+    assert!(
+        !precedes(&o.0, (b, 1), (c, 1)) && !precedes(&o.0, (c, 1), (b, 1)),
+        "events concurrent"
+    );
     assert!(precedes(&o.0, (c, 0), (b, 2)), "C started before B ended");
     assert!(precedes(&o.0, (b, 0), (c, 2)), "B started before C ended");
 }
@@ -543,7 +634,11 @@ fn rule_unmapped_spans_are_skipped_and_their_children_hang_from_the_activation_a
     assert_eq!(o.0.spans.len(), 2);
     let b = local(&o, "B");
     assert_eq!(o.0.spans[b as usize].parent, Some(local(&o, "A")));
-    assert_eq!(o.0.chain(local(&o, "A")).len(), 2, "the unmapped event is hidden");
+    assert_eq!(
+        o.0.chain(local(&o, "A")).len(),
+        2,
+        "the unmapped event is hidden"
+    );
 }
 
 #[test]
@@ -697,7 +792,11 @@ fn canonical(spans: &[SpanOut]) -> Vec<String> {
         format!("{}[{}]{{{}}}", spans[k].name, evs.join(","), kids.join(";"))
     }
     let mut roots: Vec<String> = (0..spans.len())
-        .filter(|&k| spans[k].parent.is_none_or(|p| !spans.iter().any(|s| s.id == p)))
+        .filter(|&k| {
+            spans[k]
+                .parent
+                .is_none_or(|p| !spans.iter().any(|s| s.id == p))
+        })
         .map(|k| one(spans, k))
         .collect();
     roots.sort();
@@ -738,7 +837,10 @@ fn mutate(spans: &[SpanOut], which: usize, pick: u64) -> Option<Vec<SpanOut>> {
                     && (spans[j].end < spans[k].start || spans[k].end < spans[j].start)
             })?;
             // Swap the two subtrees in time: each keeps its shape, their order flips.
-            let (a, b) = (spans[k].start.min(spans[sib].start), spans[k].start.max(spans[sib].start));
+            let (a, b) = (
+                spans[k].start.min(spans[sib].start),
+                spans[k].start.max(spans[sib].start),
+            );
             let shift = |s: &mut SpanOut, from: u64, to: u64| {
                 let d = to as i128 - from as i128;
                 s.start = (s.start as i128 + d) as u64;
@@ -747,7 +849,11 @@ fn mutate(spans: &[SpanOut], which: usize, pick: u64) -> Option<Vec<SpanOut>> {
                     e.0 = (e.0 as i128 + d) as u64;
                 }
             };
-            let (first, second) = if spans[k].start == a { (k, sib) } else { (sib, k) };
+            let (first, second) = if spans[k].start == a {
+                (k, sib)
+            } else {
+                (sib, k)
+            };
             let sub = |root: usize| -> Vec<usize> {
                 let mut v = vec![root];
                 let mut i = 0;
@@ -776,7 +882,9 @@ fn mutate(spans: &[SpanOut], which: usize, pick: u64) -> Option<Vec<SpanOut>> {
             out[k].parent = Some(spans[q].id);
         }
         _ => {
-            let from = (0..n).find(|&j| !spans[j].events.is_empty() && j >= k).or_else(|| (0..n).find(|&j| !spans[j].events.is_empty()))?;
+            let from = (0..n)
+                .find(|&j| !spans[j].events.is_empty() && j >= k)
+                .or_else(|| (0..n).find(|&j| !spans[j].events.is_empty()))?;
             let to = (0..n).find(|&j| j != from)?;
             let ev = out[from].events.remove(0);
             let t = ev.0.clamp(out[to].start, out[to].end);
