@@ -223,6 +223,7 @@ impl<'a, 's> Search<'a, 's> {
         let total: u32 = self.obs.nodes.len() as u32;
         let mut best: (u32, Vec<u32>) = (0, vec![0]);
         let mut succ: Vec<Succ> = Vec::new();
+        let mut w2 = vec![0u32; 1 + n];
         let mut trans: Vec<(EventId, TermId)> = Vec::new();
         let mut mismatch: Vec<(u32, Option<u32>)> = Vec::new();
         let mut all_done_seen = false;
@@ -304,7 +305,7 @@ impl<'a, 's> Search<'a, 's> {
             }
             // Pushed in reverse so that the first successor is expanded first.
             for s in succ.iter().rev() {
-                let mut w2 = w.clone();
+                w2.copy_from_slice(&w);
                 w2[0] = s.term.0;
                 if s.span != SILENT {
                     w2[1 + s.span as usize] += 1;

@@ -91,8 +91,8 @@ impl Observation {
     }
 }
 
-enum Role {
-    Activation(Vec<u16>),
+enum Role<'m> {
+    Activation(&'m [u16]),
     Event(EventId),
     Unmapped,
 }
@@ -135,7 +135,7 @@ pub fn observe(map: &Mapping, forest: &Forest, t: &Trace) -> Observation {
                 None => Role::Unmapped,
             }
         } else if let Some(p) = map.span_procs(forest.name(i)) {
-            Role::Activation(p.to_vec())
+            Role::Activation(p)
         } else if let Some(e) = map.event(forest.name(i)) {
             Role::Event(e)
         } else {
@@ -225,7 +225,7 @@ pub fn observe(map: &Mapping, forest: &Forest, t: &Trace) -> Observation {
                 let parent = above(i);
                 let sp = &mut obs.spans[l as usize];
                 sp.parent = parent;
-                sp.procs = procs.clone();
+                sp.procs = procs.to_vec();
                 sp.ended = s.end != 0 && s.end >= s.start;
                 sp.host = host;
                 add_events(&mut obs, &mut own, &mut seq, i, l);
@@ -310,7 +310,8 @@ const MAX_OVERLAP_EDGES: usize = 256;
 /// where that is cheap).
 fn order(obs: &mut Observation) {
     let kids = children(obs);
-    let mut pre: Vec<Vec<(u32, u32)>> = vec![Vec::new(); obs.nodes.len()];
+    // (node, span, k), sorted by node at the end.
+    let mut pre: Vec<(u32, u32, u32)> = Vec::new();
     let len = |obs: &Observation, s: u32| {
         let (a, b) = obs.spans[s as usize].nodes;
         b - a
@@ -332,12 +333,12 @@ fn order(obs: &mut Observation) {
                     .count()
                     .max(1) as u32;
             }
-            pre[cs_.nodes.0 as usize].push((p, k));
+            pre.push((cs_.nodes.0, p, k));
             // On one host, the parent's first node after the child's start follows that start.
             if same
                 && let Some(j) = (pa + 1..pb).find(|&j| obs.nodes[j as usize].time > cstart.time)
             {
-                pre[j as usize].push((c, 1));
+                pre.push((j, c, 1));
             }
             // On one host, a child that ended precedes the parent's first node after its end,
             // and follows the parent's nodes before its end.
@@ -345,13 +346,13 @@ fn order(obs: &mut Observation) {
                 let last = cs_.nodes.1 as usize - 1;
                 let cend = obs.nodes[last].time;
                 if let Some(j) = (pa + 1..pb).find(|&j| obs.nodes[j as usize].time > cend) {
-                    pre[j as usize].push((c, len(obs, c)));
+                    pre.push((j, c, len(obs, c)));
                 }
                 let before = (pa..pb)
                     .take_while(|&j| obs.nodes[j as usize].time < cend)
                     .count();
                 if before > 0 {
-                    pre[last].push((p, before as u32));
+                    pre.push((last as u32, p, before as u32));
                 }
             }
         }
@@ -381,7 +382,7 @@ fn order(obs: &mut Observation) {
                 for &a in &by_end[..before] {
                     if a != b && obs.spans[a as usize].host == host && end_of(obs, a) >= m {
                         let n = obs.spans[b as usize].nodes.0 as usize;
-                        pre[n].push((a, len(obs, a)));
+                        pre.push((n as u32, a, len(obs, a)));
                     }
                 }
             }
@@ -401,17 +402,22 @@ fn order(obs: &mut Observation) {
                 let sb = &obs.spans[b as usize];
                 let ended_before = sb.ended && end_of(obs, b) < astart;
                 if b != a && sb.host == host && start_of(obs, b) < aend && !ended_before {
-                    pre[last].push((b, 1));
+                    pre.push((last as u32, b, 1));
                     added += 1;
                 }
             }
         }
     }
-    for (j, mut v) in pre.into_iter().enumerate() {
-        v.sort_unstable();
-        v.dedup();
+    pre.sort_unstable();
+    pre.dedup();
+    obs.prereqs.reserve(pre.len());
+    let mut k = 0;
+    for j in 0..obs.nodes.len() {
         let a = obs.prereqs.len() as u32;
-        obs.prereqs.extend(v);
+        while k < pre.len() && pre[k].0 as usize == j {
+            obs.prereqs.push((pre[k].1, pre[k].2));
+            k += 1;
+        }
         obs.nodes[j].prereqs = (a, obs.prereqs.len() as u32);
     }
 }
