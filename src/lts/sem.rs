@@ -385,6 +385,21 @@ impl<'s> Semantics<'s> {
         Ok((lo, hi))
     }
 
+    /// Forgets every term and memoised transition (Φ, between traces, when the tables have
+    /// grown past a bound): term ids given out before are invalid afterwards.
+    pub fn reset(&mut self) {
+        self.terms = Terms::new();
+        self.imported.clear();
+        self.bodies.clear();
+        self.status.clear();
+        self.ranges.clear();
+        self.trans.clear();
+        self.bound.clear();
+        self.labels = Labels::default();
+        self.call_stack.clear();
+        self.stopped = None;
+    }
+
     /// An estimate of the bytes held by terms and memoised transitions.
     pub fn memory_bytes(&self) -> u64 {
         let term = std::mem::size_of::<Term>() as u64;

@@ -238,18 +238,6 @@ impl<'a, 's> Search<'a, 's> {
                         cost,
                     ));
                 }
-                if let Some(max) = self.limits.max_bytes
-                    && store.bytes() + self.sem.memory_bytes() > max
-                {
-                    return Ok((
-                        Outcome::Inconclusive(format!(
-                            "the memory bound ({} MiB) was reached after {} states",
-                            max >> 20,
-                            store.len()
-                        )),
-                        cost,
-                    ));
-                }
             }
             w.copy_from_slice(store.get(id));
             let done: u32 = w[1..].iter().sum();
@@ -311,6 +299,19 @@ impl<'a, 's> Search<'a, 's> {
                     w2[1 + s.span as usize] += 1;
                 }
                 let (nid, new) = store.insert(&w2, id, (s.span, s.call));
+                if new
+                    && let Some(max) = self.limits.max_bytes
+                    && store.bytes() + self.sem.memory_bytes() > max
+                {
+                    return Ok((
+                        Outcome::Inconclusive(format!(
+                            "the memory bound ({} MiB) was reached after {} states",
+                            max >> 20,
+                            store.len()
+                        )),
+                        cost,
+                    ));
+                }
                 if new {
                     if store.len() as u64 > self.limits.max_states {
                         return Ok((

@@ -233,6 +233,9 @@ impl Model {
     }
 }
 
+/// Memo tables of a verifier past this many bytes are dropped between traces.
+pub const DEFAULT_MEMO_LIMIT: u64 = 512 << 20;
+
 /// One trace's answer.
 #[derive(Clone, Debug)]
 pub struct TraceVerdict {
@@ -246,6 +249,9 @@ pub struct Verifier<'s> {
     pub sem: Semantics<'s>,
     pub map: Mapping,
     pub root: TermId,
+    root_proc: ProcId,
+    /// Bytes the memo tables may reach before they are dropped between two traces.
+    pub memo_limit: u64,
     por: por::Por,
     call_proc: FxHashMap<CallId, Option<u16>>,
     store: conform::Store,
@@ -253,7 +259,8 @@ pub struct Verifier<'s> {
 
 impl<'s> Verifier<'s> {
     /// `root` is the system process; the mapping's span processes become activations.
-    pub fn new(src: &'s mut dyn ProcSource, root: ProcId, map: Mapping) -> Verifier<'s> {
+    pub fn new(src: &'s mut dyn ProcSource, root_proc: ProcId, map: Mapping) -> Verifier<'s> {
+        let root = root_proc;
         let mut sem = Semantics::new(src);
         sem.enable_activations(map.procs.iter().map(|p| p.def.clone()));
         let root = sem.import(root);
@@ -268,6 +275,8 @@ impl<'s> Verifier<'s> {
             sem,
             map,
             root,
+            root_proc,
+            memo_limit: DEFAULT_MEMO_LIMIT,
             por,
             call_proc: FxHashMap::default(),
             store: conform::Store::default(),
@@ -290,6 +299,13 @@ impl<'s> Verifier<'s> {
         obs: Observation,
         limits: Limits,
     ) -> Result<TraceVerdict, Diagnostic> {
+        // Traces of a long dump keep adding terms; past the limit the tables start afresh, so
+        // memory stays bounded by what one trace needs.
+        if self.sem.memory_bytes() > self.memo_limit {
+            self.sem.reset();
+            self.root = self.sem.import(self.root_proc);
+            self.por.clear();
+        }
         let require_termination = obs.complete && self.map.file.complete;
         let mut search = conform::Search {
             sem: &mut self.sem,

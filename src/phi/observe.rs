@@ -74,6 +74,8 @@ pub struct Observation {
     pub unmapped: Vec<Finding>,
     /// Every span has ended and every parent is in the trace: the run is complete.
     pub complete: bool,
+    /// Children per activation span, in local order.
+    pub kids: Vec<Vec<u32>>,
 }
 
 impl Observation {
@@ -288,6 +290,7 @@ pub fn observe(map: &Mapping, forest: &Forest, t: &Trace) -> Observation {
         sp.nodes = (a, b);
         sp.end_is_event = end_ev.is_some();
     }
+    obs.kids = children(&obs);
     order(&mut obs);
     obs
 }
@@ -309,7 +312,7 @@ const MAX_OVERLAP_EDGES: usize = 256;
 /// The cross-chain prerequisites (the order's edges between chains, transitively reduced
 /// where that is cheap).
 fn order(obs: &mut Observation) {
-    let kids = children(obs);
+    let kids = std::mem::take(&mut obs.kids);
     // (node, span, k), sorted by node at the end.
     let mut pre: Vec<(u32, u32, u32)> = Vec::new();
     let len = |obs: &Observation, s: u32| {
@@ -359,6 +362,8 @@ fn order(obs: &mut Observation) {
         // Siblings on one host that do not overlap: the earlier one's end precedes the later
         // one's start. Of the siblings ending before `b` starts, those that end before another
         // of them starts are implied and left out.
+        // Sorted by (host, end): each host's ended siblings are one run, with the running
+        // maximum of their starts, so each start finds its predecessors by binary search.
         let mut by_end: Vec<u32> = cs
             .iter()
             .copied()
@@ -368,22 +373,33 @@ fn order(obs: &mut Observation) {
             |obs: &Observation, c: u32| obs.nodes[obs.spans[c as usize].nodes.1 as usize - 1].time;
         let start_of =
             |obs: &Observation, c: u32| obs.nodes[obs.spans[c as usize].nodes.0 as usize].time;
-        by_end.sort_by_key(|&c| (end_of(obs, c), c));
+        by_end.sort_by_key(|&c| (obs.spans[c as usize].host, end_of(obs, c), c));
+        let mut max_start = Vec::with_capacity(by_end.len());
+        for (k, &a) in by_end.iter().enumerate() {
+            let same_run = k > 0 && obs.spans[by_end[k - 1] as usize].host == obs.spans[a as usize].host;
+            let m = if same_run { max_start[k - 1] } else { 0 };
+            max_start.push(start_of(obs, a).max(m));
+        }
         for &b in cs {
             let bstart = start_of(obs, b);
             let host = obs.spans[b as usize].host;
-            let before = by_end.partition_point(|&a| end_of(obs, a) < bstart);
-            let latest_start = by_end[..before]
-                .iter()
-                .filter(|&&a| obs.spans[a as usize].host == host)
-                .map(|&a| start_of(obs, a))
-                .max();
-            if let Some(m) = latest_start {
-                for &a in &by_end[..before] {
-                    if a != b && obs.spans[a as usize].host == host && end_of(obs, a) >= m {
-                        let n = obs.spans[b as usize].nodes.0 as usize;
-                        pre.push((n as u32, a, len(obs, a)));
-                    }
+            let lo = by_end.partition_point(|&a| obs.spans[a as usize].host < host);
+            let hi = lo
+                + by_end[lo..].partition_point(|&a| {
+                    obs.spans[a as usize].host == host && end_of(obs, a) < bstart
+                });
+            if hi == lo {
+                continue;
+            }
+            // The latest start among them: those ending before it are implied by that one.
+            let m = max_start[hi - 1];
+            let n = obs.spans[b as usize].nodes.0;
+            for &a in by_end[lo..hi].iter().rev().take(MAX_OVERLAP_EDGES) {
+                if end_of(obs, a) < m {
+                    break;
+                }
+                if a != b {
+                    pre.push((n, a, len(obs, a)));
                 }
             }
         }
@@ -408,6 +424,7 @@ fn order(obs: &mut Observation) {
             }
         }
     }
+    obs.kids = kids;
     pre.sort_unstable();
     pre.dedup();
     obs.prereqs.reserve(pre.len());

@@ -13,7 +13,7 @@
 //! it may call) has its prerequisites done, or they lie inside `K`. Then any run can be
 //! reordered to start with a move of `K`, which is in the ample set.
 
-use super::observe::{NodeKind, Observation, children};
+use super::observe::{NodeKind, Observation};
 use crate::cspm::proc::{EventId, TAU, TICK};
 use crate::cspm::source::Diagnostic;
 use crate::lts::labels::{END, ROOT, UNBOUND};
@@ -48,6 +48,14 @@ struct Place {
 }
 
 impl Por {
+    /// Forgets what it learnt of terms (after the semantics dropped them).
+    pub fn clear(&mut self) {
+        self.alpha.clear();
+        self.acts.clear();
+        self.besides.clear();
+        self.own.clear();
+    }
+
     /// The reduction for a model whose span processes are `defs` (definition -> index).
     pub fn new(defs: FxHashMap<String, u16>) -> Por {
         Por {
@@ -76,7 +84,7 @@ impl Por {
         if paths.len() < 2 {
             return Ok(None);
         }
-        let kids = children(obs);
+        let kids = &obs.kids;
         let mut best: Option<(usize, &[u16])> = None;
         for &p in &paths {
             if p.is_empty() {
@@ -92,7 +100,7 @@ impl Por {
             let Some(place) = places.iter().find(|x| x.path == p) else {
                 continue;
             };
-            if !self.observation_allows(sem, obs, &kids, w, place) {
+            if !self.observation_allows(sem, obs, kids, w, place) {
                 continue;
             }
             let n = places.iter().filter(|x| x.path == p).count();

@@ -907,3 +907,27 @@ fn descends(spans: &[SpanOut], j: usize, k: usize) -> bool {
     }
     false
 }
+
+#[test]
+fn dropping_the_memo_tables_between_traces_changes_no_verdict() {
+    let text = std::fs::read(root().join("fixtures/phi/checkout/synth-ok.json")).unwrap();
+    let bad = std::fs::read(root().join("fixtures/phi/checkout/captured-bad-retry-4.json")).unwrap();
+    for bytes in [&text, &bad] {
+        let forest = otlp::read("d.json", &bytes[..], ReadOptions::default()).forest;
+        let verdicts = |limit: u64| -> Vec<String> {
+            let mut m = shipped("checkout");
+            let mut v = m.verifier();
+            v.memo_limit = limit;
+            forest
+                .traces
+                .iter()
+                .map(|t| match v.verify(&forest, t, Limits::default()).unwrap().outcome {
+                    Outcome::Conforms(run) => format!("conforms in {} steps", run.len()),
+                    Outcome::Violated(f) => format!("violated after {} steps", f.prefix.len()),
+                    Outcome::Inconclusive(r) => r,
+                })
+                .collect()
+        };
+        assert_eq!(verdicts(0), verdicts(u64::MAX));
+    }
+}
