@@ -239,7 +239,8 @@ fn verify_one(v: &mut Verifier, forest: &Forest, t: &cspot::otlp::Trace, lim: Li
                 draw(&mut tree, forest, t, &result.findings, 30, false);
                 // The findings follow in the report; the tree keeps its marks only.
                 let tree: Vec<&str> = tree.lines().filter(|l| !l.starts_with("  ✗")).collect();
-                cx.facts.push(("tree".into(), tree.join("\n").trim_end().to_string()));
+                cx.facts
+                    .push(("tree".into(), tree.join("\n").trim_end().to_string()));
             }
             Verified {
                 result,

@@ -103,6 +103,9 @@ struct Succ {
     term: TermId,
     span: u32,
     call: Option<CallId>,
+    /// A start: `term` still holds the activation unbound; it is bound to `span` only if the
+    /// move survives the reduction (a wide tree offers thousands of candidate spans).
+    unbound: bool,
 }
 
 /// The stored states of one search: words `[term, done_0, .., done_n]` per state.
@@ -294,7 +297,11 @@ impl<'a, 's> Search<'a, 's> {
             // Pushed in reverse so that the first successor is expanded first.
             for s in succ.iter().rev() {
                 w2.copy_from_slice(&w);
-                w2[0] = s.term.0;
+                w2[0] = if s.unbound {
+                    self.sem.bind(s.term, s.span).0
+                } else {
+                    s.term.0
+                };
                 if s.span != SILENT {
                     w2[1 + s.span as usize] += 1;
                 }
@@ -434,6 +441,7 @@ impl<'a, 's> Search<'a, 's> {
                     term: t2,
                     span: SILENT,
                     call: None,
+                    unbound: false,
                 });
                 continue;
             }
@@ -447,12 +455,14 @@ impl<'a, 's> Search<'a, 's> {
                         term: t2,
                         span: SILENT,
                         call: None,
+                        unbound: false,
                     });
                 } else if self.enabled(w, s) == Some(NodeKind::End) {
                     out.push(Succ {
                         term: t2,
                         span: s,
                         call: None,
+                        unbound: false,
                     });
                 }
                 continue;
@@ -478,11 +488,11 @@ impl<'a, 's> Search<'a, 's> {
                         if !self.first_fits(call, s) {
                             continue;
                         }
-                        let t3 = self.sem.bind(t2, s);
                         out.push(Succ {
-                            term: t3,
+                            term: t2,
                             span: s,
                             call: Some(call),
+                            unbound: true,
                         });
                     } else {
                         mismatch.push((s, model_parent));
@@ -498,6 +508,7 @@ impl<'a, 's> Search<'a, 's> {
                     term: t2,
                     span: SILENT,
                     call: None,
+                    unbound: false,
                 });
                 continue;
             }
@@ -508,6 +519,7 @@ impl<'a, 's> Search<'a, 's> {
                         term: t2,
                         span: s,
                         call: None,
+                        unbound: false,
                     });
                 }
             }

@@ -376,7 +376,8 @@ fn order(obs: &mut Observation) {
         by_end.sort_by_key(|&c| (obs.spans[c as usize].host, end_of(obs, c), c));
         let mut max_start = Vec::with_capacity(by_end.len());
         for (k, &a) in by_end.iter().enumerate() {
-            let same_run = k > 0 && obs.spans[by_end[k - 1] as usize].host == obs.spans[a as usize].host;
+            let same_run =
+                k > 0 && obs.spans[by_end[k - 1] as usize].host == obs.spans[a as usize].host;
             let m = if same_run { max_start[k - 1] } else { 0 };
             max_start.push(start_of(obs, a).max(m));
         }

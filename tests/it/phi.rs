@@ -911,7 +911,8 @@ fn descends(spans: &[SpanOut], j: usize, k: usize) -> bool {
 #[test]
 fn dropping_the_memo_tables_between_traces_changes_no_verdict() {
     let text = std::fs::read(root().join("fixtures/phi/checkout/synth-ok.json")).unwrap();
-    let bad = std::fs::read(root().join("fixtures/phi/checkout/captured-bad-retry-4.json")).unwrap();
+    let bad =
+        std::fs::read(root().join("fixtures/phi/checkout/captured-bad-retry-4.json")).unwrap();
     for bytes in [&text, &bad] {
         let forest = otlp::read("d.json", &bytes[..], ReadOptions::default()).forest;
         let verdicts = |limit: u64| -> Vec<String> {
@@ -921,11 +922,13 @@ fn dropping_the_memo_tables_between_traces_changes_no_verdict() {
             forest
                 .traces
                 .iter()
-                .map(|t| match v.verify(&forest, t, Limits::default()).unwrap().outcome {
-                    Outcome::Conforms(run) => format!("conforms in {} steps", run.len()),
-                    Outcome::Violated(f) => format!("violated after {} steps", f.prefix.len()),
-                    Outcome::Inconclusive(r) => r,
-                })
+                .map(
+                    |t| match v.verify(&forest, t, Limits::default()).unwrap().outcome {
+                        Outcome::Conforms(run) => format!("conforms in {} steps", run.len()),
+                        Outcome::Violated(f) => format!("violated after {} steps", f.prefix.len()),
+                        Outcome::Inconclusive(r) => r,
+                    },
+                )
                 .collect()
         };
         assert_eq!(verdicts(0), verdicts(u64::MAX));
