@@ -29,18 +29,16 @@ measure() {
 
 row() { # name "wall cpu rss" count unit
   echo "$2" | awk -v name="$1" -v n="$3" -v unit="$4" '{
-    printf "%-46s %7.3f s wall %7.3f s CPU %9.0f %s/CPU-s %8.1f MiB\n", name, $1, $2, n / $2, unit, $3 / 1024 }'
+    rate = ($2 > 0) ? sprintf("%9.0f %s/CPU-s", n / $2, unit) : sprintf("%9s %s/CPU-s", "-", unit);
+    printf "%-46s %7.3f s wall %7.3f s CPU %s %8.1f MiB\n", name, $1, $2, rate, $3 / 1024 }'
 }
 
-SPANS=$("$BIN" traces check "$DUMP" --format json -q | grep -o '"spans":[0-9]*' | head -1 | cut -d: -f2 || true)
 echo "checkout dump: $TRACES traces ($DUMP)"
 V=$(measure "$BIN" traces verify "$DUMP" --model models/phi/checkout.toml -j1 --no-timings --format json)
-C=$(measure "$BIN" traces check "$DUMP" -j1 --no-timings --format json)
-row "traces verify (read + Φ, one job)" "$V" "$TRACES" traces
-row "traces check (read + rules, one job)" "$C" "$TRACES" traces
-paste <(echo "$V") <(echo "$C") | awk -v n="$TRACES" '{
-  d = $2 - $5; if (d <= 0) d = 0.001;
-  printf "%-46s %7.3f s CPU %9.0f traces/CPU-s (verify minus check)\n", "Φ search alone (estimate)", d, n / d }'
+V2=$(measure "$BIN" traces verify "$DUMP" --model models/phi/checkout.toml -j2 --no-timings --format json)
+row "traces verify, end to end, one job" "$V" "$TRACES" traces
+row "traces verify, end to end, two jobs" "$V2" "$TRACES" traces
+echo "(the search alone, without reading and rendering: cargo bench --bench phi)"
 
 echo
 echo "fan-out (pipeline model)"

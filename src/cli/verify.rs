@@ -149,7 +149,7 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<Outcome> {
                         deadline: timeout.and_then(|d| Instant::now().checked_add(d)),
                         ..limits
                     };
-                    let out = verify_one(&mut v, forest, t, lim);
+                    let out = verify_one(&mut v, forest, t, lim, a.coverage_depth.is_some());
                     if let Ok(mut s) = slots_ptr.lock() {
                         s[k] = Some(out);
                     }
@@ -220,7 +220,13 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<Outcome> {
     Ok(Outcome::Code(code))
 }
 
-fn verify_one(v: &mut Verifier, forest: &Forest, t: &cspot::otlp::Trace, lim: Limits) -> Verified {
+fn verify_one(
+    v: &mut Verifier,
+    forest: &Forest,
+    t: &cspot::otlp::Trace,
+    lim: Limits,
+    keep_order: bool,
+) -> Verified {
     let clock = Instant::now();
     match v.verify(forest, t, lim) {
         Ok(tv) => {
@@ -231,7 +237,9 @@ fn verify_one(v: &mut Verifier, forest: &Forest, t: &cspot::otlp::Trace, lim: Li
             };
             let mut result = result::check_result(v, forest, t, &tv.obs, &tv.outcome, stats);
             let canon = match &tv.outcome {
-                PhiOutcome::Conforms(run) => Some(corpus::summarise(v, forest, t, &tv.obs, run)),
+                PhiOutcome::Conforms(run) => {
+                    Some(corpus::summarise(v, forest, t, &tv.obs, run, keep_order))
+                }
                 _ => None,
             };
             if let Verdict::Violated(cx) = &mut result.verdict {

@@ -29,8 +29,8 @@ pub struct TreeSummary {
     pub decoded: Vec<EventId>,
     /// Φ(Φ⁻¹(T)) ≅ T.
     pub round_trip: bool,
-    /// The order, kept for coverage.
-    pub obs: Observation,
+    /// The order, kept for coverage (only when it is asked for).
+    pub obs: Option<Observation>,
 }
 
 /// Canonical form of a tree: `name[e1,e2]{child;child}` with children sorted.
@@ -66,6 +66,7 @@ pub fn summarise(
     trace: &Trace,
     obs: &Observation,
     run: &[Step],
+    keep_order: bool,
 ) -> TreeSummary {
     let n = obs.spans.len();
     // The observed tree.
@@ -129,7 +130,7 @@ pub fn summarise(
         round_trip: rebuilt == canon,
         canon,
         decoded,
-        obs: obs.clone(),
+        obs: keep_order.then(|| obs.clone()),
     }
 }
 
@@ -252,7 +253,10 @@ pub fn coverage(v: &mut Verifier, trees: &[&TreeSummary], depth: usize, max: u64
         ..Coverage::default()
     };
     for t in &traces.0 {
-        if trees.iter().any(|tree| witnesses(&tree.obs, t)) {
+        if trees
+            .iter()
+            .any(|tree| tree.obs.as_ref().is_some_and(|o| witnesses(o, t)))
+        {
             cov.witnessed += 1;
         } else if cov.uncovered.len() < 10 {
             cov.uncovered.push(t.clone());

@@ -726,7 +726,7 @@ fn check_conform_and_round_trip(m: &mut Model, spans: &[SpanOut]) -> Result<(), 
         let Outcome::Conforms(run) = &tv.outcome else {
             return Err(TestCaseError::fail(format!("{:?}", tv.outcome)));
         };
-        let s = cspot::phi::corpus::summarise(&v, &forest, t, &tv.obs, run);
+        let s = cspot::phi::corpus::summarise(&v, &forest, t, &tv.obs, run, false);
         prop_assert!(s.round_trip, "trace {} does not round-trip", s.trace_id);
     }
     Ok(())
