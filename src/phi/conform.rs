@@ -16,7 +16,7 @@ use crate::lts::labels::{END, Labels, ROOT};
 use crate::lts::sem::Semantics;
 use crate::lts::term::{OMEGA, TermId};
 use hashbrown::HashTable;
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::hash::BuildHasher;
 use std::time::Instant;
 
 /// Bounds of one trace's search.
@@ -146,9 +146,7 @@ impl Store {
     }
 
     fn hash(&self, w: &[u32]) -> u64 {
-        let mut h = self.hasher.build_hasher();
-        w.hash(&mut h);
-        h.finish()
+        self.hasher.hash_one(w)
     }
 
     /// The id of `w`, and whether it is new.
@@ -169,9 +167,7 @@ impl Store {
         let (words, hasher) = (&self.words, &self.hasher);
         self.index.insert_unique(h, id, |&i| {
             let a = i as usize * width;
-            let mut hh = hasher.build_hasher();
-            words[a..a + width].hash(&mut hh);
-            hh.finish()
+            hasher.hash_one(&words[a..a + width])
         });
         (id, true)
     }
@@ -232,15 +228,14 @@ impl<'a, 's> Search<'a, 's> {
         let mut all_done_seen = false;
         while let Some(id) = stack.pop() {
             cost.states += 1;
-            if cost.states.is_multiple_of(1024) {
-                if let Some(d) = self.limits.deadline
-                    && Instant::now() >= d
-                {
-                    return Ok((
-                        Outcome::Inconclusive("the time bound passed during the search".into()),
-                        cost,
-                    ));
-                }
+            if cost.states.is_multiple_of(1024)
+                && let Some(d) = self.limits.deadline
+                && Instant::now() >= d
+            {
+                return Ok((
+                    Outcome::Inconclusive("the time bound passed during the search".into()),
+                    cost,
+                ));
             }
             w.copy_from_slice(store.get(id));
             let done: u32 = w[1..].iter().sum();

@@ -93,6 +93,10 @@ impl Observation {
     }
 }
 
+/// An event of an activation before its chain is laid: (time, read order, event, recording
+/// span, index among the recording span's events).
+type OwnEvent = (u64, u32, EventId, u32, u32);
+
 enum Role<'m> {
     Activation(&'m [u16]),
     Event(EventId),
@@ -186,7 +190,7 @@ pub fn observe(map: &Mapping, forest: &Forest, t: &Trace) -> Observation {
         None
     };
     // Own events per activation: (time, seq, kind, recorded_in, event index).
-    let mut own: Vec<Vec<(u64, u32, EventId, u32, u32)>> = vec![Vec::new(); obs.spans.len()];
+    let mut own: Vec<Vec<OwnEvent>> = vec![Vec::new(); obs.spans.len()];
     let mut seq = 0u32;
     let add_events =
         |obs: &mut Observation, own: &mut Vec<Vec<_>>, seq: &mut u32, i: u32, to: u32| {
@@ -255,7 +259,7 @@ pub fn observe(map: &Mapping, forest: &Forest, t: &Trace) -> Observation {
         }
     }
     // Chains.
-    for l in 0..obs.spans.len() {
+    for (l, mut evs) in own.into_iter().enumerate() {
         let sp = &obs.spans[l];
         let i = sp.forest;
         let s = forest.span(i);
@@ -274,7 +278,6 @@ pub fn observe(map: &Mapping, forest: &Forest, t: &Trace) -> Observation {
             obs.nodes
                 .push(node(NodeKind::Event(e), s.start, i, u32::MAX));
         }
-        let mut evs = std::mem::take(&mut own[l]);
         evs.sort_by_key(|&(t, q, ..)| (t, q));
         for (t, _, e, rec, k) in evs {
             obs.nodes.push(node(NodeKind::Event(e), t, rec, k));

@@ -32,12 +32,16 @@ pub struct Por {
     /// Per body term: its isolated span calls and the span processes it calls besides them.
     besides: FxHashMap<TermId, Option<Box<[u16]>>>,
     /// Own events and direct span calls per term (see `own_reach`).
-    own: FxHashMap<TermId, Option<(Box<[EventId]>, Box<[u16]>)>>,
+    own: FxHashMap<TermId, Option<OwnReach>>,
     /// Static alphabet per term: sorted events, or `None` for "could be anything".
     alpha: FxHashMap<TermId, Option<Box<[EventId]>>>,
     /// Bound activations inside a term.
     acts: FxHashMap<TermId, Box<[u32]>>,
 }
+
+/// What a component does in its own activation: the events it may perform outside nested
+/// activations, and the span processes it may call (mapping indexes).
+type OwnReach = (Box<[EventId]>, Box<[u16]>);
 
 /// Where a move happened: the path of operand indexes, the component's term, and the
 /// activation around it.
@@ -342,11 +346,7 @@ impl Por {
 
     /// Events a term performs outside nested activations, and the span processes it calls
     /// directly (statically, calls of other processes unfolded); `None` past the budget.
-    fn own_reach(
-        &mut self,
-        sem: &mut Semantics,
-        t: TermId,
-    ) -> Option<(Box<[EventId]>, Box<[u16]>)> {
+    fn own_reach(&mut self, sem: &mut Semantics, t: TermId) -> Option<OwnReach> {
         if let Some(r) = self.own.get(&t) {
             return r.clone();
         }
@@ -581,7 +581,7 @@ impl Por {
 
     /// Bound activations inside a term (its operands, not the bodies of its calls).
     fn acts_in(&mut self, sem: &Semantics, t: TermId) -> &[u32] {
-        if !self.acts.contains_key(&t) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = self.acts.entry(t) {
             let mut out = Vec::new();
             let mut seen = FxHashSet::default();
             let mut stack = vec![t];
@@ -598,7 +598,7 @@ impl Por {
             }
             out.sort_unstable();
             out.dedup();
-            self.acts.insert(t, out.into_boxed_slice());
+            slot.insert(out.into_boxed_slice());
         }
         &self.acts[&t]
     }
@@ -608,7 +608,7 @@ impl Por {
     fn alphabet(&mut self, sem: &mut Semantics, t: TermId) -> Option<&[EventId]> {
         if !self.alpha.contains_key(&t) {
             let a = compute_alphabet(sem, t);
-            self.alpha.insert(t, a);
+            self.alpha.entry(t).or_insert(a);
         }
         self.alpha[&t].as_deref()
     }

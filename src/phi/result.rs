@@ -26,6 +26,26 @@ pub fn check_result(
     let names = Names { v, forest, obs };
     let mut findings = obs.unmapped.clone();
     let verdict = match outcome {
+        // Nothing of the trace is in the model: say so rather than "the run is not complete".
+        Outcome::Violated(_) if obs.spans.is_empty() => {
+            let root = forest.tops(trace).next();
+            let summary = format!(
+                "none of the trace's {} span(s) is an activation of a span process of the \
+                 model (root '{}')",
+                trace.spans.len,
+                root.map_or("", |i| forest.name(i))
+            );
+            findings.push(Finding {
+                rule: "phi.no-activation".into(),
+                span_id: root.map(|i| forest.span(i).id.to_string()),
+                message: summary.clone(),
+                related: Vec::new(),
+            });
+            Verdict::Violated(Counterexample {
+                summary,
+                ..Counterexample::default()
+            })
+        }
         Outcome::Conforms(_) if findings.is_empty() => Verdict::Holds,
         Outcome::Conforms(_) => Verdict::Violated(Counterexample {
             summary: format!(
