@@ -181,8 +181,56 @@ pub fn run(
 }
 
 /// OTLP spans of synthesised trees: random ids from `rng`, services and kinds from the model
-/// file, hosts `service-1`, `service-2`, ….
+/// file, hosts `service-1`, `service-2`, …. Where a server (consumer) span is called from
+/// another service by a span that is not a client (producer), a client (producer) span of the
+/// caller's service is put between them, as instrumented HTTP and messaging clients do; the
+/// model does not name it, so with `unmapped = "hide"` Φ⁻¹ skips it (with `"error"` none is
+/// added).
 pub fn to_spans(v: &Verifier, trees: &[SynthTree], rng: &mut Rng) -> Vec<SpanOut> {
+    let mut out = plain_spans(v, trees, rng);
+    if v.map.file.unmapped == super::Unmapped::Hide {
+        add_client_spans(&mut out, rng);
+    }
+    out
+}
+
+fn add_client_spans(spans: &mut Vec<SpanOut>, rng: &mut Rng) {
+    use crate::otlp::SpanKind::{Client, Consumer, Producer, Server};
+    let n = spans.len();
+    for k in 0..n {
+        let Some(pid) = spans[k].parent else { continue };
+        let Some(p) = spans.iter().position(|s| s.id == pid && s.trace == spans[k].trace) else {
+            continue;
+        };
+        let (child, parent) = (&spans[k], &spans[p]);
+        let kind = match child.kind {
+            Server => Client,
+            Consumer => Producer,
+            _ => continue,
+        };
+        if child.service == parent.service || matches!(parent.kind, Client | Producer) {
+            continue;
+        }
+        let id = SpanId((rng.next_u64() | 1).to_be_bytes());
+        let call = SpanOut {
+            trace: child.trace,
+            id,
+            parent: Some(parent.id),
+            name: format!("call {}", child.name),
+            kind,
+            start: child.start.saturating_sub(1).max(parent.start),
+            end: child.end + 1,
+            service: parent.service.clone(),
+            host: parent.host.clone(),
+            attrs: vec![("peer.service".into(), child.service.clone())],
+            events: Vec::new(),
+        };
+        spans[k].parent = Some(id);
+        spans.push(call);
+    }
+}
+
+fn plain_spans(v: &Verifier, trees: &[SynthTree], rng: &mut Rng) -> Vec<SpanOut> {
     let mut out = Vec::new();
     for tree in trees {
         let mut t = [0u8; 16];
