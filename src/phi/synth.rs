@@ -199,7 +199,10 @@ fn add_client_spans(spans: &mut Vec<SpanOut>, rng: &mut Rng) {
     let n = spans.len();
     for k in 0..n {
         let Some(pid) = spans[k].parent else { continue };
-        let Some(p) = spans.iter().position(|s| s.id == pid && s.trace == spans[k].trace) else {
+        let Some(p) = spans
+            .iter()
+            .position(|s| s.id == pid && s.trace == spans[k].trace)
+        else {
             continue;
         };
         let (child, parent) = (&spans[k], &spans[p]);

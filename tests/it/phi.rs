@@ -934,3 +934,80 @@ fn dropping_the_memo_tables_between_traces_changes_no_verdict() {
         assert_eq!(verdicts(0), verdicts(u64::MAX));
     }
 }
+
+#[test]
+fn unmapped_error_makes_unknown_spans_and_events_violations() {
+    let toml = RULES_MODEL.replace(
+        "process = \"SYSTEM\"\n",
+        "process = \"SYSTEM\"\nunmapped = \"error\"\n",
+    );
+    let mut m = model_from(RULES_SPEC, &toml);
+    let spans = [
+        span(0, None, "A", (0, 100), "h", &[(5, "e.0"), (90, "e.1")]),
+        span(1, Some(0), "HTTP GET", (10, 40), "h", &[]),
+        span(
+            2,
+            Some(1),
+            "B",
+            (11, 20),
+            "h",
+            &[(12, "e.2"), (13, "e.3"), (14, "cache miss")],
+        ),
+        span(3, Some(0), "C", (21, 30), "h", &[(22, "e.4")]),
+    ];
+    let forest = forest_of(&spans);
+    let mut v = m.verifier();
+    let tv = v
+        .verify(&forest, &forest.traces[0], Limits::default())
+        .unwrap();
+    // The model is satisfied (B and C run in A, in that order) but two names are unknown.
+    assert!(
+        matches!(tv.outcome, Outcome::Conforms(_)),
+        "{:?}",
+        tv.outcome
+    );
+    let r = cspot::phi::result::check_result(
+        &v,
+        &forest,
+        &forest.traces[0],
+        &tv.obs,
+        &tv.outcome,
+        Default::default(),
+    );
+    assert_eq!(r.verdict.as_str(), "violated");
+    let rules: Vec<&str> = r.findings.iter().map(|f| f.rule.as_str()).collect();
+    assert_eq!(rules, ["phi.unmapped", "phi.unmapped"], "{:?}", r.findings);
+    assert!(r.findings.iter().any(|f| f.message.contains("'HTTP GET'")));
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.message.contains("'cache miss'"))
+    );
+}
+
+#[test]
+fn a_span_process_that_calls_itself_nests_one_activation_per_call() {
+    // SERVER serves two requests, each in its own span under the previous one.
+    let spec = "channel req, done\nSYSTEM = SERVER(2)\nSERVER(n) = if n == 0 then done -> SKIP else req -> SERVER(n - 1)\n";
+    let toml = "spec = \"gen.csp\"\nprocess = \"SYSTEM\"\n[spans.SERVER]\nname = \"serve\"\n";
+    let mut m = model_from(spec, toml);
+    let ok = [
+        span(0, None, "serve", (0, 100), "h", &[(1, "req")]),
+        span(1, Some(0), "serve", (2, 90), "h", &[(3, "req")]),
+        span(2, Some(1), "serve", (4, 80), "h", &[(5, "done")]),
+    ];
+    assert!(matches!(
+        verify_all(&mut m, &ok)[..],
+        [Outcome::Conforms(_)]
+    ));
+    // Siblings instead of a chain: the second call's parent is wrong.
+    let mut flat = ok.clone();
+    flat[2].parent = Some(flat[0].id);
+    flat[2].start = 91;
+    flat[2].end = 95;
+    flat[2].events = vec![(92, "done".into())];
+    assert!(matches!(
+        verify_all(&mut m, &flat)[..],
+        [Outcome::Violated(_)]
+    ));
+}
