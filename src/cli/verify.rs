@@ -42,6 +42,13 @@ pub struct VerifyArgs {
     /// time where that loses nothing (for comparison; much slower on wide trees).
     #[arg(long)]
     pub no_reduction: bool,
+    /// Verify traces as they are read, in memory bounded by the largest trace: the dumps must
+    /// be OTLP/JSON Lines (one export per line, as the Collector's file exporter and
+    /// `traces synth --jsonl` write) with each trace's lines together. Consecutive lines that
+    /// share a trace are read as one group; a trace seen again after its group is an error.
+    /// Results are written as they come (human or json); no corpus checks.
+    #[arg(long)]
+    pub stream: bool,
     #[command(flatten)]
     pub opts: CheckOpts,
 }
@@ -100,6 +107,9 @@ struct Verified {
 pub fn run(a: VerifyArgs) -> anyhow::Result<Outcome> {
     let started = Instant::now();
     let src = ModelSource::read(&a.model)?;
+    if a.stream {
+        return run_stream(a, src);
+    }
     // Load once on this thread first, so that model errors are reported once.
     let model = src.load()?;
     let input = InputArgs {
@@ -303,6 +313,10 @@ pub struct SynthArgs {
     /// Moves per run before it is drawn again (models that rarely terminate need more).
     #[arg(long, default_value_t = 10_000)]
     pub max_steps: usize,
+    /// Write JSON Lines, one document per trace (what `traces verify --stream` reads), instead
+    /// of one document holding every trace.
+    #[arg(long)]
+    pub jsonl: bool,
 }
 
 pub fn run_synth(a: SynthArgs) -> anyhow::Result<Outcome> {
@@ -316,8 +330,26 @@ pub fn run_synth(a: SynthArgs) -> anyhow::Result<Outcome> {
     };
     let spans = cspot::phi::synth::synthesise(&mut v, a.seed, a.count, &opts)
         .map_err(|e| anyhow::anyhow!("{}: {e}", a.model))?;
-    let doc = cspot::otlp::write::otlp_json(&spans, "cspot.synth");
-    let text = serde_json::to_string(&doc)? + "\n";
+    let text = if a.jsonl {
+        // One line per trace, traces in the order they were drawn.
+        let mut first: std::collections::HashMap<_, usize> = std::collections::HashMap::new();
+        for (k, sp) in spans.iter().enumerate() {
+            first.entry(sp.trace).or_insert(k);
+        }
+        let mut ordered: Vec<&cspot::otlp::write::SpanOut> = spans.iter().collect();
+        ordered.sort_by_key(|sp| first[&sp.trace]);
+        let ordered: Vec<cspot::otlp::write::SpanOut> = ordered.into_iter().cloned().collect();
+        let mut text = String::new();
+        for chunk in ordered.chunk_by(|x, y| x.trace == y.trace) {
+            let doc = cspot::otlp::write::otlp_json(chunk, "cspot.synth");
+            text.push_str(&serde_json::to_string(&doc)?);
+            text.push('\n');
+        }
+        text
+    } else {
+        let doc = cspot::otlp::write::otlp_json(&spans, "cspot.synth");
+        serde_json::to_string(&doc)? + "\n"
+    };
     if a.output == "-" {
         out!("{text}");
     } else {
@@ -325,4 +357,260 @@ pub fn run_synth(a: SynthArgs) -> anyhow::Result<Outcome> {
         diagln!("{}: {} traces, {} spans", a.output, a.count, spans.len());
     }
     Ok(Outcome::Code(report::exit::HOLDS))
+}
+
+/// `--stream`: groups of consecutive JSON lines that share traces, verified as they are read.
+fn run_stream(a: VerifyArgs, src: ModelSource) -> anyhow::Result<Outcome> {
+    use std::io::BufRead as _;
+    if a.coverage_depth.is_some() {
+        anyhow::bail!("--coverage-depth needs every trace at once; leave out --stream for it");
+    }
+    let format = a.opts.format();
+    if !matches!(format, report::Format::Human | report::Format::Json) {
+        anyhow::bail!(
+            "--stream writes its results as they come, in human or json format; junit and \
+             sarif need the whole report (leave out --stream)"
+        );
+    }
+    let mut model = src.load()?;
+    let mut v = model.verifier();
+    let render = a.opts.render();
+    let limits = Limits {
+        max_states: a.opts.max_states.unwrap_or(Limits::default().max_states),
+        deadline: None,
+        reduce: !a.no_reduction,
+        max_bytes: a.opts.explore().max_memory,
+    };
+    let opts = cspot::otlp::ReadOptions {
+        accept_base64: a.accept_base64,
+    };
+    let mut out = StreamOut::new(format, render);
+    out.begin()?;
+    let mut seen: std::collections::HashSet<cspot::otlp::TraceId> = Default::default();
+    let mut errors = 0usize;
+    let mut spans = 0usize;
+    for name in &a.dumps {
+        let label = if name == "-" {
+            "<stdin>"
+        } else {
+            name.as_str()
+        };
+        let input: Box<dyn std::io::Read> = if name == "-" {
+            Box::new(std::io::stdin().lock())
+        } else {
+            Box::new(std::fs::File::open(name).with_context(|| format!("cannot open {name}"))?)
+        };
+        let mut r = std::io::BufReader::with_capacity(1 << 20, input);
+        let mut line = Vec::new();
+        let mut group: Vec<u8> = Vec::new();
+        let mut group_ids: std::collections::HashSet<cspot::otlp::TraceId> = Default::default();
+        let mut lineno = 0usize;
+        let mut file_spans = 0usize;
+        loop {
+            line.clear();
+            let n = r
+                .read_until(b'\n', &mut line)
+                .with_context(|| format!("cannot read {label}"))?;
+            if n == 0 {
+                break;
+            }
+            lineno += 1;
+            if line.iter().all(|b| b.is_ascii_whitespace()) {
+                continue;
+            }
+            if lineno == 1 && line.first() != Some(&b'{') {
+                anyhow::bail!(
+                    "{label}: --stream reads OTLP/JSON Lines (one export per line); this dump \
+                     is another format (leave out --stream)"
+                );
+            }
+            let one = cspot::otlp::read(label, &line[..], opts);
+            if lineno == 1 && !one.errors.is_empty() && one.forest.spans.is_empty() {
+                anyhow::bail!(
+                    "{label}: the first line is not a whole OTLP/JSON document: --stream reads \
+                     JSON Lines, one export per line (leave out --stream for other layouts)"
+                );
+            }
+            for e in &one.errors {
+                if errors < 50 {
+                    diagln!("error: {label}:{lineno}: {}", e.message);
+                }
+                errors += 1;
+            }
+            let ids: Vec<cspot::otlp::TraceId> = one.forest.traces.iter().map(|t| t.id).collect();
+            file_spans += one.forest.spans.len();
+            if !group.is_empty() && !ids.iter().any(|id| group_ids.contains(id)) {
+                errors += flush_group(
+                    &mut v,
+                    label,
+                    &group,
+                    opts,
+                    limits,
+                    &mut seen,
+                    &mut out,
+                    a.opts.timeout,
+                )?;
+                group.clear();
+                group_ids.clear();
+            }
+            group.extend_from_slice(&line);
+            if !line.ends_with(b"\n") {
+                group.push(b'\n');
+            }
+            group_ids.extend(ids);
+        }
+        if !group.is_empty() {
+            errors += flush_group(
+                &mut v,
+                label,
+                &group,
+                opts,
+                limits,
+                &mut seen,
+                &mut out,
+                a.opts.timeout,
+            )?;
+        }
+        if file_spans == 0 && !a.allow_empty {
+            diagln!(
+                "error: no span in {label}: an empty capture usually means the test or its \
+                 exporter is broken (--allow-empty accepts it)"
+            );
+            errors += 1;
+        }
+        spans += file_spans;
+    }
+    out.end(spans, seen.len())?;
+    let code = if errors > 0 {
+        report::exit::ERROR
+    } else if out.violated > 0 {
+        report::exit::VIOLATED
+    } else if out.inconclusive > 0 {
+        report::exit::INCONCLUSIVE
+    } else {
+        report::exit::HOLDS
+    };
+    Ok(Outcome::Code(code))
+}
+
+/// Verifies the traces of one group of lines; gives the number of errors.
+#[allow(clippy::too_many_arguments)]
+fn flush_group(
+    v: &mut Verifier,
+    label: &str,
+    group: &[u8],
+    opts: cspot::otlp::ReadOptions,
+    limits: Limits,
+    seen: &mut std::collections::HashSet<cspot::otlp::TraceId>,
+    out: &mut StreamOut,
+    timeout: Option<std::time::Duration>,
+) -> anyhow::Result<usize> {
+    let dump = cspot::otlp::read(label, group, opts);
+    let forest = &dump.forest;
+    let mut errors = 0;
+    for t in &forest.traces {
+        let mut verified = if seen.insert(t.id) {
+            let lim = Limits {
+                deadline: timeout.and_then(|d| Instant::now().checked_add(d)),
+                ..limits
+            };
+            verify_one(v, forest, t, lim, false)
+        } else {
+            let mut r = result::check_result(
+                v,
+                forest,
+                t,
+                &Default::default(),
+                &PhiOutcome::Inconclusive(String::new()),
+                Stats::default(),
+            );
+            r.verdict = Verdict::Inconclusive(
+                "error: this trace appears again after its lines were verified: --stream needs \
+                 each trace's lines together (leave out --stream)"
+                    .into(),
+            );
+            Verified {
+                result: r,
+                canon: None,
+                error: true,
+            }
+        };
+        if verified.error {
+            errors += 1;
+        }
+        out.result(&mut verified.result)?;
+    }
+    Ok(errors)
+}
+
+/// Results written as they come, and the counts for the summary.
+struct StreamOut {
+    format: report::Format,
+    render: report::RenderOptions,
+    count: usize,
+    holds: usize,
+    violated: usize,
+    inconclusive: usize,
+}
+
+impl StreamOut {
+    fn new(format: report::Format, render: report::RenderOptions) -> StreamOut {
+        StreamOut {
+            format,
+            render,
+            count: 0,
+            holds: 0,
+            violated: 0,
+            inconclusive: 0,
+        }
+    }
+
+    fn begin(&mut self) -> anyhow::Result<()> {
+        if self.format == report::Format::Json {
+            out!(
+                "{{\n  \"schema_version\": {},\n  \"command\": \"traces verify\",\n  \"results\": [\n",
+                report::SCHEMA_VERSION
+            );
+        }
+        Ok(())
+    }
+
+    fn result(&mut self, r: &mut report::CheckResult) -> anyhow::Result<()> {
+        match r.verdict {
+            Verdict::Holds => self.holds += 1,
+            Verdict::Violated(_) => self.violated += 1,
+            Verdict::Inconclusive(_) => self.inconclusive += 1,
+        }
+        let text = report::render_result(r, self.format, self.render);
+        if self.format == report::Format::Json {
+            let sep = if self.count > 0 { ",\n" } else { "" };
+            out!("{sep}{text}");
+        } else {
+            out!("{text}");
+        }
+        self.count += 1;
+        Ok(())
+    }
+
+    fn end(&mut self, spans: usize, traces: usize) -> anyhow::Result<()> {
+        if self.format == report::Format::Json {
+            out!(
+                "\n  ],\n  \"summary\": {{ \"holds\": {}, \"violated\": {}, \"inconclusive\": {} }}\n}}\n",
+                self.holds,
+                self.violated,
+                self.inconclusive
+            );
+        } else {
+            outln!(
+                "{} result{}: {} holds, {} violated, {} inconclusive",
+                self.count,
+                if self.count == 1 { "" } else { "s" },
+                self.holds,
+                self.violated,
+                self.inconclusive
+            );
+            outln!("{spans} spans in {traces} traces, verified as they were read");
+        }
+        Ok(())
+    }
 }

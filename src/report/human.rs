@@ -29,6 +29,13 @@ fn paint(opts: RenderOptions, code: &str, text: &str) -> String {
     }
 }
 
+/// One result as the report shows it (for output written as results come).
+pub fn result_text(r: &CheckResult, opts: RenderOptions) -> String {
+    let mut out = String::new();
+    result(&mut out, r, opts);
+    out
+}
+
 fn result(out: &mut String, r: &CheckResult, opts: RenderOptions) {
     let mark = match &r.verdict {
         Verdict::Holds => paint(opts, "32", "HOLDS"),

@@ -15,34 +15,37 @@ pub fn to_value(report: &Report, opts: RenderOptions) -> Value {
     let results: Vec<Value> = report
         .results
         .iter()
-        .map(|r| {
-            let (counterexample, reason) = match &r.verdict {
-                Verdict::Holds => (Value::Null, Value::Null),
-                Verdict::Violated(cx) => (counterexample(cx), Value::Null),
-                Verdict::Inconclusive(why) => (Value::Null, json!(why)),
-            };
-            json!({
-                "id": r.id,
-                "kind": r.kind.as_str(),
-                "title": r.title,
-                "source": r.source,
-                "verdict": r.verdict.as_str(),
-                "reason": reason,
-                "counterexample": counterexample,
-                "findings": r.findings.iter().map(finding).collect::<Vec<_>>(),
-                "stats": {
-                    "states": r.stats.states,
-                    "transitions": r.stats.transitions,
-                    "seconds": if opts.timings { r.stats.seconds } else { 0.0 },
-                },
-            })
-        })
+        .map(|r| result_value(r, opts))
         .collect();
     json!({
         "schema_version": SCHEMA_VERSION,
         "command": report.command,
         "results": results,
         "summary": { "holds": s.holds, "violated": s.violated, "inconclusive": s.inconclusive },
+    })
+}
+
+/// One result as the element of `results` it is in a report.
+pub fn result_value(r: &super::CheckResult, opts: RenderOptions) -> Value {
+    let (counterexample, reason) = match &r.verdict {
+        Verdict::Holds => (Value::Null, Value::Null),
+        Verdict::Violated(cx) => (counterexample(cx), Value::Null),
+        Verdict::Inconclusive(why) => (Value::Null, json!(why)),
+    };
+    json!({
+        "id": r.id,
+        "kind": r.kind.as_str(),
+        "title": r.title,
+        "source": r.source,
+        "verdict": r.verdict.as_str(),
+        "reason": reason,
+        "counterexample": counterexample,
+        "findings": r.findings.iter().map(finding).collect::<Vec<_>>(),
+        "stats": {
+            "states": r.stats.states,
+            "transitions": r.stats.transitions,
+            "seconds": if opts.timings { r.stats.seconds } else { 0.0 },
+        },
     })
 }
 

@@ -14,6 +14,17 @@ mod sarif;
 
 pub use model::*;
 
+/// One result rendered on its own, for reports written as their results come (`--stream`):
+/// human text, or the JSON object of its `results` element.
+pub fn render_result(r: &CheckResult, format: Format, opts: RenderOptions) -> String {
+    match format {
+        Format::Json => {
+            serde_json::to_string_pretty(&json::result_value(r, opts)).unwrap_or_default()
+        }
+        _ => human::result_text(r, opts),
+    }
+}
+
 /// Exit codes of the `cspot` binary, published as constants (see DESIGN.md).
 pub mod exit {
     /// Everything checked holds.

@@ -1011,3 +1011,94 @@ fn a_span_process_that_calls_itself_nests_one_activation_per_call() {
         [Outcome::Violated(_)]
     ));
 }
+
+#[test]
+fn stream_gives_the_verdicts_of_a_whole_read_and_refuses_split_traces() {
+    let dir = std::env::temp_dir().join(format!("cspot-stream-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let jsonl = dir.join("q.jsonl").display().to_string();
+    let (code, _, err) = cspot(&[
+        "traces",
+        "synth",
+        "--model",
+        "models/phi/queue.toml",
+        "--count",
+        "20",
+        "--seed",
+        "5",
+        "--jsonl",
+        "-o",
+        &jsonl,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let verdicts = |extra: &[&str], file: &str| -> (i32, Vec<(String, String)>) {
+        let mut args = vec![
+            "traces",
+            "verify",
+            file,
+            "--model",
+            "models/phi/queue.toml",
+            "--format",
+            "json",
+            "--no-timings",
+        ];
+        args.extend(extra);
+        let (code, out, err) = cspot(&args);
+        let v: serde_json::Value =
+            serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}\n{err}"));
+        let mut r: Vec<(String, String)> = v["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| !r["id"].as_str().unwrap().starts_with("phi "))
+            .map(|r| {
+                (
+                    r["id"].as_str().unwrap().to_string(),
+                    r["verdict"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        r.sort();
+        (code, r)
+    };
+    let whole = verdicts(&[], &jsonl);
+    let streamed = verdicts(&["--stream"], &jsonl);
+    assert_eq!(whole.1.len(), 20);
+    assert_eq!(whole, streamed);
+    // A trace whose lines are apart: its second part is an error, not a second verdict.
+    let text = std::fs::read_to_string(&jsonl).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let mut doc: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+    let rs = doc["resourceSpans"].as_array_mut().unwrap();
+    assert!(rs.len() >= 2, "a queue trace has two services");
+    let tail = rs.split_off(1);
+    let first = serde_json::to_string(&doc).unwrap();
+    let second = serde_json::to_string(&serde_json::json!({ "resourceSpans": tail })).unwrap();
+    let split = dir.join("split.jsonl").display().to_string();
+    std::fs::write(&split, format!("{first}\n{}\n{second}\n", lines[1])).unwrap();
+    let (code, out, _) = cspot(&[
+        "traces",
+        "verify",
+        &split,
+        "--model",
+        "models/phi/queue.toml",
+        "--stream",
+    ]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        out.contains("appears again after its lines were verified"),
+        "{out}"
+    );
+    // Not JSON Lines: refused with the reason.
+    let (code, _, err) = cspot(&[
+        "traces",
+        "verify",
+        "fixtures/phi/queue/captured-ok-orders.json",
+        "--model",
+        "models/phi/queue.toml",
+        "--stream",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--stream reads JSON Lines"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
