@@ -197,12 +197,14 @@ pub fn to_spans(v: &Verifier, trees: &[SynthTree], rng: &mut Rng) -> Vec<SpanOut
 fn add_client_spans(spans: &mut Vec<SpanOut>, rng: &mut Rng) {
     use crate::otlp::SpanKind::{Client, Consumer, Producer, Server};
     let n = spans.len();
+    let index: std::collections::HashMap<(TraceId, SpanId), usize> = spans
+        .iter()
+        .enumerate()
+        .map(|(k, s)| ((s.trace, s.id), k))
+        .collect();
     for k in 0..n {
         let Some(pid) = spans[k].parent else { continue };
-        let Some(p) = spans
-            .iter()
-            .position(|s| s.id == pid && s.trace == spans[k].trace)
-        else {
+        let Some(&p) = index.get(&(spans[k].trace, pid)) else {
             continue;
         };
         let (child, parent) = (&spans[k], &spans[p]);
