@@ -406,6 +406,7 @@ fn run_stream(a: VerifyArgs, src: ModelSource) -> anyhow::Result<Outcome> {
         let mut group_ids: std::collections::HashSet<cspot::otlp::TraceId> = Default::default();
         let mut lineno = 0usize;
         let mut file_spans = 0usize;
+        let mut single: Option<cspot::otlp::Dump> = None;
         loop {
             line.clear();
             let n = r
@@ -444,6 +445,7 @@ fn run_stream(a: VerifyArgs, src: ModelSource) -> anyhow::Result<Outcome> {
                     &mut v,
                     label,
                     &group,
+                    single.take(),
                     opts,
                     limits,
                     &mut seen,
@@ -453,6 +455,8 @@ fn run_stream(a: VerifyArgs, src: ModelSource) -> anyhow::Result<Outcome> {
                 group.clear();
                 group_ids.clear();
             }
+            // A group of one line (the usual case) is not read a second time.
+            single = if group.is_empty() { Some(one) } else { None };
             group.extend_from_slice(&line);
             if !line.ends_with(b"\n") {
                 group.push(b'\n');
@@ -464,6 +468,7 @@ fn run_stream(a: VerifyArgs, src: ModelSource) -> anyhow::Result<Outcome> {
                 &mut v,
                 label,
                 &group,
+                single.take(),
                 opts,
                 limits,
                 &mut seen,
@@ -499,13 +504,14 @@ fn flush_group(
     v: &mut Verifier,
     label: &str,
     group: &[u8],
+    read: Option<cspot::otlp::Dump>,
     opts: cspot::otlp::ReadOptions,
     limits: Limits,
     seen: &mut std::collections::HashSet<cspot::otlp::TraceId>,
     out: &mut StreamOut,
     timeout: Option<std::time::Duration>,
 ) -> anyhow::Result<usize> {
-    let dump = cspot::otlp::read(label, group, opts);
+    let dump = read.unwrap_or_else(|| cspot::otlp::read(label, group, opts));
     let forest = &dump.forest;
     let mut errors = 0;
     for t in &forest.traces {

@@ -190,17 +190,26 @@ pub(crate) fn read_json<R: BufRead>(b: &mut Builder, file: u16, mut r: R) {
     }
     // JSON Lines: one document per line; a bad line is reported and the next one read. Lines
     // are parsed where they lie in a large buffer; only a line cut by the buffer's end moves.
-    let mut buf = vec![0u8; 1 << 22];
+    // The buffer starts small, so that one short document (a line read alone) costs little,
+    // and takes its full 4 MiB as soon as a second read shows there is more; beyond that it
+    // doubles only for a longer line.
+    let mut buf = vec![0u8; 1 << 16];
     let mut filled = 0;
     let mut eof = false;
+    let mut reads = 0u32;
     while !eof {
         if filled == buf.len() {
             let n = buf.len() * 2;
             buf.resize(n, 0);
+        } else if reads >= 2 && buf.len() < 1 << 22 {
+            buf.resize(1 << 22, 0);
         }
         match r.read(&mut buf[filled..]) {
             Ok(0) => eof = true,
-            Ok(n) => filled += n,
+            Ok(n) => {
+                filled += n;
+                reads += 1;
+            }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => {
                 return b.error(
