@@ -240,30 +240,8 @@ impl Por {
         t: TermId,
         skip: &[TermId],
     ) -> Option<Vec<u16>> {
-        let mut calls = Vec::new();
-        let mut seen: FxHashSet<TermId> = skip.iter().copied().collect();
-        let mut stack = vec![t];
-        while let Some(x) = stack.pop() {
-            if !seen.insert(x) {
-                continue;
-            }
-            if seen.len() > ALPHA_BUDGET {
-                return None;
-            }
-            let term = sem.terms.get(x).clone();
-            match &term {
-                Term::Act(..) => continue,
-                Term::Call(c) if sem.is_span_call(*c) => {
-                    let def = crate::lts::sem::definition_name(sem.call_name(*c)).to_string();
-                    calls.push(*self.defs.get(&def)?);
-                    continue;
-                }
-                Term::Call(c) => stack.push(sem.body(*c).ok()?),
-                _ => {}
-            }
-            operands(&term, &mut stack);
-        }
-        Some(calls)
+        let w = walk_syntax(sem, t, skip, Reach::OwnActivation)?;
+        w.calls.iter().map(|d| self.defs.get(d).copied()).collect()
     }
 
     /// Whether no node the component may match waits for a node outside it.
@@ -350,52 +328,17 @@ impl Por {
         if let Some(r) = self.own.get(&t) {
             return r.clone();
         }
-        let mut events = Vec::new();
-        let mut calls = Vec::new();
-        let mut seen = FxHashSet::default();
-        let mut stack = vec![t];
-        let mut result = None;
-        'walk: {
-            while let Some(x) = stack.pop() {
-                if !seen.insert(x) {
-                    continue;
-                }
-                if seen.len() > ALPHA_BUDGET {
-                    break 'walk;
-                }
-                let term = sem.terms.get(x).clone();
-                match &term {
-                    Term::Act(..) => continue,
-                    Term::Call(c) if sem.is_span_call(*c) => {
-                        let def = crate::lts::sem::definition_name(sem.call_name(*c)).to_string();
-                        match self.defs.get(&def) {
-                            Some(&p) => calls.push(p),
-                            None => break 'walk,
-                        }
-                        continue;
-                    }
-                    Term::Call(c) => match sem.body(*c) {
-                        Ok(b) => stack.push(b),
-                        Err(_) => break 'walk,
-                    },
-                    Term::Prefix(e, _) => events.push(*e),
-                    Term::Chaos(s) | Term::Run(s) => events.extend_from_slice(sem.sets.members(*s)),
-                    Term::Rename(_, r) | Term::Linked(_, r, _) => {
-                        for &(a, b) in sem.sets.pairs(*r) {
-                            events.push(a);
-                            events.push(b);
-                        }
-                    }
-                    _ => {}
-                }
-                operands(&term, &mut stack);
-            }
-            events.sort_unstable();
-            events.dedup();
-            calls.sort_unstable();
-            calls.dedup();
-            result = Some((events.into_boxed_slice(), calls.into_boxed_slice()));
-        }
+        let result = walk_syntax(sem, t, &[], Reach::OwnActivation).and_then(|w| {
+            let calls = w
+                .calls
+                .iter()
+                .map(|d| self.defs.get(d).copied())
+                .collect::<Option<Vec<u16>>>()?;
+            Some((
+                w.events.into_boxed_slice(),
+                sorted(calls).into_boxed_slice(),
+            ))
+        });
         self.own.insert(t, result.clone());
         result
     }
@@ -615,37 +558,73 @@ impl Por {
 }
 
 fn compute_alphabet(sem: &mut Semantics, t: TermId) -> Option<Box<[EventId]>> {
-    let mut events = Vec::new();
-    let mut seen = FxHashSet::default();
+    walk_syntax(sem, t, &[], Reach::Everything).map(|w| w.events.into_boxed_slice())
+}
+
+/// How far a syntax walk goes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reach {
+    /// Through every call and activation: all a term may ever do.
+    Everything,
+    /// Not into activations nor calls of span processes (those are recorded): what a term
+    /// does in the activation it runs in.
+    OwnActivation,
+}
+
+/// What a syntax walk found: events (sorted) and the span processes called (by definition).
+struct Walked {
+    events: Vec<EventId>,
+    calls: Vec<String>,
+}
+
+/// The syntax reachable from `t` (operands, and the bodies of calls as `reach` says), each
+/// term once, `skip` left out; `None` past [`ALPHA_BUDGET`] terms or when a body cannot be
+/// built (the caller then assumes the worst).
+fn walk_syntax(sem: &mut Semantics, t: TermId, skip: &[TermId], reach: Reach) -> Option<Walked> {
+    let mut w = Walked {
+        events: Vec::new(),
+        calls: Vec::new(),
+    };
+    let mut seen: FxHashSet<TermId> = skip.iter().copied().collect();
     let mut stack = vec![t];
     while let Some(x) = stack.pop() {
         if !seen.insert(x) {
             continue;
         }
-        if seen.len() > ALPHA_BUDGET {
+        if seen.len() > ALPHA_BUDGET + skip.len() {
             return None;
         }
         let term = sem.terms.get(x).clone();
         match &term {
-            Term::Prefix(e, _) => events.push(*e),
-            Term::Chaos(s) | Term::Run(s) => events.extend_from_slice(sem.sets.members(*s)),
+            Term::Act(..) if reach == Reach::OwnActivation => continue,
+            Term::Call(c) if reach == Reach::OwnActivation && sem.is_span_call(*c) => {
+                w.calls
+                    .push(crate::lts::sem::definition_name(sem.call_name(*c)).to_string());
+                continue;
+            }
+            Term::Call(c) => stack.push(sem.body(*c).ok()?),
+            Term::Prefix(e, _) => w.events.push(*e),
+            Term::Chaos(s) | Term::Run(s) => w.events.extend_from_slice(sem.sets.members(*s)),
             Term::Rename(_, r) | Term::Linked(_, r, _) => {
                 for &(a, b) in sem.sets.pairs(*r) {
-                    events.push(a);
-                    events.push(b);
+                    w.events.push(a);
+                    w.events.push(b);
                 }
             }
-            Term::Call(c) => match sem.body(*c) {
-                Ok(b) => stack.push(b),
-                Err(_) => return None,
-            },
             _ => {}
         }
         operands(&term, &mut stack);
     }
-    events.sort_unstable();
-    events.dedup();
-    Some(events.into_boxed_slice())
+    w.events = sorted(w.events);
+    w.calls.sort_unstable();
+    w.calls.dedup();
+    Some(w)
+}
+
+fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {
+    v.sort_unstable();
+    v.dedup();
+    v
 }
 
 fn operands(t: &Term, out: &mut Vec<TermId>) {
