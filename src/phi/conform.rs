@@ -259,13 +259,16 @@ impl<'a, 's> Search<'a, 's> {
             }
             succ.clear();
             self.successors(&w, &trans, &mut succ, &mut mismatch);
-            if self.limits.reduce
-                && succ.len() > 1
-                && self.por.stuck(self.sem, self.obs, &w, term)?
-            {
+            // The reductions only pay where moves consume nodes of two spans or more (spans
+            // running at once); elsewhere the branching is the model's own choice.
+            let concurrent = self.limits.reduce && {
+                let mut spans = succ.iter().map(|s| s.span).filter(|&s| s != SILENT);
+                spans.next().is_some_and(|first| spans.any(|s| s != first))
+            };
+            if concurrent && self.por.stuck(self.sem, self.obs, &w, term)? {
                 succ.clear();
             }
-            if self.limits.reduce && succ.len() > 1 {
+            if concurrent && succ.len() > 1 {
                 let terms = succ_terms(&succ);
                 let keep = match self.por.ample(self.sem, self.obs, &w, term, &terms)? {
                     Some(k) => Some(k),
