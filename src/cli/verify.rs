@@ -206,7 +206,6 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<Outcome> {
     let render = a.opts.render();
     let mut out = report::render(&report, format, render);
     if format == report::Format::Human {
-        let s = report.summary();
         out.push_str(&format!(
             "{} spans in {} traces, model {} ({} span processes){}\n",
             forest.spans.len(),
@@ -219,7 +218,6 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<Outcome> {
                 String::new()
             }
         ));
-        let _ = s;
     }
     out!("{out}");
     let code = if read_errors > 0 || errors > 0 {
@@ -275,8 +273,6 @@ fn verify_one(
                 &PhiOutcome::Inconclusive(String::new()),
                 Stats::default(),
             );
-            let at = d.span;
-            let _ = at;
             result.verdict = Verdict::Inconclusive(format!("error: {}", d.message));
             result.findings.push(Finding {
                 rule: "phi.error".into(),

@@ -142,7 +142,6 @@ impl<'s> Semantics<'s> {
     /// `None` when `t` holds no unbound activation.
     fn bind_in(&mut self, t: TermId, span: u32) -> Option<TermId> {
         let term = self.terms.get(t).clone();
-        let one = |this: &mut Self, p: TermId| this.bind(p, span);
         let changed = |this: &mut Self, ps: &[TermId]| -> Option<Vec<TermId>> {
             for (k, &p) in ps.iter().enumerate() {
                 if let Some(q) = this.bind_in(p, span) {
@@ -189,7 +188,6 @@ impl<'s> Semantics<'s> {
             Term::Rename(p, r) => Term::Rename(self.bind_in(p, span)?, r),
             _ => return None,
         };
-        let _ = one;
         Some(self.terms.intern(n))
     }
 

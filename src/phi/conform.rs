@@ -343,7 +343,7 @@ impl<'a, 's> Search<'a, 's> {
             self.enabled_nodes(&w, &mut f.observed);
             let term = TermId(w[0]);
             let ts = self.sem.transitions(term)?.to_vec();
-            self.allowed(&w, &ts, &mut f.allowed, &mut Vec::new());
+            self.allowed(&ts, &mut f.allowed);
         }
         f.observed.sort_unstable();
         f.observed.dedup();
@@ -525,13 +525,7 @@ impl<'a, 's> Search<'a, 's> {
     }
 
     /// What the model offers at `w`, for a failure report.
-    fn allowed(
-        &mut self,
-        _w: &[u32],
-        trans: &[(EventId, TermId)],
-        out: &mut Vec<Allowed>,
-        _scratch: &mut Vec<u32>,
-    ) {
+    fn allowed(&mut self, trans: &[(EventId, TermId)], out: &mut Vec<Allowed>) {
         for &(l, _) in trans {
             let base = self.sem.labels.base(l);
             let ctx: Vec<u32> = self
@@ -579,9 +573,4 @@ impl<'a, 's> Search<'a, 's> {
 
 fn succ_terms(succ: &[Succ]) -> Vec<(TermId, u32)> {
     succ.iter().map(|s| (s.term, s.span)).collect()
-}
-
-/// Whether a label is performed outside every activation (unobservable).
-pub fn is_unobservable(labels: &Labels, l: EventId) -> bool {
-    labels.ctx(l) == [ROOT]
 }

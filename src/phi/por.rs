@@ -270,8 +270,7 @@ impl Por {
         }
         let mut touch = inside.clone();
         // The activation around it, when the component performs events of its own there.
-        if place.enclosing != ROOT
-            && let Some(sp) = obs.spans.get(place.enclosing as usize)
+        if place.enclosing != ROOT && (place.enclosing as usize) < obs.spans.len()
         {
             let done = w[1 + place.enclosing as usize] as usize;
             let own = obs
@@ -285,7 +284,6 @@ impl Por {
             if own {
                 touch[place.enclosing as usize] = true;
             }
-            let _ = sp;
         }
         // Spans it may start (unstarted children of the activation around it, of a process it
         // calls) and their descendants.

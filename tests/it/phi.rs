@@ -865,7 +865,6 @@ fn mutate(spans: &[SpanOut], which: usize, pick: u64) -> Option<Vec<SpanOut>> {
                 v
             };
             let (fs, ss) = (sub(first), sub(second));
-            let first_len = spans[first].end - spans[first].start;
             for &i in &ss {
                 shift(&mut out[i], b, a);
             }
@@ -873,7 +872,6 @@ fn mutate(spans: &[SpanOut], which: usize, pick: u64) -> Option<Vec<SpanOut>> {
             for &i in &fs {
                 shift(&mut out[i], a, new_first_start);
             }
-            let _ = first_len;
         }
         2 => {
             let q = (0..n).find(|&j| {
