@@ -282,7 +282,7 @@ impl<'a, 's> Search<'a, 's> {
                         .iter()
                         .enumerate()
                         .filter(|(k, _)| keep[*k])
-                        .any(|(_, s)| s.span != SILENT || !self.known(store, &w, s));
+                        .any(|(_, s)| s.span != SILENT || !self.known(store, &w, s, &mut w2));
                     if progress {
                         let mut k = 0;
                         succ.retain(|_| {
@@ -388,8 +388,9 @@ impl<'a, 's> Search<'a, 's> {
         })
     }
 
-    fn known(&self, store: &Store, w: &[u32], s: &Succ) -> bool {
-        let mut w2 = w.to_vec();
+    /// Whether the successor `s` of state `w` is stored already (`w2`: scratch of `w`'s size).
+    fn known(&self, store: &Store, w: &[u32], s: &Succ, w2: &mut [u32]) -> bool {
+        w2.copy_from_slice(w);
         w2[0] = s.term.0;
         if s.span != SILENT {
             w2[1 + s.span as usize] += 1;
@@ -397,7 +398,7 @@ impl<'a, 's> Search<'a, 's> {
         let h = store.hash(&w2);
         store
             .index
-            .find(h, |&id| store.get(id) == w2.as_slice())
+            .find(h, |&id| store.get(id) == &*w2)
             .is_some()
     }
 
@@ -510,8 +511,7 @@ impl<'a, 's> Search<'a, 's> {
                 });
                 continue;
             }
-            let ctx: Vec<u32> = ctx.iter().copied().filter(|&a| a != ROOT).collect();
-            for s in ctx {
+            for &s in ctx.iter().filter(|&&a| a != ROOT) {
                 if self.enabled(w, s) == Some(NodeKind::Event(base)) {
                     out.push(Succ {
                         term: t2,
