@@ -22,23 +22,8 @@ const ROUTES: [&str; 6] = [
 ];
 const METHODS: [&str; 3] = ["GET", "POST", "PUT"];
 
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed ^ 0x9e37_79b9_7f4a_7c15)
-    }
-    pub fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
+/// The seedable generator of Φ's synthesis (the same splitmix64 this file used to carry).
+pub use cspot::phi::synth::Rng;
 
 #[derive(Clone, Debug)]
 pub struct SynSpan {
@@ -85,7 +70,7 @@ pub fn generate(n: usize, seed: u64, batch: usize, mut emit: impl FnMut(&[SynSpa
 fn trace(rng: &mut Rng, t: u64, size: usize, start: u64, out: &mut Vec<SynSpan>) {
     let mut tid = [0u8; 16];
     tid[..8].copy_from_slice(&t.to_be_bytes());
-    tid[8..].copy_from_slice(&rng.next().to_be_bytes());
+    tid[8..].copy_from_slice(&rng.next_u64().to_be_bytes());
     tid[0] |= 0x80;
     let base = out.len();
     let dur = 10_000_000 + rng.below(100_000_000);
@@ -162,7 +147,7 @@ fn trace(rng: &mut Rng, t: u64, size: usize, start: u64, out: &mut Vec<SynSpan>)
 }
 
 fn span_id(rng: &mut Rng) -> [u8; 8] {
-    let mut id = rng.next().to_be_bytes();
+    let mut id = rng.next_u64().to_be_bytes();
     id[0] |= 0x01;
     id
 }
