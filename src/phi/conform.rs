@@ -396,10 +396,7 @@ impl<'a, 's> Search<'a, 's> {
             w2[1 + s.span as usize] += 1;
         }
         let h = store.hash(&w2);
-        store
-            .index
-            .find(h, |&id| store.get(id) == &*w2)
-            .is_some()
+        store.index.find(h, |&id| store.get(id) == &*w2).is_some()
     }
 
     fn enabled(&self, w: &[u32], s: u32) -> Option<NodeKind> {

@@ -270,8 +270,7 @@ impl Por {
         }
         let mut touch = inside.clone();
         // The activation around it, when the component performs events of its own there.
-        if place.enclosing != ROOT && (place.enclosing as usize) < obs.spans.len()
-        {
+        if place.enclosing != ROOT && (place.enclosing as usize) < obs.spans.len() {
             let done = w[1 + place.enclosing as usize] as usize;
             let own = obs
                 .chain(place.enclosing)

@@ -1,7 +1,7 @@
 //! Captured traces: data-driven fixtures run through the `cspot traces check` binary, snapshots
 //! of the human output, and property tests of the readers, assembly and rules.
 
-use crate::support::{cases, cspot, cspot_stdin};
+use crate::support::{cases, cspot, cspot_stdin, results_text};
 use cspot::otlp::proto;
 use cspot::otlp::rules::{self, RuleConfig};
 use cspot::otlp::{self, Forest, ReadOptions, SpanKind};
@@ -44,22 +44,7 @@ fn run_fixture(name: &str) -> String {
     text.push_str(&format!("exit {code}\n"));
     let v: serde_json::Value =
         serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{name}: stdout is not JSON: {e}"));
-    for r in v["results"].as_array().into_iter().flatten() {
-        text.push_str(&format!(
-            "result {} {} {}\n",
-            r["id"].as_str().unwrap_or("?"),
-            r["verdict"].as_str().unwrap_or("?"),
-            r["title"].as_str().unwrap_or("?")
-        ));
-        for f in r["findings"].as_array().into_iter().flatten() {
-            text.push_str(&format!(
-                "  {} {}: {}\n",
-                f["rule"].as_str().unwrap_or("?"),
-                f["span_id"].as_str().unwrap_or("-"),
-                f["message"].as_str().unwrap_or("?")
-            ));
-        }
-    }
+    text.push_str(&results_text(&v));
     for line in stderr.lines() {
         if let Some(e) = line.strip_prefix("error: ") {
             text.push_str(&format!("error {e}\n"));

@@ -3,7 +3,7 @@
 //! synthesised tree conforms and round-trips (shipped and generated models), and every
 //! meaning-changing single mutation of one is rejected.
 
-use crate::support::{cases, cspot};
+use crate::support::{cases, cspot, results_text};
 use cspot::cspm::source::Loader;
 use cspot::otlp::write::{SpanOut, otlp_json};
 use cspot::otlp::{self, Forest, ReadOptions, SpanId, SpanKind, TraceId};
@@ -104,22 +104,7 @@ fn run_fixture(system: &str, name: &str, jobs: &str) -> (i32, String) {
     let v: serde_json::Value =
         serde_json::from_str(&out).unwrap_or_else(|e| panic!("{dump}: not JSON ({e}): {err}"));
     let mut text = format!("exit {code}\n");
-    for r in v["results"].as_array().into_iter().flatten() {
-        text.push_str(&format!(
-            "result {} {} {}\n",
-            r["id"].as_str().unwrap_or("?"),
-            r["verdict"].as_str().unwrap_or("?"),
-            r["title"].as_str().unwrap_or("?")
-        ));
-        for f in r["findings"].as_array().into_iter().flatten() {
-            text.push_str(&format!(
-                "  {} {}: {}\n",
-                f["rule"].as_str().unwrap_or("?"),
-                f["span_id"].as_str().unwrap_or("-"),
-                f["message"].as_str().unwrap_or("?")
-            ));
-        }
-    }
+    text.push_str(&results_text(&v));
     (code, text)
 }
 

@@ -67,3 +67,26 @@ pub fn cases(default: u32) -> ProptestConfig {
         .unwrap_or(default);
     ProptestConfig::with_cases(n)
 }
+
+/// A JSON report's results, one fact per line: `result ID VERDICT TITLE`, then `  RULE SPAN:
+/// MESSAGE` per finding (the `.expect` files of the trace fixtures).
+pub fn results_text(v: &serde_json::Value) -> String {
+    let mut text = String::new();
+    for r in v["results"].as_array().into_iter().flatten() {
+        text.push_str(&format!(
+            "result {} {} {}\n",
+            r["id"].as_str().unwrap_or("?"),
+            r["verdict"].as_str().unwrap_or("?"),
+            r["title"].as_str().unwrap_or("?")
+        ));
+        for f in r["findings"].as_array().into_iter().flatten() {
+            text.push_str(&format!(
+                "  {} {}: {}\n",
+                f["rule"].as_str().unwrap_or("?"),
+                f["span_id"].as_str().unwrap_or("-"),
+                f["message"].as_str().unwrap_or("?")
+            ));
+        }
+    }
+    text
+}
