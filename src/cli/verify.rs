@@ -380,9 +380,15 @@ fn run_stream(a: VerifyArgs, src: ModelSource) -> anyhow::Result<Outcome> {
     let opts = cspot::otlp::ReadOptions {
         accept_base64: a.accept_base64,
     };
-    let mut out = StreamOut::new(format, render);
-    out.begin()?;
-    let mut seen: std::collections::HashSet<cspot::otlp::TraceId> = Default::default();
+    let mut stream = Streamer {
+        v: &mut v,
+        opts,
+        limits,
+        timeout: a.opts.timeout,
+        seen: Default::default(),
+        out: StreamOut::new(format, render),
+    };
+    stream.out.begin()?;
     let mut errors = 0usize;
     let mut spans = 0usize;
     for name in &a.dumps {
@@ -437,17 +443,7 @@ fn run_stream(a: VerifyArgs, src: ModelSource) -> anyhow::Result<Outcome> {
             let ids: Vec<cspot::otlp::TraceId> = one.forest.traces.iter().map(|t| t.id).collect();
             file_spans += one.forest.spans.len();
             if !group.is_empty() && !ids.iter().any(|id| group_ids.contains(id)) {
-                errors += flush_group(
-                    &mut v,
-                    label,
-                    &group,
-                    single.take(),
-                    opts,
-                    limits,
-                    &mut seen,
-                    &mut out,
-                    a.opts.timeout,
-                )?;
+                errors += stream.flush(label, &group, single.take())?;
                 group.clear();
                 group_ids.clear();
             }
@@ -460,17 +456,7 @@ fn run_stream(a: VerifyArgs, src: ModelSource) -> anyhow::Result<Outcome> {
             group_ids.extend(ids);
         }
         if !group.is_empty() {
-            errors += flush_group(
-                &mut v,
-                label,
-                &group,
-                single.take(),
-                opts,
-                limits,
-                &mut seen,
-                &mut out,
-                a.opts.timeout,
-            )?;
+            errors += stream.flush(label, &group, single.take())?;
         }
         if file_spans == 0 && !a.allow_empty {
             diagln!(
@@ -481,7 +467,8 @@ fn run_stream(a: VerifyArgs, src: ModelSource) -> anyhow::Result<Outcome> {
         }
         spans += file_spans;
     }
-    out.end(spans, seen.len())?;
+    let (out, traces) = (&mut stream.out, stream.seen.len());
+    out.end(spans, traces)?;
     let code = if errors > 0 {
         report::exit::ERROR
     } else if out.violated > 0 {
@@ -494,55 +481,65 @@ fn run_stream(a: VerifyArgs, src: ModelSource) -> anyhow::Result<Outcome> {
     Ok(Outcome::Code(code))
 }
 
-/// Verifies the traces of one group of lines; gives the number of errors.
-#[allow(clippy::too_many_arguments)]
-fn flush_group(
-    v: &mut Verifier,
-    label: &str,
-    group: &[u8],
-    read: Option<cspot::otlp::Dump>,
+/// What `--stream` keeps from one group of lines to the next.
+struct Streamer<'a, 's> {
+    v: &'a mut Verifier<'s>,
     opts: cspot::otlp::ReadOptions,
     limits: Limits,
-    seen: &mut std::collections::HashSet<cspot::otlp::TraceId>,
-    out: &mut StreamOut,
     timeout: Option<std::time::Duration>,
-) -> anyhow::Result<usize> {
-    let dump = read.unwrap_or_else(|| cspot::otlp::read(label, group, opts));
-    let forest = &dump.forest;
-    let mut errors = 0;
-    for t in &forest.traces {
-        let mut verified = if seen.insert(t.id) {
-            let lim = Limits {
-                deadline: timeout.and_then(|d| Instant::now().checked_add(d)),
-                ..limits
-            };
-            verify_one(v, forest, t, lim, false)
-        } else {
-            let mut r = result::check_result(
-                v,
-                forest,
-                t,
-                &Default::default(),
-                &PhiOutcome::Inconclusive(String::new()),
-                Stats::default(),
-            );
-            r.verdict = Verdict::Inconclusive(
+    /// Ids of the traces verified so far: one that comes back is an error.
+    seen: std::collections::HashSet<cspot::otlp::TraceId>,
+    out: StreamOut,
+}
+
+impl Streamer<'_, '_> {
+    /// Verifies the traces of one group of lines (`read`: the group already read, when it is
+    /// one line); gives the number of errors.
+    fn flush(
+        &mut self,
+        label: &str,
+        group: &[u8],
+        read: Option<cspot::otlp::Dump>,
+    ) -> anyhow::Result<usize> {
+        let (v, opts, limits, timeout) = (&mut *self.v, self.opts, self.limits, self.timeout);
+        let (seen, out) = (&mut self.seen, &mut self.out);
+        let dump = read.unwrap_or_else(|| cspot::otlp::read(label, group, opts));
+        let forest = &dump.forest;
+        let mut errors = 0;
+        for t in &forest.traces {
+            let mut verified = if seen.insert(t.id) {
+                let lim = Limits {
+                    deadline: timeout.and_then(|d| Instant::now().checked_add(d)),
+                    ..limits
+                };
+                verify_one(v, forest, t, lim, false)
+            } else {
+                let mut r = result::check_result(
+                    v,
+                    forest,
+                    t,
+                    &Default::default(),
+                    &PhiOutcome::Inconclusive(String::new()),
+                    Stats::default(),
+                );
+                r.verdict = Verdict::Inconclusive(
                 "error: this trace appears again after its lines were verified: --stream needs \
                  each trace's lines together (leave out --stream)"
                     .into(),
             );
-            Verified {
-                result: r,
-                canon: None,
-                error: true,
+                Verified {
+                    result: r,
+                    canon: None,
+                    error: true,
+                }
+            };
+            if verified.error {
+                errors += 1;
             }
-        };
-        if verified.error {
-            errors += 1;
+            out.result(&mut verified.result)?;
         }
-        out.result(&mut verified.result)?;
+        Ok(errors)
     }
-    Ok(errors)
 }
 
 /// Results written as they come, and the counts for the summary.

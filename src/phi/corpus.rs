@@ -10,7 +10,7 @@
 
 use super::Verifier;
 use super::conform::Step;
-use super::observe::{NodeKind, Observation, children};
+use super::observe::{NodeKind, Observation};
 use crate::cspm::proc::{EventId, TAU, TICK};
 use crate::lts::labels::{END, Labels, ROOT};
 use crate::lts::term::TermId;
@@ -86,11 +86,11 @@ pub fn summarise(
                 .collect()
         })
         .collect();
-    let kids = children(obs);
+    let kids = &obs.kids;
     let roots: Vec<u32> = (0..n as u32)
         .filter(|&s| obs.spans[s as usize].parent.is_none())
         .collect();
-    let canon = canonical(&names, &events, &kids, &roots);
+    let canon = canonical(&names, &events, kids, &roots);
     // The tree Φ builds from the run: spans in the order the model started them, named by
     // the process it called, under the activation it called them in.
     let mut built_names = vec![String::new(); n];

@@ -299,7 +299,7 @@ pub fn observe(map: &Mapping, forest: &Forest, t: &Trace) -> Observation {
 }
 
 /// Children per activation, in local order (which is start order).
-pub fn children(obs: &Observation) -> Vec<Vec<u32>> {
+fn children(obs: &Observation) -> Vec<Vec<u32>> {
     let mut kids = vec![Vec::new(); obs.spans.len()];
     for (c, s) in obs.spans.iter().enumerate() {
         if let Some(p) = s.parent {
