@@ -395,7 +395,7 @@ impl<'a, 's> Search<'a, 's> {
         if s.span != SILENT {
             w2[1 + s.span as usize] += 1;
         }
-        let h = store.hash(&w2);
+        let h = store.hash(w2);
         store.index.find(h, |&id| store.get(id) == &*w2).is_some()
     }
 
