@@ -699,12 +699,20 @@ impl<'s> Semantics<'s> {
         make: &impl Fn(&mut Terms, Vec<TermId>) -> TermId,
     ) {
         for combo in product(choices) {
-            let labels: Vec<EventId> = combo
+            // Plain checking never tags a label: the join is the base event, nothing to collect.
+            let tagged = combo
                 .iter()
-                .map(|&(l, _)| l)
-                .filter(|&l| l != NOT_TAKING_PART)
-                .collect();
-            let label = self.labels.combine(e, &labels);
+                .any(|&(l, _)| l != NOT_TAKING_PART && l & super::labels::TAGGED != 0);
+            let label = if tagged {
+                let labels: Vec<EventId> = combo
+                    .iter()
+                    .map(|&(l, _)| l)
+                    .filter(|&l| l != NOT_TAKING_PART)
+                    .collect();
+                self.labels.combine(e, &labels)
+            } else {
+                e
+            };
             let n = make(&mut self.terms, combo.into_iter().map(|(_, q)| q).collect());
             out.push((label, n));
         }
