@@ -196,6 +196,16 @@ impl Model {
         loader: &mut dyn crate::cspm::source::Loader,
     ) -> Result<Model, LoadError> {
         let file = ModelFile::parse(model_text).map_err(LoadError::File)?;
+        Model::from_file(file, model_text, spec_path, loader)
+    }
+
+    /// As [`Model::load`], for a model file already parsed from `model_text`.
+    pub fn from_file(
+        file: ModelFile,
+        model_text: &str,
+        spec_path: &str,
+        loader: &mut dyn crate::cspm::source::Loader,
+    ) -> Result<Model, LoadError> {
         let mut script = crate::cspm::eval::Script::load(spec_path, loader)
             .map_err(|e| LoadError::Script(e.to_string()))?;
         let at = |needle: &str, message: String| {
