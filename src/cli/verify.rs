@@ -80,18 +80,23 @@ impl ModelSource {
     /// Loads the script and resolves the mapping (each thread calls this once).
     pub fn load(&self) -> anyhow::Result<Model> {
         let mut loader = FsLoader::default();
-        let m =
-            Model::load(&self.model_text, &self.spec_path, &mut loader).map_err(|e| match e {
-                LoadError::Script(text) => {
-                    diag!("{text}");
-                    anyhow::anyhow!(
-                        "{}: the specification {} could not be loaded",
-                        self.model_path,
-                        self.spec_path
-                    )
-                }
-                e => anyhow::anyhow!("{}:{e}", self.model_path),
-            })?;
+        let m = Model::from_file(
+            self.file.clone(),
+            &self.model_text,
+            &self.spec_path,
+            &mut loader,
+        )
+        .map_err(|e| match e {
+            LoadError::Script(text) => {
+                diag!("{text}");
+                anyhow::anyhow!(
+                    "{}: the specification {} could not be loaded",
+                    self.model_path,
+                    self.spec_path
+                )
+            }
+            e => anyhow::anyhow!("{}:{e}", self.model_path),
+        })?;
         loader.print_notes();
         Ok(m)
     }
