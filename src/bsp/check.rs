@@ -63,6 +63,7 @@ impl PropertyResult {
             verdict,
             findings: Vec::new(),
             stats: self.stats,
+            ..Default::default()
         }
     }
 }

@@ -491,6 +491,7 @@ pub fn counterexample(
                 details: changes(m, *a, &states[i], &states[i + 1]),
                 source: None,
                 internal: false,
+                ..Default::default()
             }
         })
         .collect();
@@ -512,5 +513,6 @@ pub fn counterexample(
         steps,
         loop_start,
         facts,
+        ..Default::default()
     }
 }

@@ -79,6 +79,7 @@ pub fn build(
             details,
             source,
             internal,
+            ..Default::default()
         });
     }
     cx

@@ -195,6 +195,7 @@ impl<'s> Checker<'s> {
                 )),
                 findings: Vec::new(),
                 stats: Stats::default(),
+                ..Default::default()
             }),
             (r, _) => r,
         }
@@ -307,6 +308,7 @@ impl<'s> Checker<'s> {
             verdict,
             findings: Vec::new(),
             stats: acc.stats(),
+            ..Default::default()
         })
     }
 
@@ -750,9 +752,9 @@ fn title(a: &Assertion) -> String {
     }
 }
 
-/// The result recorded for an assertion that could not be checked (the caller reports the
-/// error itself and exits 2). The report has no verdict for errors: it is inconclusive, with
-/// the error's message and position (`at`) as the reason.
+/// The result recorded for an assertion that could not be checked (the caller also reports
+/// the error on stderr): verdict `error`, with the error's message and position (`at`), so
+/// that no report counts it as holding.
 pub fn error_result(
     id: String,
     kind: Kind,
@@ -766,9 +768,11 @@ pub fn error_result(
         kind,
         title,
         source,
-        verdict: Verdict::Inconclusive(format!("{message} (error at {at})")),
-        findings: Vec::new(),
-        stats: Stats::default(),
+        verdict: Verdict::Error(crate::report::InputError {
+            message: message.to_string(),
+            position: Some(at.to_string()),
+        }),
+        ..Default::default()
     }
 }
 

@@ -358,6 +358,7 @@ fn run_check(a: CheckArgs) -> anyhow::Result<Outcome> {
             verdict,
             findings: f,
             stats: Stats::default(),
+            ..Default::default()
         });
     }
     let seconds = started.elapsed().as_secs_f64();

@@ -278,12 +278,14 @@ fn verify_one(
                 &PhiOutcome::Inconclusive(String::new()),
                 Stats::default(),
             );
-            result.verdict = Verdict::Inconclusive(format!("error: {}", d.message));
+            result.verdict = Verdict::Error(report::InputError {
+                message: d.message.clone(),
+                position: result.source.clone(),
+            });
             result.findings.push(Finding {
                 rule: "phi.error".into(),
-                span_id: None,
                 message: d.message.clone(),
-                related: Vec::new(),
+                ..Default::default()
             });
             Verified {
                 result,
@@ -527,11 +529,12 @@ impl Streamer<'_, '_> {
                     &PhiOutcome::Inconclusive(String::new()),
                     Stats::default(),
                 );
-                r.verdict = Verdict::Inconclusive(
-                "error: this trace appears again after its lines were verified: --stream needs \
-                 each trace's lines together (leave out --stream)"
-                    .into(),
-            );
+                r.verdict = Verdict::Error(report::InputError {
+                    message: "this trace appears again after its lines were verified: --stream \
+                              needs each trace's lines together (leave out --stream)"
+                        .into(),
+                    position: r.source.clone(),
+                });
                 Verified {
                     result: r,
                     canon: None,
@@ -555,6 +558,7 @@ struct StreamOut {
     holds: usize,
     violated: usize,
     inconclusive: usize,
+    errors: usize,
 }
 
 impl StreamOut {
@@ -566,6 +570,7 @@ impl StreamOut {
             holds: 0,
             violated: 0,
             inconclusive: 0,
+            errors: 0,
         }
     }
 
@@ -584,6 +589,7 @@ impl StreamOut {
             Verdict::Holds => self.holds += 1,
             Verdict::Violated(_) => self.violated += 1,
             Verdict::Inconclusive(_) => self.inconclusive += 1,
+            Verdict::Error(_) => self.errors += 1,
         }
         let text = report::render_result(r, self.format, self.render);
         if self.format == report::Format::Json {
@@ -599,19 +605,25 @@ impl StreamOut {
     fn end(&mut self, spans: usize, traces: usize) -> anyhow::Result<()> {
         if self.format == report::Format::Json {
             out!(
-                "\n  ],\n  \"summary\": {{ \"holds\": {}, \"violated\": {}, \"inconclusive\": {} }}\n}}\n",
+                "\n  ],\n  \"summary\": {{ \"holds\": {}, \"violated\": {}, \"inconclusive\": {}, \"errors\": {} }}\n}}\n",
                 self.holds,
                 self.violated,
-                self.inconclusive
+                self.inconclusive,
+                self.errors
             );
         } else {
             outln!(
-                "{} result{}: {} holds, {} violated, {} inconclusive",
+                "{} result{}: {} holds, {} violated, {} inconclusive{}",
                 self.count,
                 if self.count == 1 { "" } else { "s" },
                 self.holds,
                 self.violated,
-                self.inconclusive
+                self.inconclusive,
+                match self.errors {
+                    0 => String::new(),
+                    1 => ", 1 error".to_string(),
+                    n => format!(", {n} errors"),
+                }
             );
             outln!("{spans} spans in {traces} traces, verified as they were read");
         }

@@ -227,6 +227,7 @@ impl Out<'_> {
                 span_id,
                 message,
                 related,
+                ..Default::default()
             },
         ));
     }
@@ -269,6 +270,7 @@ fn check_trace_with(
                     span_id: span,
                     message: issue.message.clone(),
                     related: vec![],
+                    ..Default::default()
                 },
             ));
         }

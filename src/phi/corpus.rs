@@ -180,9 +180,11 @@ pub fn round_trip_result(count: usize, failures: &[&TreeSummary]) -> CheckResult
                 span_id: None,
                 message: format!("trace {} rebuilt from its run differs from it", t.trace_id),
                 related: Vec::new(),
+                ..Default::default()
             })
             .collect(),
         stats: Stats::default(),
+        ..Default::default()
     }
 }
 
@@ -217,9 +219,11 @@ pub fn injectivity_result(
                     a.trace_id, b.trace_id
                 ),
                 related: vec![a.trace_id.clone(), b.trace_id.clone()],
+                ..Default::default()
             })
             .collect(),
         stats: Stats::default(),
+        ..Default::default()
     }
 }
 
@@ -415,8 +419,10 @@ pub fn coverage_result(v: &Verifier, cov: &Coverage, depth: usize) -> CheckResul
                 span_id: None,
                 message: format!("no trace witnesses {}", show(t)),
                 related: Vec::new(),
+                ..Default::default()
             })
             .collect(),
         stats: Stats::default(),
+        ..Default::default()
     }
 }

@@ -156,6 +156,7 @@ pub fn observe(map: &Mapping, forest: &Forest, t: &Trace) -> Observation {
                     forest.name(i)
                 ),
                 related: Vec::new(),
+                ..Default::default()
             });
         }
         roles.push(role);
@@ -207,6 +208,7 @@ pub fn observe(map: &Mapping, forest: &Forest, t: &Trace) -> Observation {
                         span_id: Some(forest.span(i).id.to_string()),
                         message: format!("span event '{name}' is not an event of the model"),
                         related: Vec::new(),
+                        ..Default::default()
                     }),
                     None => {}
                 }
@@ -252,6 +254,7 @@ pub fn observe(map: &Mapping, forest: &Forest, t: &Trace) -> Observation {
                             forest.name(i)
                         ),
                         related: Vec::new(),
+                        ..Default::default()
                     });
                 }
             }

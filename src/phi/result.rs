@@ -40,6 +40,7 @@ pub fn check_result(
                 span_id: root.map(|i| forest.span(i).id.to_string()),
                 message: summary.clone(),
                 related: Vec::new(),
+                ..Default::default()
             });
             Verdict::Violated(Counterexample {
                 summary,
@@ -75,6 +76,7 @@ pub fn check_result(
         verdict,
         findings,
         stats,
+        ..Default::default()
     }
 }
 
@@ -180,6 +182,7 @@ impl Names<'_, '_> {
             details: Vec::new(),
             source: None,
             internal: false,
+            ..Default::default()
         }
     }
 
@@ -243,6 +246,7 @@ impl Names<'_, '_> {
                         self.parent(model)
                     ),
                     related: Vec::new(),
+                    ..Default::default()
                 });
             }
         } else if f.cannot_terminate && f.observed.is_empty() {
@@ -263,6 +267,7 @@ impl Names<'_, '_> {
                     "all spans ended, but the model cannot terminate here; it allows {allowed_text}"
                 ),
                 related: Vec::new(),
+                ..Default::default()
             });
         } else {
             let first = self.culprit(f);
@@ -296,6 +301,7 @@ impl Names<'_, '_> {
                         self.node(s, k)
                     ),
                     related: Vec::new(),
+                    ..Default::default()
                 });
             }
         }
@@ -313,6 +319,7 @@ impl Names<'_, '_> {
             steps: f.prefix.iter().map(|st| self.step(st)).collect(),
             loop_start: None,
             facts,
+            ..Default::default()
         }
     }
 }

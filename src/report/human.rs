@@ -11,12 +11,17 @@ pub fn render(report: &Report, opts: RenderOptions) -> String {
     let s = report.summary();
     let _ = writeln!(
         out,
-        "{} result{}: {} holds, {} violated, {} inconclusive",
+        "{} result{}: {} holds, {} violated, {} inconclusive{}",
         report.results.len(),
         if report.results.len() == 1 { "" } else { "s" },
         s.holds,
         s.violated,
-        s.inconclusive
+        s.inconclusive,
+        match s.errors {
+            0 => String::new(),
+            1 => ", 1 error".to_string(),
+            n => format!(", {n} errors"),
+        }
     );
     out
 }
@@ -41,6 +46,7 @@ fn result(out: &mut String, r: &CheckResult, opts: RenderOptions) {
         Verdict::Holds => paint(opts, "32", "HOLDS"),
         Verdict::Violated(_) => paint(opts, "31", "VIOLATED"),
         Verdict::Inconclusive(_) => paint(opts, "33", "INCONCLUSIVE"),
+        Verdict::Error(_) => paint(opts, "1;31", "ERROR"),
     };
     let _ = write!(out, "{mark:<12} {}", r.id);
     if !r.title.is_empty() {
@@ -62,6 +68,14 @@ fn result(out: &mut String, r: &CheckResult, opts: RenderOptions) {
         Verdict::Inconclusive(why) => {
             let _ = writeln!(out, "    reason: {why}");
         }
+        Verdict::Error(e) => match &e.position {
+            Some(at) => {
+                let _ = writeln!(out, "    error: {}  ({at})", e.message);
+            }
+            None => {
+                let _ = writeln!(out, "    error: {}", e.message);
+            }
+        },
         Verdict::Violated(cx) => {
             let _ = writeln!(out, "    {}", cx.summary);
             for (i, s) in cx.steps.iter().enumerate() {

@@ -15,6 +15,7 @@ pub fn render(report: &Report, opts: RenderOptions) -> String {
                 s.set_description(super::human::render(
                     &Report {
                         command: report.command.clone(),
+                        inputs: Vec::new(),
                         results: vec![r.clone()],
                     },
                     RenderOptions {
@@ -22,6 +23,11 @@ pub fn render(report: &Report, opts: RenderOptions) -> String {
                         color: false,
                     },
                 ));
+                s
+            }
+            Verdict::Error(e) => {
+                let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
+                s.set_message(e.message.clone());
                 s
             }
             Verdict::Inconclusive(why) => {

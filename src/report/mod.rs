@@ -3,15 +3,17 @@
 //! Every checking command (CSP assertions, captured traces, the BatchSpanProcessor explorer)
 //! produces a [`Report`]: one [`CheckResult`] per assertion, trace or property, each with a
 //! [`Verdict`]. This module owns the model, the exit-code contract and every rendering of it
-//! (human, json, junit, sarif). It depends on no other cspot module and does no IO of its own:
+//! (human, json, junit, sarif, html). It depends on no other cspot module and does no IO of its own:
 //! renderers write into a `String` that the CLI prints.
 
+mod html;
 mod human;
 mod json;
 mod junit;
 mod model;
 mod sarif;
 
+pub use json::{ParseError, parse as parse_json};
 pub use model::*;
 
 /// One result rendered on its own, for reports written as their results come (`--stream`):
@@ -48,6 +50,8 @@ pub enum Format {
     Json,
     Junit,
     Sarif,
+    /// One self-contained HTML page (`--report FILE.html`).
+    Html,
 }
 
 /// Knobs that change rendering but never verdicts.
@@ -66,14 +70,18 @@ pub fn render(report: &Report, format: Format, opts: RenderOptions) -> String {
         Format::Json => json::render(report, opts),
         Format::Junit => junit::render(report, opts),
         Format::Sarif => sarif::render(report, opts),
+        Format::Html => html::render(report, opts),
     }
 }
 
 impl Report {
-    /// The exit code this report calls for: violated beats inconclusive beats holds.
+    /// The exit code this report calls for: an input error beats violated beats
+    /// inconclusive beats holds (an input that could not be checked must never pass).
     pub fn exit_code(&self) -> i32 {
         let s = self.summary();
-        if s.violated > 0 {
+        if s.errors > 0 {
+            exit::ERROR
+        } else if s.violated > 0 {
             exit::VIOLATED
         } else if s.inconclusive > 0 {
             exit::INCONCLUSIVE

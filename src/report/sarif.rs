@@ -14,6 +14,7 @@ pub fn render(report: &Report, opts: RenderOptions) -> String {
                 Verdict::Inconclusive(why) => {
                     ("warning", format!("{}: inconclusive: {why}", r.title))
                 }
+                Verdict::Error(e) => ("error", format!("{}: error: {}", r.title, e.message)),
                 Verdict::Holds => ("none", String::new()),
             };
             let mut v = json!({

@@ -17,6 +17,7 @@ fn result(id: &str, verdict: Verdict) -> CheckResult {
             transitions: 5,
             seconds: 1.5,
         },
+        ..Default::default()
     }
 }
 
