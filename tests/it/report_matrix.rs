@@ -1,0 +1,1 @@
+//! Reports (issue 10): see the module's tests.
