@@ -7,7 +7,9 @@ use clap::{Parser, Subcommand};
 /// cspot: model checking for CSPM and verification of captured OpenTelemetry traces.
 ///
 /// Exit codes: 0 every property holds, 1 a property is violated, 2 usage, parse, type or IO
-/// error, 3 a bound (states, memory, time) stopped a check before an answer.
+/// error (an input that could not be checked is also a result with verdict `error` in every
+/// report format), 3 a bound (states, memory, time) stopped a check before an answer. An
+/// error beats a violation, which beats an inconclusive result.
 #[derive(Parser)]
 #[command(name = "cspot", version, about, long_about)]
 struct Cli {
@@ -31,6 +33,8 @@ enum Command {
     Traces(cli::traces::TracesArgs),
     /// Explore the OpenTelemetry BatchSpanProcessor model.
     Bsp(cli::bsp::BspArgs),
+    /// Render a saved JSON report again: human, JSON, JUnit, SARIF or HTML.
+    Report(cli::render::RenderArgs),
 }
 
 fn main() {
@@ -43,6 +47,7 @@ fn main() {
         Command::Lts(a) => cli::check::run_lts(a),
         Command::Traces(a) => cli::traces::run(a),
         Command::Bsp(a) => cli::bsp::run(a),
+        Command::Report(a) => cli::render::run(a),
     };
     std::process::exit(cli::finish(result));
 }

@@ -96,10 +96,50 @@ struct Source {
 impl Source {
     /// Prints `file:line:col: error: message` with a caret under `range`.
     fn error(&self, range: Range<usize>, message: String) -> anyhow::Error {
-        let d = Diagnostic::error(Span::new(self.id, range.start, range.end), message);
+        let span = Span::new(self.id, range.start, range.end);
+        let position = self.map.position(span);
+        let d = Diagnostic::error(span, message.clone());
         diag!("{}", d.render(&self.map));
-        Reported.into()
+        anyhow::Error::new(Reported).context(Located { message, position })
     }
+}
+
+/// A configuration error already printed with its snippet, and where it is (for the report).
+#[derive(Debug)]
+struct Located {
+    message: String,
+    position: String,
+}
+
+impl std::fmt::Display for Located {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.position, self.message)
+    }
+}
+
+/// The report of a run whose configuration could not be used: one result with verdict
+/// `error`, so that JSON, JUnit, SARIF and HTML say why nothing was checked.
+fn config_error_report(args: &BspArgs, e: &anyhow::Error) -> Report {
+    let file = args.config.as_ref().map(|p| p.display().to_string());
+    let (message, position) = match e.downcast_ref::<Located>() {
+        Some(l) => (l.message.clone(), Some(l.position.clone())),
+        None => (format!("{e:#}"), file.clone()),
+    };
+    if e.downcast_ref::<Located>().is_none() && e.downcast_ref::<Reported>().is_none() {
+        diagln!("error: {e:#}");
+    }
+    let mut report = Report::new("bsp");
+    report.inputs.extend(file.clone());
+    report.results.push(cspot::report::CheckResult {
+        id: "configuration".into(),
+        kind: cspot::report::Kind::Input,
+        title: "the BSP configuration could not be used".into(),
+        source: position.clone(),
+        input: file,
+        verdict: cspot::report::Verdict::Error(cspot::report::InputError { message, position }),
+        ..Default::default()
+    });
+    report
 }
 
 /// The origins of the keys set so far (a later one overrides an earlier one).
@@ -279,21 +319,37 @@ pub fn run(args: BspArgs) -> anyhow::Result<Outcome> {
     if args.list_variants {
         return list_variants();
     }
-    let (cfg, variant) = config(&args)?;
-    let variants: Vec<Variant> = match variant.as_deref() {
-        None => vec![Variant::Spec],
-        Some("all") => Variant::ALL.to_vec(),
-        Some(name) => match Variant::from_name(name) {
-            Some(v) => vec![v],
-            None => bail!(
-                "unknown variant `{name}`; the variants are: all, {}",
-                Variant::ALL.map(|v| v.name()).join(", ")
-            ),
-        },
+    let chosen = config(&args).and_then(|(cfg, variant)| {
+        let variants: Vec<Variant> = match variant.as_deref() {
+            None => vec![Variant::Spec],
+            Some("all") => Variant::ALL.to_vec(),
+            Some(name) => match Variant::from_name(name) {
+                Some(v) => vec![v],
+                None => bail!(
+                    "unknown variant `{name}`; the variants are: all, {}",
+                    Variant::ALL.map(|v| v.name()).join(", ")
+                ),
+            },
+        };
+        Ok((cfg, variants))
+    });
+    let (cfg, variants) = match chosen {
+        Ok(c) => c,
+        Err(e) => {
+            return Ok(Outcome::Report {
+                report: config_error_report(&args, &e),
+                format: args.opts.format(),
+                render: args.opts.render(),
+                files: args.opts.outputs.clone(),
+                trailer: String::new(),
+            });
+        }
     };
     let several = variants.len() > 1;
     let opts = args.opts.explore();
     let mut report = Report::new("bsp");
+    let input = args.config.as_ref().map(|p| p.display().to_string());
+    report.inputs.extend(input.clone());
     for v in variants {
         let mut progress = args.opts.progress(&format!("bsp {}", v.name()));
         let search = bsp::Search {
@@ -318,12 +374,16 @@ pub fn run(args: BspArgs) -> anyhow::Result<Outcome> {
                     r.stats.seconds
                 );
             }
-            report.results.push(r.to_check_result(&cfg, v, several));
+            let mut result = r.to_check_result(&cfg, v, several);
+            result.input.clone_from(&input);
+            report.results.push(result);
         }
     }
     Ok(Outcome::Report {
         report,
         format: args.opts.format(),
         render: args.opts.render(),
+        files: args.opts.outputs.clone(),
+        trailer: String::new(),
     })
 }

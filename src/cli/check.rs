@@ -77,30 +77,91 @@ fn unevaluated(map: &SourceMap, id: String, d: &Diagnostic) -> report::CheckResu
     )
 }
 
+/// One result of kind `input` per error of a file that could not be loaded (read, parsed,
+/// scope-checked), so that every report format shows it and counts it.
+fn load_errors(file: &str, e: &cspot::cspm::ScriptErrors) -> Vec<report::CheckResult> {
+    let known = e.source_map.files().count();
+    e.diagnostics
+        .iter()
+        .filter(|d| d.severity == cspot::cspm::source::Severity::Error)
+        .enumerate()
+        .map(|(i, d)| {
+            let position = if (d.span.file.0 as usize) < known {
+                e.source_map.position(d.span)
+            } else {
+                file.to_string()
+            };
+            input_error(file, format!("{file} error {}", i + 1), &d.message, position)
+        })
+        .collect()
+}
+
+/// A result with verdict `error` about `file`.
+fn input_error(file: &str, id: String, message: &str, position: String) -> report::CheckResult {
+    report::CheckResult {
+        id,
+        kind: report::Kind::Input,
+        title: format!("{file} could not be checked"),
+        source: Some(position.clone()),
+        input: Some(file.to_string()),
+        verdict: report::Verdict::Error(report::InputError {
+            message: message.to_string(),
+            position: Some(position),
+        }),
+        ..Default::default()
+    }
+}
+
 pub fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
     let mut report = Report::new("check");
-    let mut failed = false;
     let several = args.files.len() > 1;
     for path in &args.files {
         let file = path.display().to_string();
-        let mut script = match Script::load(&file, &mut FsLoader::default()) {
+        report.inputs.push(file.clone());
+        let first = report.results.len();
+        check_file(&args, &file, several, &mut report);
+        for r in &mut report.results[first..] {
+            r.input = Some(file.clone());
+        }
+    }
+    Ok(Outcome::Report {
+        report,
+        format: args.opts.format(),
+        render: args.opts.render(),
+        files: args.opts.outputs.clone(),
+        trailer: String::new(),
+    })
+}
+
+/// Checks the assertions of one file into `report`. Errors are reported on stderr (with
+/// their source snippets) and recorded as results with verdict `error`: the other
+/// assertions and files are still checked, and the exit code is 2.
+fn check_file(args: &CheckArgs, file: &str, several: bool, report: &mut Report) {
+    {
+        let mut script = match Script::load(file, &mut FsLoader::default()) {
             Ok(s) => s,
             Err(e) => {
                 diag!("{e}");
-                failed = true;
-                continue;
+                report.results.extend(load_errors(file, &e));
+                return;
             }
         };
         let asserts = script.assertions();
         let map = copy_map(script.source_map());
         if let Some(n) = args.assert.filter(|&n| n == 0 || n > asserts.len()) {
-            diagln!(
-                "error: {file} has {} assertion{}; --assert {n} is out of range",
+            let message = format!(
+                "{file} has {} assertion{}; --assert {n} is out of range",
                 asserts.len(),
                 if asserts.len() == 1 { "" } else { "s" }
             );
-            failed = true;
-            continue;
+            diagln!("error: {message}");
+            report.results.push(input_error(
+                file,
+                format!("{file} --assert {n}"),
+                &message,
+                file.to_string(),
+            ));
+            return;
         }
         let opts = CheckOptions {
             explore: args.opts.explore(),
@@ -132,7 +193,6 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
                 Err(d) => {
                     diag!("{}", d.render(&map));
                     report.results.push(unevaluated(&map, id, d));
-                    failed = true;
                     continue;
                 }
             };
@@ -142,23 +202,10 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
                 Err(d) => {
                     diag!("{}", d.render(&map));
                     report.results.push(checker.error_result(a, id, &d));
-                    failed = true;
                 }
             }
         }
     }
-    if failed {
-        out!(
-            "{}",
-            report::render(&report, args.opts.format(), args.opts.render())
-        );
-        return Ok(Outcome::Code(exit::ERROR));
-    }
-    Ok(Outcome::Report {
-        report,
-        format: args.opts.format(),
-        render: args.opts.render(),
-    })
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]

@@ -2,9 +2,11 @@
 
 use clap::{Args, ValueEnum};
 use cspot::explore;
-use cspot::report::{Format, RenderOptions};
+use anyhow::Context as _;
+use cspot::report::{self, Format, RenderOptions, Report};
 use std::io::IsTerminal;
-use std::time::Duration;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum FormatArg {
@@ -12,6 +14,63 @@ pub enum FormatArg {
     Json,
     Junit,
     Sarif,
+    /// One self-contained HTML page (see also --report FILE.html).
+    Html,
+}
+
+impl FormatArg {
+    pub fn format(self) -> Format {
+        match self {
+            FormatArg::Human => Format::Human,
+            FormatArg::Json => Format::Json,
+            FormatArg::Junit => Format::Junit,
+            FormatArg::Sarif => Format::Sarif,
+            FormatArg::Html => Format::Html,
+        }
+    }
+}
+
+/// Reports written to files in the same run as the one on stdout, so that CI checks once and
+/// keeps every format it needs.
+#[derive(Args, Clone, Debug, Default)]
+pub struct OutputFiles {
+    /// Also write the JSON report to FILE (the one `cspot report` renders again later).
+    #[arg(long = "json", value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Also write a JUnit XML report to FILE: one test suite per input file.
+    #[arg(long = "junit", value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Also write a SARIF 2.1.0 report to FILE, for code scanning (counterexamples as code flows).
+    #[arg(long = "sarif", value_name = "FILE")]
+    pub sarif: Option<PathBuf>,
+    /// Also write a self-contained HTML report to FILE: a summary, and for each violation its
+    /// steps, a drawing of the states or a timeline of the spans.
+    #[arg(long = "report", value_name = "FILE.html")]
+    pub html: Option<PathBuf>,
+}
+
+impl OutputFiles {
+    /// Writes every requested report file. A file that cannot be written is an error (exit 2):
+    /// a CI job must not upload a report that is missing or cut short.
+    pub fn write(&self, report: &Report, render: RenderOptions) -> anyhow::Result<()> {
+        let plain = RenderOptions {
+            color: false,
+            ..render
+        };
+        for (path, format) in [
+            (&self.json, Format::Json),
+            (&self.junit, Format::Junit),
+            (&self.sarif, Format::Sarif),
+            (&self.html, Format::Html),
+        ] {
+            if let Some(path) = path {
+                let text = report::render(report, format, plain);
+                std::fs::write(path, text)
+                    .with_context(|| format!("cannot write the report {}", path.display()))?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// `--format`, `--jobs`, bounds and `-q`, flattened into every checking command.
@@ -41,16 +100,13 @@ pub struct CheckOpts {
     /// Leave wall-clock times out of the report, so that reruns are byte-identical.
     #[arg(long)]
     pub no_timings: bool,
+    #[command(flatten)]
+    pub outputs: OutputFiles,
 }
 
 impl CheckOpts {
     pub fn format(&self) -> Format {
-        match self.format {
-            FormatArg::Human => Format::Human,
-            FormatArg::Json => Format::Json,
-            FormatArg::Junit => Format::Junit,
-            FormatArg::Sarif => Format::Sarif,
-        }
+        self.format.format()
     }
 
     pub fn render(&self) -> RenderOptions {
@@ -82,48 +138,78 @@ impl CheckOpts {
         }
     }
 
-    /// A progress callback for the engine: a live line on stderr when it is a terminal.
+    /// A progress callback for the engine: a live line on stderr when it is a terminal; when
+    /// it is not (a CI log), one plain line every [`LOG_EVERY`], so that a long check shows
+    /// it is alive without flooding the log.
     pub fn progress(&self, what: &str) -> Progress {
-        let bar = if self.quiet || !std::io::stderr().is_terminal() {
-            None
-        } else {
+        let show = if self.quiet {
+            Show::Nothing
+        } else if std::io::stderr().is_terminal() {
             let pb = indicatif::ProgressBar::new_spinner();
             pb.set_prefix(what.to_string());
-            Some(pb)
+            Show::Bar(pb)
+        } else {
+            Show::Log {
+                what: what.to_string(),
+                next: Instant::now() + LOG_EVERY,
+            }
         };
-        Progress { bar }
+        Progress { show }
     }
 }
 
+/// How often progress is written to a stderr that is not a terminal.
+pub const LOG_EVERY: Duration = Duration::from_secs(5);
+
 /// Live progress of one check; cleared when dropped.
 pub struct Progress {
-    bar: Option<indicatif::ProgressBar>,
+    show: Show,
+}
+
+enum Show {
+    Nothing,
+    Bar(indicatif::ProgressBar),
+    /// A line per period, for logs; `next` is when the next line is due.
+    Log { what: String, next: Instant },
 }
 
 impl Progress {
     pub fn update(&mut self, p: &explore::Progress) {
-        if let Some(bar) = &self.bar {
+        let line = || {
             let rate = if p.seconds > 0.0 {
                 p.states as f64 / p.seconds
             } else {
                 0.0
             };
-            bar.set_message(format!(
+            format!(
                 "{} states, {} transitions, depth {}, {:.0} states/s, {} MiB",
                 p.states,
                 p.transitions,
                 p.depth,
                 rate,
                 p.memory_bytes >> 20
-            ));
-            bar.tick();
+            )
+        };
+        match &mut self.show {
+            Show::Nothing => {}
+            Show::Bar(bar) => {
+                bar.set_message(line());
+                bar.tick();
+            }
+            Show::Log { what, next } => {
+                let now = Instant::now();
+                if now >= *next {
+                    *next = now + LOG_EVERY;
+                    diagln!("{what}: {} after {:.0}s", line(), p.seconds);
+                }
+            }
         }
     }
 }
 
 impl Drop for Progress {
     fn drop(&mut self) {
-        if let Some(bar) = &self.bar {
+        if let Show::Bar(bar) = &self.show {
             bar.finish_and_clear();
         }
     }

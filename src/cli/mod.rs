@@ -40,6 +40,7 @@ pub mod check;
 pub mod common;
 pub mod eval;
 pub mod parse;
+pub mod render;
 pub mod traces;
 pub mod verify;
 
@@ -49,11 +50,14 @@ use std::io::{ErrorKind, Write as _};
 
 /// What a subcommand produced.
 pub enum Outcome {
-    /// A report to render on stdout; the exit code follows its verdicts.
+    /// A report to render on stdout (followed by `trailer`, human text such as a summary
+    /// table) and into the report files asked for; the exit code follows its verdicts.
     Report {
         report: Report,
         format: Format,
         render: RenderOptions,
+        files: common::OutputFiles,
+        trailer: String,
     },
     /// The subcommand printed what it had to and ends with this code.
     Code(i32),
@@ -77,10 +81,21 @@ pub fn finish(result: anyhow::Result<Outcome>) -> i32 {
             report,
             format,
             render,
-        }) => match emit(&report::render(&report, format, render)) {
-            Ok(()) => report.exit_code(),
-            Err(e) => finish(Err(e)),
-        },
+            files,
+            trailer,
+        }) => {
+            let written = files.write(&report, render).and_then(|()| {
+                emit(&report::render(&report, format, render))?;
+                emit(&trailer)
+            });
+            let code = match written {
+                Ok(()) => report.exit_code(),
+                Err(e) => finish(Err(e)),
+            };
+            // The process ends right after: freeing a report of a million traces is wasted work.
+            std::mem::forget(report);
+            code
+        }
         Ok(Outcome::Code(code)) => code,
         Err(e) => {
             if e.downcast_ref::<Reported>().is_none() {

@@ -7,7 +7,6 @@
 
 use super::Outcome;
 use super::common::CheckOpts;
-use anyhow::Context;
 use clap::{Args, Subcommand};
 use cspot::otlp::rules::{self, RULES, RuleConfig, fmt_ns};
 use cspot::otlp::{Dump, Forest, Position, ReadError, ReadOptions, Reader, Trace};
@@ -167,13 +166,16 @@ fn list_rules() -> anyhow::Result<Outcome> {
     Ok(Outcome::Code(report::exit::HOLDS))
 }
 
-/// Reads every dump into one forest, then prints the read errors; gives the forest and the
-/// number of errors, a dump with no span counting as one unless `--allow-empty`.
-pub(super) fn read_all(input: &InputArgs) -> anyhow::Result<(Dump, usize)> {
+/// Reads every dump into one forest, then prints the read errors; gives the forest and one
+/// result with verdict `error` per read error (a file that cannot be opened, a bad line of a
+/// JSON Lines dump, a dump with no span unless `--allow-empty`), so that what could not be
+/// read is counted in every report format and never passes for holding.
+pub(super) fn read_all(input: &InputArgs) -> anyhow::Result<(Dump, Vec<CheckResult>)> {
     let mut reader = Reader::new(ReadOptions {
         accept_base64: input.accept_base64,
     });
     let mut empty = Vec::new();
+    let mut unopened = Vec::new();
     for name in &input.dumps {
         let before = reader.span_count();
         let file = if name == "-" {
@@ -184,16 +186,28 @@ pub(super) fn read_all(input: &InputArgs) -> anyhow::Result<(Dump, usize)> {
         if name == "-" {
             reader.read(file, std::io::stdin().lock());
         } else {
-            let f = std::fs::File::open(name).with_context(|| format!("cannot open {name}"))?;
-            reader.read(file, f);
+            match std::fs::File::open(name) {
+                Ok(f) => reader.read(file, f),
+                Err(e) => {
+                    diagln!("error: cannot open {name}: {e}");
+                    unopened.push(error_result(
+                        name,
+                        format!("{name} unreadable"),
+                        &format!("cannot open {name}: {e}"),
+                        name.clone(),
+                    ));
+                    continue;
+                }
+            }
         }
         if reader.span_count() == before {
             empty.push(file.to_string());
         }
     }
     let dump = reader.finish();
-    let mut errors = dump.errors.len();
     print_errors(&dump.errors, input);
+    let mut errors = unopened;
+    errors.extend(read_error_results(&dump.errors));
     for file in empty {
         // A file that could not be read already has its errors; no span is their consequence.
         if dump.errors.iter().any(|e| e.file == file) {
@@ -202,14 +216,93 @@ pub(super) fn read_all(input: &InputArgs) -> anyhow::Result<(Dump, usize)> {
         if input.allow_empty {
             diagln!("note: no span in {file} (accepted: --allow-empty)");
         } else {
-            diagln!(
-                "error: no span in {file}: an empty capture usually means the test or its \
-                 exporter is broken (--allow-empty accepts it)"
+            let message = format!(
+                "no span in {file}: an empty capture usually means the test or its exporter \
+                 is broken (--allow-empty accepts it)"
             );
-            errors += 1;
+            diagln!("error: {message}");
+            errors.push(error_result(
+                &file,
+                format!("{file} empty"),
+                &message,
+                file.clone(),
+            ));
         }
     }
     Ok((dump, errors))
+}
+
+/// A result with verdict `error` about input `file` (kind `input`).
+pub(super) fn error_result(file: &str, id: String, message: &str, position: String) -> CheckResult {
+    CheckResult {
+        id,
+        kind: Kind::Input,
+        title: format!("{file} could not be read"),
+        source: Some(position.clone()),
+        input: Some(file.to_string()),
+        verdict: Verdict::Error(report::InputError {
+            message: message.to_string(),
+            position: Some(position),
+        }),
+        ..Default::default()
+    }
+}
+
+/// More read errors than this per file are summed up in one result: a dump of a million bad
+/// lines must not make a million results.
+const MAX_ERROR_RESULTS: usize = 100;
+
+/// One result per read error, at most [`MAX_ERROR_RESULTS`] per file plus one that counts
+/// the rest.
+fn read_error_results(errors: &[ReadError]) -> Vec<CheckResult> {
+    let mut per_file: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut out = Vec::new();
+    for e in errors {
+        let n = per_file.entry(e.file.as_str()).or_default();
+        *n += 1;
+        if *n > MAX_ERROR_RESULTS {
+            continue;
+        }
+        let position = match e.position {
+            Position::LineCol { line, col } => format!("{}:{line}:{col}", e.file),
+            Position::Offset(o) => format!("{}: byte {o}", e.file),
+            Position::File => e.file.clone(),
+        };
+        let message = if e.path.is_empty() {
+            e.message.clone()
+        } else {
+            format!("{}: {}", e.path, e.message)
+        };
+        out.push(error_result(
+            &e.file,
+            format!("{} read error {n}", e.file),
+            &message,
+            position,
+        ));
+    }
+    for (file, n) in per_file {
+        if n > MAX_ERROR_RESULTS {
+            out.push(error_result(
+                file,
+                format!("{file} more read errors"),
+                &format!(
+                    "{} more read errors in {file} (the first {MAX_ERROR_RESULTS} are listed)",
+                    n - MAX_ERROR_RESULTS
+                ),
+                file.to_string(),
+            ));
+        }
+    }
+    out
+}
+
+/// The input file of a trace: the file its first span was read from.
+pub(super) fn trace_file(forest: &Forest, t: &Trace) -> Option<String> {
+    forest
+        .spans
+        .get(t.spans.start as usize)
+        .and_then(|s| forest.files.get(s.file as usize))
+        .cloned()
 }
 
 /// `traces check` stores no states; say so instead of ignoring the state bounds.
@@ -333,6 +426,8 @@ fn run_check(a: CheckArgs) -> anyhow::Result<Outcome> {
             .collect()
     });
     let mut report = Report::new("traces check");
+    report.inputs = a.input.dumps.clone();
+    report.results = errors;
     let mut services = Vec::new();
     for (t, f) in forest.traces.iter().zip(findings) {
         let (verdict, f) = match f {
@@ -345,16 +440,13 @@ fn run_check(a: CheckArgs) -> anyhow::Result<Outcome> {
                 Vec::new(),
             ),
         };
-        let file = forest
-            .spans
-            .get(t.spans.start as usize)
-            .and_then(|s| forest.files.get(s.file as usize))
-            .cloned();
+        let file = trace_file(forest, t);
         report.results.push(CheckResult {
             id: t.id.to_string(),
             kind: Kind::TraceStructure,
             title: title(forest, t, &mut services),
-            source: file,
+            source: file.clone(),
+            input: file,
             verdict,
             findings: f,
             stats: Stats::default(),
@@ -367,22 +459,20 @@ fn run_check(a: CheckArgs) -> anyhow::Result<Outcome> {
     // Per-trace figures carry nothing for traces; the totals go in the summary below.
     let timings = render.timings;
     render.timings = false;
-    let mut out = report::render(&report, format, render);
-    if format == report::Format::Human {
-        out.push_str(&summary_table(
-            &report, &cfg, forest, &a.input, seconds, timings,
-        ));
-    }
-    out!("{out}");
-    let code = if errors > 0 {
-        report::exit::ERROR
+    let trailer = if format == report::Format::Human {
+        summary_table(&report, &cfg, forest, &a.input, seconds, timings)
     } else {
-        report.exit_code()
+        String::new()
     };
     // The process ends right after: freeing a forest of millions of spans is wasted work.
     std::mem::forget(dump);
-    std::mem::forget(report);
-    Ok(Outcome::Code(code))
+    Ok(Outcome::Report {
+        report,
+        format,
+        render,
+        files: a.opts.outputs.clone(),
+        trailer,
+    })
 }
 
 /// Holds when the rules found nothing, violated with a one-line summary of the rules otherwise.
@@ -481,7 +571,7 @@ fn run_tree(a: TreeArgs) -> anyhow::Result<Outcome> {
         draw(&mut out, forest, t, &findings, a.width.clamp(4, 200), color);
     }
     out!("{out}");
-    Ok(Outcome::Code(if errors > 0 {
+    Ok(Outcome::Code(if !errors.is_empty() {
         report::exit::ERROR
     } else {
         report::exit::HOLDS

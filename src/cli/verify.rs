@@ -109,14 +109,62 @@ struct Verified {
     error: bool,
 }
 
+/// The report of a run whose model file could not be used: one result with verdict `error`
+/// about it, so that every report format says why no trace was verified.
+fn model_error(a: &VerifyArgs, e: &anyhow::Error) -> Outcome {
+    if e.downcast_ref::<super::Reported>().is_none() {
+        diagln!("error: {e:#}");
+    }
+    let mut report = Report::new("traces verify");
+    report.inputs.push(a.model.clone());
+    report.inputs.extend(a.dumps.iter().cloned());
+    let text = format!("{e:#}");
+    // `model.toml:3:7: message` keeps its position; otherwise the file is the position.
+    let located = text
+        .strip_prefix(a.model.as_str())
+        .and_then(|rest| rest.strip_prefix(':'))
+        .and_then(|rest| {
+            let mut parts = rest.splitn(3, ':');
+            let line: u32 = parts.next()?.trim().parse().ok()?;
+            let col: u32 = parts.next()?.trim().parse().ok()?;
+            let message = parts.next()?.trim().to_string();
+            Some((format!("{}:{line}:{col}", a.model), message))
+        });
+    let (position, message) = located.unwrap_or_else(|| (a.model.clone(), text.clone()));
+    let mut r = super::traces::error_result(&a.model, "model".into(), &message, position);
+    r.title = format!("the model file {} could not be used", a.model);
+    report.results.push(r);
+    Outcome::Report {
+        report,
+        format: a.opts.format(),
+        render: a.opts.render(),
+        files: a.opts.outputs.clone(),
+        trailer: String::new(),
+    }
+}
+
 pub fn run(a: VerifyArgs) -> anyhow::Result<Outcome> {
     let started = Instant::now();
-    let src = ModelSource::read(&a.model)?;
+    let src = match ModelSource::read(&a.model) {
+        Ok(s) => s,
+        Err(e) => return Ok(model_error(&a, &e)),
+    };
     if a.stream {
+        let o = &a.opts.outputs;
+        if o.json.is_some() || o.junit.is_some() || o.sarif.is_some() || o.html.is_some() {
+            anyhow::bail!(
+                "--stream writes each result as it comes and keeps no report, so it cannot \
+                 also write --json, --junit, --sarif or --report files: leave out --stream \
+                 (or render the streamed JSON later)"
+            );
+        }
         return run_stream(a, src);
     }
     // Load once on this thread first, so that model errors are reported once.
-    let model = src.load()?;
+    let model = match src.load() {
+        Ok(m) => m,
+        Err(e) => return Ok(model_error(&a, &e)),
+    };
     let input = InputArgs {
         dumps: a.dumps.clone(),
         rules: None,
@@ -180,10 +228,13 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<Outcome> {
     })?;
     let verified: Vec<Verified> = slots.into_iter().flatten().collect();
     let mut report = Report::new("traces verify");
-    let errors = verified.iter().filter(|v| v.error).count();
+    report.inputs = a.dumps.clone();
+    report.results = read_errors;
     let mut summaries: Vec<corpus::TreeSummary> = Vec::new();
-    for v in verified {
-        report.results.push(v.result);
+    for (v, t) in verified.into_iter().zip(&forest.traces) {
+        let mut result = v.result;
+        result.input = super::traces::trace_file(forest, t);
+        report.results.push(result);
         summaries.extend(v.canon);
     }
     let conforming: Vec<&corpus::TreeSummary> = summaries.iter().collect();
@@ -209,9 +260,8 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<Outcome> {
     report.results.extend(corpus_results);
     let format = a.opts.format();
     let render = a.opts.render();
-    let mut out = report::render(&report, format, render);
-    if format == report::Format::Human {
-        out.push_str(&format!(
+    let trailer = if format == report::Format::Human {
+        format!(
             "{} spans in {} traces, model {} ({} span processes){}\n",
             forest.spans.len(),
             forest.traces.len(),
@@ -222,15 +272,17 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<Outcome> {
             } else {
                 String::new()
             }
-        ));
-    }
-    out!("{out}");
-    let code = if read_errors > 0 || errors > 0 {
-        report::exit::ERROR
+        )
     } else {
-        report.exit_code()
+        String::new()
     };
-    Ok(Outcome::Code(code))
+    Ok(Outcome::Report {
+        report,
+        format,
+        render,
+        files: a.opts.outputs.clone(),
+        trailer,
+    })
 }
 
 fn verify_one(

@@ -86,3 +86,242 @@ fn sarif_locates_violations() {
         3
     );
 }
+
+/// A report with every verdict and every optional part filled, for round trips.
+fn full_report() -> Report {
+    let mut r = Report::new("traces verify");
+    r.inputs = vec!["a.json".into(), "b.json".into()];
+    let cx = Counterexample {
+        summary: "the span did not fit".into(),
+        initial: vec![("P".into(), "P(0)".into())],
+        steps: vec![Step {
+            actor: "P".into(),
+            action: "a.1".into(),
+            details: vec!["P now P(1)".into()],
+            source: Some("spec.csp:4:1".into()),
+            internal: false,
+            state: vec![("P".into(), "P(1)".into())],
+        }],
+        loop_start: Some(0),
+        facts: vec![("allowed".into(), "{b}".into())],
+    };
+    let mut violated = result("4bf9", Verdict::Violated(cx));
+    violated.kind = Kind::TraceConformance;
+    violated.input = Some("a.json".into());
+    violated.findings.push(report::Finding {
+        rule: "phi.conformance".into(),
+        span_id: Some("00f067aa0ba902b7".into()),
+        message: "observed b".into(),
+        related: vec!["00f067aa0ba902b8".into()],
+        source: Some("a.json:12".into()),
+    });
+    violated.trace = Some(Box::new(report::TraceView {
+        spans: vec![report::SpanView {
+            id: "00f067aa0ba902b7".into(),
+            parent: None,
+            name: "checkout".into(),
+            service: "shop".into(),
+            start: 1_700_000_000_000_000_000,
+            end: 1_700_000_000_500_000_000,
+            depth: 0,
+            events: vec![report::EventView {
+                name: "b".into(),
+                time: 1_700_000_000_100_000_000,
+            }],
+            source: Some("a.json:12".into()),
+        }],
+        marked_span: Some("00f067aa0ba902b7".into()),
+        marked_event: Some("b".into()),
+        allowed: vec!["a".into()],
+    }));
+    r.results.push(violated);
+    r.results.push(result("assert 2", Verdict::Holds));
+    r.results.push(result("assert 3", Verdict::Inconclusive("state bound".into())));
+    let mut err = result(
+        "b.json read error 1",
+        Verdict::Error(report::InputError {
+            message: "expected a string".into(),
+            position: Some("b.json:2:56".into()),
+        }),
+    );
+    err.kind = Kind::Input;
+    r.results.push(err);
+    r
+}
+
+#[test]
+fn a_json_report_reads_back_to_the_same_report() {
+    let r = full_report();
+    let timed = RenderOptions {
+        timings: true,
+        color: false,
+    };
+    let text = report::render(&r, Format::Json, timed);
+    let back = report::parse_json(&text).expect("the JSON renderer's output reads back");
+    assert_eq!(back, r);
+    assert_eq!(report::render(&back, Format::Json, timed), text);
+}
+
+#[test]
+fn a_report_with_an_error_counts_it_and_exits_2_whatever_else_it_holds() {
+    let r = full_report();
+    let s = r.summary();
+    assert_eq!((s.holds, s.violated, s.inconclusive, s.errors), (1, 1, 1, 1));
+    assert_eq!(r.exit_code(), report::exit::ERROR);
+    let v: serde_json::Value =
+        serde_json::from_str(&report::render(&r, Format::Json, RenderOptions::default())).unwrap();
+    assert_eq!(v["summary"]["errors"], 1);
+    assert_eq!(v["results"][3]["verdict"], "error");
+    assert_eq!(v["results"][3]["position"], "b.json:2:56");
+    let human = report::render(&r, Format::Human, RenderOptions::default());
+    assert!(human.contains("ERROR"), "{human}");
+    assert!(human.ends_with("1 inconclusive, 1 error\n"), "{human}");
+}
+
+#[test]
+fn reading_back_names_the_field_that_is_wrong() {
+    let text = report::render(&full_report(), Format::Json, RenderOptions::default());
+    let broken = text.replacen("\"verdict\": \"holds\"", "\"verdict\": \"fine\"", 1);
+    let e = report::parse_json(&broken).expect_err("an unknown verdict is refused");
+    assert_eq!(e.path, "results[1].verdict");
+    let e = report::parse_json("{\"schema_version\": 99, \"command\": \"check\"}").unwrap_err();
+    assert_eq!(e.path, "schema_version");
+    assert!(report::parse_json("[1, 2").is_err());
+}
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("cspot-report-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn path(p: &std::path::Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn a_file_that_does_not_parse_is_an_error_result_in_every_format() {
+    let dir = temp_dir("parse");
+    let bad = dir.join("bad.csp");
+    std::fs::write(&bad, "P = a -> \n").unwrap();
+    let json = dir.join("r.json");
+    let junit = dir.join("r.xml");
+    let sarif = dir.join("r.sarif");
+    let html = dir.join("r.html");
+    let (code, out, _) = crate::support::cspot(&[
+        "check",
+        path(&bad),
+        "specs/queue.csp",
+        "--no-timings",
+        "--json",
+        path(&json),
+        "--junit",
+        path(&junit),
+        "--sarif",
+        path(&sarif),
+        "--report",
+        path(&html),
+    ]);
+    assert_eq!(code, report::exit::ERROR, "{out}");
+    assert!(out.contains("ERROR"), "{out}");
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(v["summary"]["errors"], 1);
+    assert_eq!(v["results"][0]["verdict"], "error");
+    assert_eq!(v["results"][0]["kind"], "input");
+    assert_eq!(v["results"][0]["input"], path(&bad));
+    assert!(v["summary"]["holds"].as_u64().unwrap() > 0, "the other file is still checked");
+    assert!(std::fs::read_to_string(&junit).unwrap().contains("<error"));
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    assert!(
+        s["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["level"] == "error" && r["message"]["text"].as_str().unwrap().contains("expected")),
+        "{s}"
+    );
+    assert!(std::fs::read_to_string(&html).unwrap().contains("error"));
+}
+
+#[test]
+fn a_bad_line_of_a_json_lines_dump_is_an_error_not_a_pass() {
+    let dir = temp_dir("jsonl");
+    let good = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/otlp/good-jsonl.jsonl"),
+    )
+    .unwrap();
+    let dump = dir.join("d.jsonl");
+    std::fs::write(&dump, format!("{}\n{{\"resourceSpans\": [oops]}}\n", good.trim_end())).unwrap();
+    let (code, out, _) =
+        crate::support::cspot(&["traces", "check", path(&dump), "--format", "json"]);
+    assert_eq!(code, report::exit::ERROR);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["summary"]["errors"], 1, "{out}");
+    let err = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["verdict"] == "error")
+        .unwrap();
+    let lines = good.trim_end().lines().count() + 1;
+    assert!(
+        err["position"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{}:{lines}:", path(&dump))),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_model_file_error_is_a_result() {
+    let dir = temp_dir("model");
+    let model = dir.join("m.toml");
+    std::fs::write(&model, "spec = 3\n").unwrap();
+    let (code, out, err) = crate::support::cspot(&[
+        "traces",
+        "verify",
+        "fixtures/phi/checkout/synth-ok.json",
+        "--model",
+        path(&model),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, report::exit::ERROR, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["results"][0]["verdict"], "error");
+    assert_eq!(v["results"][0]["position"], format!("{}:1:8", path(&model)));
+}
+
+#[test]
+fn a_saved_report_renders_again_with_the_same_bytes_and_exit_code() {
+    let dir = temp_dir("render");
+    let json = dir.join("r.json");
+    let (code, human, _) = crate::support::cspot(&[
+        "check",
+        "specs/queue.csp",
+        "--no-timings",
+        "--json",
+        path(&json),
+    ]);
+    let saved = std::fs::read_to_string(&json).unwrap();
+    let (code2, again, _) =
+        crate::support::cspot(&["report", path(&json), "--format", "json", "--no-timings"]);
+    assert_eq!(code2, code);
+    assert_eq!(again, saved);
+    let (_, human2, _) = crate::support::cspot(&["report", path(&json), "--no-timings"]);
+    assert_eq!(human2, human);
+    let html = dir.join("r.html");
+    let (_, out, _) =
+        crate::support::cspot(&["report", path(&json), "--html", path(&html), "-q"]);
+    assert!(out.is_empty());
+    assert!(std::fs::read_to_string(&html).unwrap().starts_with("<!DOCTYPE html>"));
+    std::fs::write(dir.join("not.json"), "{\"schema_version\": 1}").unwrap();
+    let (code3, _, err) =
+        crate::support::cspot(&["report", path(&dir.join("not.json"))]);
+    assert_eq!(code3, report::exit::ERROR);
+    assert!(err.contains("missing field `command`"), "{err}");
+}

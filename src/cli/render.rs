@@ -1,0 +1,74 @@
+//! `cspot report RESULT.json`: renders a saved JSON report again, in any format, so that a CI
+//! job runs the check once, stores the JSON, and renders HTML, SARIF or JUnit later.
+//!
+//! The exit code is the saved report's (0 holds, 1 violated, 2 error, 3 inconclusive), so a
+//! later job can gate on it as the checking job would have; a file that is not a cspot JSON
+//! report is exit 2 with the JSON path of what is wrong.
+
+use super::Outcome;
+use super::common::{FormatArg, OutputFiles};
+use anyhow::Context as _;
+use clap::Args;
+use cspot::report::{self, RenderOptions};
+use std::io::{IsTerminal, Read as _};
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+#[command(after_help = "Example: cspot check specs/*.csp --json result.json; \
+    cspot report result.json --html report.html --sarif result.sarif")]
+pub struct RenderArgs {
+    /// A JSON report written by `--format json` or `--json FILE`; `-` reads standard input.
+    #[arg(value_name = "RESULT.json")]
+    pub file: PathBuf,
+    /// Format of the report on standard output.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: FormatArg,
+    /// Write the self-contained HTML report to this file (same as --report).
+    #[arg(long, value_name = "OUT.html")]
+    pub html: Option<PathBuf>,
+    /// Print nothing on standard output (only the files asked for are written).
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Leave the saved wall-clock times out, so that renderings are byte-identical.
+    #[arg(long)]
+    pub no_timings: bool,
+    #[command(flatten)]
+    pub outputs: OutputFiles,
+}
+
+pub fn run(args: RenderArgs) -> anyhow::Result<Outcome> {
+    let name = args.file.display().to_string();
+    let text = if name == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .context("cannot read the report from standard input")?;
+        s
+    } else {
+        std::fs::read_to_string(&args.file).with_context(|| format!("cannot read {name}"))?
+    };
+    let saved =
+        report::parse_json(&text).with_context(|| format!("{name} is not a cspot JSON report"))?;
+    let mut files = args.outputs.clone();
+    if args.html.is_some() {
+        files.html = args.html.clone();
+    }
+    let color = matches!(args.format, FormatArg::Human)
+        && std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none();
+    let render = RenderOptions {
+        timings: !args.no_timings,
+        color,
+    };
+    if args.quiet {
+        files.write(&saved, render)?;
+        return Ok(Outcome::Code(saved.exit_code()));
+    }
+    Ok(Outcome::Report {
+        report: saved,
+        format: args.format.format(),
+        render,
+        files,
+        trailer: String::new(),
+    })
+}
