@@ -325,6 +325,29 @@ fn changes(m: &BspModel, a: Action, b: &St, c: &St) -> Vec<String> {
     d
 }
 
+/// The parts of a state a reader follows step by step (the HTML report's table): the queue,
+/// each Export slot's batch and call, the worker, ForceFlush, Shutdown, and the counters of
+/// spans ended and accounted for.
+fn state_parts(m: &BspModel, st: &St) -> Vec<(String, String)> {
+    let total = m.cfg.total_spans();
+    let ended: u32 = (0..m.cfg.producers).map(|p| u32::from(st.n(p))).sum();
+    let done = (1..=total).filter(|&id| st.is_done(id)).count();
+    let mut parts = vec![("queue".to_string(), list(m, st.ids(st.queue)))];
+    for s in 0..2 {
+        let owner = slot_owner(m, s as u8);
+        parts.push((format!("{owner} batch"), list(m, st.ids(st.batch[s]))));
+        parts.push((format!("{owner} Export"), slot_name(st.slot[s]).to_string()));
+    }
+    parts.extend([
+        ("worker".to_string(), wpc_name(st.wpc).to_string()),
+        ("ForceFlush".to_string(), ff_name(st.ff).to_string()),
+        ("Shutdown".to_string(), sd_name(st.sd).to_string()),
+        ("spans ended".to_string(), format!("{ended} of {total}")),
+        ("accounted for".to_string(), format!("{done} of {total}")),
+    ]);
+    parts
+}
+
 /// Number of the step (from 1) at which `f` first turned true along the path.
 fn first_step(states: &[St], f: impl Fn(&St) -> bool) -> Option<usize> {
     (1..states.len()).find(|&i| f(&states[i]) && !f(&states[i - 1]))
@@ -491,7 +514,7 @@ pub fn counterexample(
                 details: changes(m, *a, &states[i], &states[i + 1]),
                 source: None,
                 internal: false,
-                ..Default::default()
+                state: state_parts(m, &states[i + 1]),
             }
         })
         .collect();
@@ -510,9 +533,9 @@ pub fn counterexample(
             v.property().short(),
             summary(m, &states, &actions, v, loop_start)
         ),
+        initial: states.first().map(|s| state_parts(m, s)).unwrap_or_default(),
         steps,
         loop_start,
         facts,
-        ..Default::default()
     }
 }

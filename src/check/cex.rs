@@ -36,7 +36,10 @@ pub fn build(
     show_tau: bool,
     position: &dyn Fn(Span) -> String,
 ) -> Counterexample {
-    let mut cx = Counterexample::default();
+    let mut cx = Counterexample {
+        initial: leaf_states(c, m, &m.initial),
+        ..Counterexample::default()
+    };
     for (k, (label, state)) in steps.iter().enumerate() {
         let e = m.label_event(*label);
         let internal = e == TAU;
@@ -79,10 +82,25 @@ pub fn build(
             details,
             source,
             internal,
-            ..Default::default()
+            state: leaf_states(c, m, &state[offset..]),
         });
     }
     cx
+}
+
+/// Every leaf's name and local state in the machine state `st`: the state of a step, for
+/// renderers that draw the path through the states.
+fn leaf_states(c: &Compiler<'_>, m: &Machine, st: &[u32]) -> Vec<(String, String)> {
+    m.leaves
+        .iter()
+        .enumerate()
+        .map(|(i, leaf)| {
+            (
+                short(&leaf.name).into_owned(),
+                c.leaf_state(m, i, m.local(st, i)),
+            )
+        })
+        .collect()
 }
 
 /// One fact per leaf: its state and what it offers, for the final state of a counterexample.

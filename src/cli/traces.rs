@@ -430,7 +430,7 @@ fn run_check(a: CheckArgs) -> anyhow::Result<Outcome> {
     report.results = errors;
     let mut services = Vec::new();
     for (t, f) in forest.traces.iter().zip(findings) {
-        let (verdict, f) = match f {
+        let (verdict, mut f) = match f {
             Some(f) => (verdict_of(&f), f),
             None => (
                 Verdict::Inconclusive(format!(
@@ -441,6 +441,12 @@ fn run_check(a: CheckArgs) -> anyhow::Result<Outcome> {
             ),
         };
         let file = trace_file(forest, t);
+        cspot::otlp::view::locate_findings(forest, t, &mut f);
+        // Violated traces carry their span tree for timelines; holding ones stay summarised.
+        let view = matches!(verdict, Verdict::Violated(_)).then(|| {
+            let marked = f.iter().find_map(|x| x.span_id.as_deref());
+            Box::new(cspot::otlp::view::trace_view(forest, t, marked))
+        });
         report.results.push(CheckResult {
             id: t.id.to_string(),
             kind: Kind::TraceStructure,
@@ -449,6 +455,7 @@ fn run_check(a: CheckArgs) -> anyhow::Result<Outcome> {
             input: file,
             verdict,
             findings: f,
+            trace: view,
             stats: Stats::default(),
             ..Default::default()
         });

@@ -101,6 +101,7 @@ fn parse_slice(b: &mut Builder, file: u16, data: &[u8], line0: u64) -> Result<()
                 line0,
                 col0: 1,
             },
+            cursor: Default::default(),
         };
         let mut s = Scan::new(data);
         return doc.traces_data(&mut s).map_err(|(pos, path, message)| {
@@ -361,6 +362,7 @@ fn read_otlp_document<R: BufRead>(b: &mut Builder, file: u16, line0: u64, mut r:
                                 line0: elem_line,
                                 col0: elem_col,
                             },
+                            cursor: Default::default(),
                         };
                         let mut s = Scan::new(&elem);
                         if let Err(e) = doc.resource_spans_at(&mut s, index) {

@@ -32,6 +32,7 @@ pub mod proto;
 mod protobuf;
 mod read;
 pub mod rules;
+pub mod view;
 pub mod write;
 mod zipkin;
 

@@ -450,6 +450,9 @@ pub struct Span {
     pub status: StatusCode,
     /// [`marks`] bits.
     pub marks: u8,
+    /// Line of the span in its (decompressed) file where the reader knows it (OTLP JSON and
+    /// JSON Lines), 0 where it does not (protobuf, Jaeger, Zipkin): reports point at it.
+    pub line: u32,
 }
 
 impl Span {

@@ -23,6 +23,27 @@ pub(crate) struct Lines<'a> {
     pub col0: u64,
 }
 
+/// Where the last span's line was counted, so that each span's line costs only the bytes
+/// since the previous span (spans come in text order).
+#[derive(Default)]
+pub(crate) struct LineCursor {
+    off: usize,
+    newlines: u64,
+}
+
+impl Lines<'_> {
+    /// Line of byte `off`, counting on from `cur` (which must be at or before `off`).
+    fn line_from(&self, cur: &mut LineCursor, off: usize) -> u64 {
+        let off = off.min(self.data.len());
+        if off < cur.off {
+            *cur = LineCursor::default();
+        }
+        cur.newlines += memchr::memchr_iter(b'\n', &self.data[cur.off..off]).count() as u64;
+        cur.off = off;
+        self.line0 + cur.newlines
+    }
+}
+
 impl Lines<'_> {
     pub fn position(&self, off: usize) -> Position {
         let off = off.min(self.data.len());
@@ -45,6 +66,7 @@ pub(crate) struct Doc<'b, 'a> {
     pub file: u16,
     pub path: FieldPath,
     pub lines: Lines<'a>,
+    pub cursor: LineCursor,
 }
 
 /// An id read from the text: its bytes or why not, and its byte offset.
@@ -224,8 +246,15 @@ impl<'a> Doc<'_, 'a> {
     fn span(&mut self, s: &mut Scan<'a>, i: usize) -> R<()> {
         self.path.push_index(i);
         let start_at = s.pos;
+        // The scanner may stand before the separator and blanks that precede the object.
+        let brace = self.lines.data[start_at.min(self.lines.data.len())..]
+            .iter()
+            .position(|&c| c == b'{')
+            .map_or(start_at, |k| start_at + k);
+        let line = self.lines.line_from(&mut self.cursor, brace);
         let mut sp = Span {
             file: self.file,
+            line: u32::try_from(line).unwrap_or(0),
             ..Span::default()
         };
         let mut trace: IdAt<16> = (Err(IdError::Empty), start_at);

@@ -63,6 +63,18 @@ pub fn check_result(
     };
     findings.sort();
     findings.dedup();
+    crate::otlp::view::locate_findings(forest, trace, &mut findings);
+    // A violated trace carries its span tree for timelines, with the failure point marked.
+    let trace_view = matches!(verdict, Verdict::Violated(_)).then(|| {
+        let (marked, event, allowed) = match outcome {
+            Outcome::Violated(f) if !obs.spans.is_empty() => names.failure_point(f),
+            _ => (findings.first().and_then(|f| f.span_id.clone()), None, Vec::new()),
+        };
+        let mut view = crate::otlp::view::trace_view(forest, trace, marked.as_deref());
+        view.marked_event = event;
+        view.allowed = allowed;
+        Box::new(view)
+    });
     let file = forest
         .spans
         .get(trace.spans.start as usize)
@@ -76,6 +88,7 @@ pub fn check_result(
         verdict,
         findings,
         stats,
+        trace: trace_view,
         ..Default::default()
     }
 }
@@ -210,6 +223,23 @@ impl Names<'_, '_> {
             .min_by_key(|&&(_, k)| (k != 0, k))
             .or_else(|| f.observed.first())
             .copied()
+    }
+
+    /// The span (hex id) and the observed node a timeline marks, and what the model allowed
+    /// there: the span with the wrong parent, else the observed node the summary names, else
+    /// the root (a run that cannot terminate).
+    fn failure_point(&self, f: &Failure) -> (Option<String>, Option<String>, Vec<String>) {
+        let allowed = f.allowed.iter().map(|a| self.allowed(a)).collect();
+        if let Some(&(s, _)) = f.parent_mismatch.first() {
+            return (Some(self.span_id(s)), Some("start".into()), allowed);
+        }
+        match self.culprit(f) {
+            Some((s, k)) => (Some(self.span_id(s)), Some(self.node(s, k)), allowed),
+            None => {
+                let root = self.obs.spans.iter().position(|s| s.parent.is_none());
+                (root.map(|r| self.span_id(r as u32)), None, allowed)
+            }
+        }
     }
 
     fn counterexample(&self, f: &Failure, findings: &mut Vec<Finding>) -> Counterexample {

@@ -107,6 +107,7 @@ fn trace(t: &TraceView) -> Value {
         "marked_span": t.marked_span,
         "marked_event": t.marked_event,
         "allowed": t.allowed,
+        "omitted": t.omitted,
         "spans": t.spans.iter().map(|s| json!({
             "id": s.id,
             "parent": s.parent,
@@ -415,6 +416,7 @@ impl Reader {
             marked_span: self.opt_string(o, "marked_span")?,
             marked_event: self.opt_string(o, "marked_event")?,
             allowed: self.strings(o, "allowed")?,
+            omitted: usize::try_from(self.u64(o, "omitted")?).unwrap_or(usize::MAX),
         })
     }
 }

@@ -215,6 +215,8 @@ pub struct TraceView {
     pub marked_event: Option<String>,
     /// What the model allowed at the failure point (Φ).
     pub allowed: Vec<String>,
+    /// Spans of the trace left out of `spans` (a cap keeps reports readable).
+    pub omitted: usize,
 }
 
 /// One span of a [`TraceView`].

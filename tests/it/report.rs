@@ -133,6 +133,7 @@ fn full_report() -> Report {
         marked_span: Some("00f067aa0ba902b7".into()),
         marked_event: Some("b".into()),
         allowed: vec!["a".into()],
+        omitted: 3,
     }));
     r.results.push(violated);
     r.results.push(result("assert 2", Verdict::Holds));
@@ -324,4 +325,94 @@ fn a_saved_report_renders_again_with_the_same_bytes_and_exit_code() {
         crate::support::cspot(&["report", path(&dir.join("not.json"))]);
     assert_eq!(code3, report::exit::ERROR);
     assert!(err.contains("missing field `command`"), "{err}");
+}
+
+#[test]
+fn trace_findings_point_at_the_line_of_their_span_and_violations_carry_the_tree() {
+    let (code, out, _) =
+        crate::support::cspot(&["traces", "check", "fixtures/otlp/cycle.json", "--format", "json"]);
+    assert_eq!(code, report::exit::VIOLATED);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let r = &v["results"][0];
+    let f = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["span_id"] == "1020304050607004")
+        .unwrap();
+    // The span object `{ "traceId": …, "spanId": "1020304050607004" … }` opens on line 39.
+    assert_eq!(f["source"], "fixtures/otlp/cycle.json:39");
+    let spans = r["trace"]["spans"].as_array().unwrap();
+    assert_eq!(spans.len(), 6, "every span of the trace is in its view");
+    assert_eq!(r["trace"]["marked_span"], r["findings"][0]["span_id"]);
+}
+
+#[test]
+fn a_phi_violation_marks_the_failing_span_and_what_the_model_allowed() {
+    let (code, out, _) = crate::support::cspot(&[
+        "traces",
+        "verify",
+        "fixtures/phi/checkout/synth-bad-wrong-parent.json",
+        "--model",
+        "models/phi/checkout.toml",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, report::exit::VIOLATED);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let t = &v["results"][0]["trace"];
+    let marked = t["marked_span"].as_str().unwrap();
+    assert!(t["spans"].as_array().unwrap().iter().any(|s| s["id"] == marked));
+    assert_eq!(t["marked_event"], "start");
+    assert!(!t["allowed"].as_array().unwrap().is_empty());
+    let parent_finding = v["results"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "phi.parent")
+        .unwrap();
+    assert_eq!(parent_finding["span_id"], marked);
+}
+
+#[test]
+fn csp_and_bsp_counterexamples_give_the_state_after_every_step() {
+    let (_, out, _) =
+        crate::support::cspot(&["check", "specs/queue.csp", "--format", "json", "--no-timings"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    for r in v["results"].as_array().unwrap() {
+        if r["verdict"] != "violated" {
+            continue;
+        }
+        let cx = &r["counterexample"];
+        let leaves = cx["initial"].as_array().unwrap().len();
+        assert!(leaves > 0);
+        for s in cx["steps"].as_array().unwrap() {
+            assert_eq!(s["state"].as_array().unwrap().len(), leaves, "{s}");
+        }
+    }
+    let (_, out, _) = crate::support::cspot(&[
+        "bsp",
+        "models/bsp/small.toml",
+        "--variant",
+        "onend-shutdown-race",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let r = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["verdict"] == "violated")
+        .unwrap();
+    let last = r["counterexample"]["steps"].as_array().unwrap().last().unwrap()["state"].clone();
+    let part = |name: &str| {
+        last.as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .map(|p| p["value"].clone())
+    };
+    assert!(part("queue").is_some(), "{last}");
+    assert_eq!(part("Shutdown").unwrap(), "returned");
 }
