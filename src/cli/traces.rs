@@ -457,7 +457,6 @@ fn run_check(a: CheckArgs) -> anyhow::Result<Outcome> {
             findings: f,
             trace: view,
             stats: Stats::default(),
-            ..Default::default()
         });
     }
     let seconds = started.elapsed().as_secs_f64();
