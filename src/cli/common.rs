@@ -97,6 +97,10 @@ pub struct CheckOpts {
     /// No progress on stderr.
     #[arg(short, long)]
     pub quiet: bool,
+    /// When stderr is not a terminal (a CI log), write a progress line every SECS seconds
+    /// (states, transitions, depth, states/s, memory); a terminal shows a live line instead.
+    #[arg(long, value_name = "SECS", default_value = "5", value_parser = parse_timeout)]
+    pub progress_interval: Duration,
     /// Leave wall-clock times out of the report, so that reruns are byte-identical.
     #[arg(long)]
     pub no_timings: bool,
@@ -139,8 +143,8 @@ impl CheckOpts {
     }
 
     /// A progress callback for the engine: a live line on stderr when it is a terminal; when
-    /// it is not (a CI log), one plain line every [`LOG_EVERY`], so that a long check shows
-    /// it is alive without flooding the log.
+    /// it is not (a CI log), one plain line every `--progress-interval`, so that a long check
+    /// shows it is alive without flooding the log.
     pub fn progress(&self, what: &str) -> Progress {
         let show = if self.quiet {
             Show::Nothing
@@ -151,15 +155,13 @@ impl CheckOpts {
         } else {
             Show::Log {
                 what: what.to_string(),
-                next: Instant::now() + LOG_EVERY,
+                every: self.progress_interval,
+                next: Instant::now() + self.progress_interval,
             }
         };
         Progress { show }
     }
 }
-
-/// How often progress is written to a stderr that is not a terminal.
-pub const LOG_EVERY: Duration = Duration::from_secs(5);
 
 /// Live progress of one check; cleared when dropped.
 pub struct Progress {
@@ -170,7 +172,11 @@ enum Show {
     Nothing,
     Bar(indicatif::ProgressBar),
     /// A line per period, for logs; `next` is when the next line is due.
-    Log { what: String, next: Instant },
+    Log {
+        what: String,
+        every: Duration,
+        next: Instant,
+    },
 }
 
 impl Progress {
@@ -196,10 +202,10 @@ impl Progress {
                 bar.set_message(line());
                 bar.tick();
             }
-            Show::Log { what, next } => {
+            Show::Log { what, every, next } => {
                 let now = Instant::now();
                 if now >= *next {
-                    *next = now + LOG_EVERY;
+                    *next = now + *every;
                     diagln!("{what}: {} after {:.0}s", line(), p.seconds);
                 }
             }

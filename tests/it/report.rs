@@ -416,3 +416,24 @@ fn csp_and_bsp_counterexamples_give_the_state_after_every_step() {
     assert!(part("queue").is_some(), "{last}");
     assert_eq!(part("Shutdown").unwrap(), "returned");
 }
+
+#[test]
+fn a_long_check_writes_progress_lines_to_a_log_and_nothing_when_quiet() {
+    let dir = temp_dir("progress");
+    let spec = dir.join("big.csp");
+    // 10^7 states: the state bound stops it after a fraction of a second.
+    std::fs::write(
+        &spec,
+        "channel inc : {0..6}\nC(i, n) = inc.i -> C(i, (n + 1) % 10)\n\
+         SYS = ||| i : {0..6} @ C(i, 0)\nassert SYS :[deadlock free]\n",
+    )
+    .unwrap();
+    let args = ["check", path(&spec), "--max-states", "400000", "--progress-interval", "0.01"];
+    let (code, _, err) = crate::support::cspot(&args);
+    assert_eq!(code, report::exit::INCONCLUSIVE);
+    let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("assert 1: ")).collect();
+    assert!(!lines.is_empty(), "no progress line in a log: {err}");
+    assert!(lines[0].contains(" states, ") && lines[0].contains("states/s"), "{err}");
+    let (_, _, quiet) = crate::support::cspot(&[&args[..], &["-q"]].concat());
+    assert!(!quiet.contains("states/s"), "{quiet}");
+}
