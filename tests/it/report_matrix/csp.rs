@@ -1,6 +1,6 @@
-//! The matrix's CSP cases (`cspot check`): one file per kind of assertion, each violated,
-//! and the input errors: an unsupported model, an evaluation error, a file that does not
-//! parse.
+//! The matrix's CSP cases (`cspot check`): one file per kind of assertion, each violated;
+//! the input errors (an unsupported model, an evaluation error, a file that does not parse);
+//! a check stopped by a bound; and the exit-code precedence between verdicts.
 
 use super::harness::{Expect, case};
 
@@ -81,6 +81,44 @@ fn type_error() {
         doc["results"][0]["position"],
         format!("{DIR}/type_error.csp:2:8")
     );
+}
+
+/// A bound that stops the check gives `inconclusive` with the bound as the reason.
+#[test]
+fn inconclusive_at_the_state_bound() {
+    let file = format!("{DIR}/refinement_traces.csp");
+    let expect = Expect::inconclusive("refinement.traces");
+    let doc = case(
+        "csp_inconclusive",
+        &["check", &file, "--max-states", "1"],
+        &expect,
+    );
+    let reason = doc["results"][0]["reason"].as_str().unwrap_or_default();
+    assert!(reason.contains("--max-states"), "{reason}");
+}
+
+/// Exit-code precedence through the binary: an error outranks a violation, which outranks
+/// an inconclusive result.
+#[test]
+fn error_outranks_violated_outranks_inconclusive() {
+    let deadlock = format!("{DIR}/deadlock.csp");
+    let unsupported = format!("{DIR}/unsupported_model.csp");
+    let bounded = format!("{DIR}/refinement_traces.csp");
+    let expect = Expect::violated("deadlock").exit(2);
+    let doc = case(
+        "csp_precedence_error",
+        &["check", &deadlock, &unsupported],
+        &expect,
+    );
+    assert_eq!(doc["summary"]["errors"], 1);
+    // The deadlock is found within one state; the refinement is not.
+    let args = ["check", &deadlock, &bounded, "--max-states", "1"];
+    let doc = case(
+        "csp_precedence_violated",
+        &args,
+        &Expect::violated("deadlock"),
+    );
+    assert_eq!(doc["summary"]["inconclusive"], 1);
 }
 
 /// A file that does not parse must never count as passing: exit 2, no result that holds or

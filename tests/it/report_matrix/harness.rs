@@ -67,6 +67,23 @@ impl Expect {
         }
     }
 
+    /// A check that a bound stopped (exit 3).
+    pub const fn inconclusive(kind: &'static str) -> Expect {
+        Expect {
+            exit: 3,
+            kind,
+            verdict: "inconclusive",
+            rule: None,
+            id: None,
+        }
+    }
+
+    /// The exit code of a report whose results have several verdicts.
+    pub const fn exit(mut self, exit: i32) -> Expect {
+        self.exit = exit;
+        self
+    }
+
     pub const fn rule(mut self, rule: &'static str) -> Expect {
         self.rule = Some(rule);
         self
