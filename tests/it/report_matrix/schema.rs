@@ -249,3 +249,122 @@ fn documents_that_break_the_contract_are_rejected() {
         assert!(!schema_errors(&doc).is_empty(), "accepted {what}: {doc}");
     }
 }
+
+/// A report with every field the model has filled in (a trace view with spans and events,
+/// findings with sources, each verdict), rendered by the library's JSON renderer: the parts
+/// of the schema no command fills today are held to the renderer too.
+#[test]
+fn a_report_with_every_field_filled_conforms() {
+    use cspot::report::{
+        self, CheckResult, Counterexample, EventView, Finding, Format, InputError, RenderOptions,
+        Report, SpanView, Stats, Step, TraceView, Verdict,
+    };
+    let pair = |k: &str, v: &str| (k.to_string(), v.to_string());
+    let span = |id: &str, parent: Option<&str>, depth| SpanView {
+        id: id.into(),
+        parent: parent.map(Into::into),
+        name: "work".into(),
+        service: "api".into(),
+        start: 1,
+        end: 2,
+        depth,
+        events: vec![EventView {
+            name: "done".into(),
+            time: 2,
+        }],
+        source: Some("dump.json:12".into()),
+    };
+    let violated = CheckResult {
+        id: "0af7651916cd43dd8448eb211c80319c".into(),
+        kind: Kind::TraceConformance,
+        title: "2 spans".into(),
+        source: Some("dump.json".into()),
+        input: Some("dump.json".into()),
+        verdict: Verdict::Violated(Counterexample {
+            summary: "wrong parent".into(),
+            steps: vec![Step {
+                actor: "work 00f0".into(),
+                action: "start".into(),
+                details: vec!["a detail".into()],
+                source: Some("spec.csp:4:1".into()),
+                internal: true,
+                state: vec![pair("W", "STOP")],
+            }],
+            loop_start: Some(0),
+            facts: vec![pair("allowed", "done")],
+            initial: vec![pair("W", "W")],
+        }),
+        findings: vec![Finding {
+            rule: "phi.parent".into(),
+            span_id: Some("00000000000000f2".into()),
+            message: "parent is wrong".into(),
+            related: vec!["00000000000000f1".into()],
+            source: Some("dump.json:20".into()),
+        }],
+        trace: Some(Box::new(TraceView {
+            spans: vec![
+                span("00000000000000f1", None, 0),
+                span("00000000000000f2", Some("00000000000000f1"), 1),
+            ],
+            marked_span: Some("00000000000000f2".into()),
+            marked_event: Some("done".into()),
+            allowed: vec!["start W".into()],
+        })),
+        stats: Stats {
+            states: 3,
+            transitions: 4,
+            seconds: 0.5,
+        },
+    };
+    let inconclusive = CheckResult {
+        id: "assert 2".into(),
+        kind: Kind::Deadlock,
+        verdict: Verdict::Inconclusive("state bound".into()),
+        ..Default::default()
+    };
+    let error = CheckResult {
+        id: "broken.csp".into(),
+        kind: Kind::Input,
+        input: Some("broken.csp".into()),
+        verdict: Verdict::Error(InputError {
+            message: "expected `)`".into(),
+            position: Some("broken.csp:3:15".into()),
+        }),
+        ..Default::default()
+    };
+    let holds = CheckResult {
+        id: "P1".into(),
+        kind: Kind::Bsp,
+        ..Default::default()
+    };
+    let r = Report {
+        command: "traces verify".into(),
+        inputs: vec!["dump.json".into(), "broken.csp".into()],
+        results: vec![violated, inconclusive, error, holds],
+    };
+    let opts = RenderOptions {
+        timings: true,
+        color: false,
+    };
+    let doc: Value = serde_json::from_str(&report::render(&r, Format::Json, opts)).expect("JSON");
+    assert_conforms("every field", &doc);
+    // Filled in, not defaulted: the trace view and finding source made it to the JSON.
+    assert_eq!(
+        doc["results"][0]["trace"]["spans"][1]["events"][0]["name"],
+        "done"
+    );
+    assert_eq!(doc["results"][0]["findings"][0]["source"], "dump.json:20");
+}
+
+/// The documentation check is not vacuous: a field the schema does not name is reported.
+#[test]
+fn an_undocumented_field_is_reported() {
+    let mut doc = valid_report();
+    doc["results"][0]["counterexample"]["steps"][0]["colour"] = json!("red");
+    let mut extra = Vec::new();
+    undocumented(schema(), &doc, "$", &mut extra);
+    assert_eq!(
+        extra,
+        ["$.results[0].counterexample.steps[0].colour".to_string()]
+    );
+}
