@@ -790,8 +790,11 @@ pub fn kind_of_text(text: &str) -> Kind {
         Kind::Divergence
     } else if text.contains("deterministic") {
         Kind::Determinism
-    } else {
+    } else if text.contains("has trace") {
         Kind::HasTrace
+    } else {
+        // No process property: `assert <boolean expression>`.
+        Kind::Boolean
     }
 }
 
