@@ -121,18 +121,19 @@ fn error_outranks_violated_outranks_inconclusive() {
     assert_eq!(doc["summary"]["inconclusive"], 1);
 }
 
-/// A file that does not parse must never count as passing: exit 2, no result that holds or
-/// is violated. It should give one result of kind `input` with verdict `error`; until the
-/// CLI records one, the report has no result at all, and the snapshots show that.
+/// A file that does not parse must never count as passing: one result of kind `input` with
+/// verdict `error` at the position of the parse error, and exit 2.
 #[test]
 fn parse_error() {
     let file = format!("{DIR}/parse_error.csp");
-    let doc = super::harness::run_without_expectation("csp_parse_error", &["check", &file], 2);
+    let doc = case("csp_parse_error", &["check", &file], &Expect::error("input"));
     let results = doc["results"].as_array().cloned().unwrap_or_default();
+    assert_eq!(results.len(), 1, "{results:?}");
     assert!(
-        results
-            .iter()
-            .all(|r| r["verdict"] == "error" && r["kind"] == "input"),
-        "a file that does not parse gave {results:?}"
+        results[0]["position"]
+            .as_str()
+            .is_some_and(|p| p.starts_with(&format!("{file}:3:"))),
+        "{results:?}"
     );
+    assert_eq!(doc["summary"]["errors"], 1);
 }

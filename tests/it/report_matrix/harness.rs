@@ -129,16 +129,6 @@ pub fn case(name: &str, args: &[&str], expect: &Expect) -> Value {
     doc
 }
 
-/// As [`case`] for a case whose results the caller checks itself (the exit code, the schema,
-/// the summary and the other formats' structure are still checked here).
-pub fn run_without_expectation(name: &str, args: &[&str], exit: i32) -> Value {
-    let outputs = render_all(name, args, exit);
-    let doc = checked_json(name, &outputs);
-    check_other_formats(name, None, &outputs);
-    snapshot_all(name, args, &outputs);
-    doc
-}
-
 /// (format, stdout, stderr) of `args` in each of [`FORMATS`], every run exiting with `exit`.
 fn render_all(name: &str, args: &[&str], exit: i32) -> Vec<(&'static str, String, String)> {
     FORMATS

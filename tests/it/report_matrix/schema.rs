@@ -309,6 +309,7 @@ fn a_report_with_every_field_filled_conforms() {
             marked_span: Some("00000000000000f2".into()),
             marked_event: Some("done".into()),
             allowed: vec!["start W".into()],
+            omitted: 0,
         })),
         stats: Stats {
             states: 3,
