@@ -147,6 +147,8 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
             }
         }
     }
+    let files: Vec<String> = args.files.iter().map(|p| p.display().to_string()).collect();
+    super::common::record_inputs(&mut report, files.iter().map(String::as_str));
     if failed {
         out!(
             "{}",

@@ -361,6 +361,7 @@ fn run_check(a: CheckArgs) -> anyhow::Result<Outcome> {
             ..Default::default()
         });
     }
+    super::common::record_inputs(&mut report, a.input.dumps.iter().map(String::as_str));
     let seconds = started.elapsed().as_secs_f64();
     let format = a.opts.format();
     let mut render = a.opts.render();

@@ -207,6 +207,7 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<Outcome> {
         corpus_results.push(corpus::coverage_result(&v, &cov, depth));
     }
     report.results.extend(corpus_results);
+    super::common::record_inputs(&mut report, a.dumps.iter().map(String::as_str));
     let format = a.opts.format();
     let render = a.opts.render();
     let mut out = report::render(&report, format, render);

@@ -12,7 +12,10 @@ use std::fmt::Write;
 
 pub fn render(report: &Report, opts: RenderOptions) -> String {
     let suites = group(report);
-    let all: Vec<&CheckResult> = suites.iter().flat_map(|(_, rs)| rs.iter().copied()).collect();
+    let all: Vec<&CheckResult> = suites
+        .iter()
+        .flat_map(|(_, rs)| rs.iter().copied())
+        .collect();
     let c = Counts::of(&all, opts);
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
@@ -224,7 +227,10 @@ mod tests {
 
     #[test]
     fn escaping_leaves_no_markup_and_no_forbidden_character() {
-        assert_eq!(attr("a<b>&\"c'\n\t\u{1b}"), "a&lt;b&gt;&amp;&quot;c&apos;&#10;&#9;\\u{1b}");
+        assert_eq!(
+            attr("a<b>&\"c'\n\t\u{1b}"),
+            "a&lt;b&gt;&amp;&quot;c&apos;&#10;&#9;\\u{1b}"
+        );
         assert_eq!(text("x\ny\r\u{0}"), "x\ny&#13;\\u{0}");
         assert_eq!(seconds(f64::NAN), "0.000");
         assert_eq!(seconds(1.23456), "1.235");

@@ -51,7 +51,9 @@ pub fn lookup(id: &str) -> Option<&'static Rule> {
 pub fn generic(id: &str) -> (String, String, String) {
     (
         format!("cspot rule {id}"),
-        format!("A check of cspot reported under the rule id `{id}`, which has no catalogue entry."),
+        format!(
+            "A check of cspot reported under the rule id `{id}`, which has no catalogue entry."
+        ),
         "Read the result's message: it says what was found and where. Then run the same \
          cspot command with --format human for the full explanation."
             .to_string(),
@@ -109,7 +111,7 @@ pub const CATALOGUE: &[Rule] = &[
     },
     Rule {
         id: "determinism",
-        name: "Determinism",
+        name: "DeterministicProcess",
         short: "A process is nondeterministic.",
         full: "`assert P :[deterministic]` fails when after some trace P can both accept and \
                refuse the same event.",

@@ -25,7 +25,11 @@ pub fn render(report: &Report, opts: RenderOptions) -> String {
     // Rules sorted by id, results pointing at them by index: the same report gives the same
     // bytes whatever order the rules were first met in.
     let ids: Vec<&String> = out.rule_ids.iter().collect();
-    let index: BTreeMap<&str, usize> = ids.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
+    let index: BTreeMap<&str, usize> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
     for (rule, result) in out.results.iter_mut() {
         if let Some(&i) = index.get(rule.as_str()) {
             result["ruleIndex"] = json!(i);
@@ -87,7 +91,11 @@ fn add_results(out: &mut Out, report: &Report, r: &CheckResult, opts: RenderOpti
     let input = r
         .input
         .clone()
-        .or_else(|| r.source.as_deref().map(|s| super::split_source(s).0.to_string()))
+        .or_else(|| {
+            r.source
+                .as_deref()
+                .map(|s| super::split_source(s).0.to_string())
+        })
         .unwrap_or_default();
     let id = r.local_id();
     let label = label(r, id);
@@ -114,10 +122,10 @@ fn add_results(out: &mut Out, report: &Report, r: &CheckResult, opts: RenderOpti
         }
         Verdict::Error(e) => {
             let rule = Kind::Input.as_str().to_string();
-            let place = e
-                .position
-                .as_deref()
-                .map_or_else(|| here.clone(), |p| json!({ "physicalLocation": location::physical(p) }));
+            let place = e.position.as_deref().map_or_else(
+                || here.clone(),
+                |p| json!({ "physicalLocation": location::physical(p) }),
+            );
             let mut text = format!("{} could not be checked: {}", titled(&label, r), e.message);
             if let Some(p) = &e.position {
                 text.push_str(&format!(" (at {p})"));
@@ -144,10 +152,10 @@ fn add_results(out: &mut Out, report: &Report, r: &CheckResult, opts: RenderOpti
         {
             continue;
         }
-        let place = f
-            .source
-            .as_deref()
-            .map_or_else(|| here.clone(), |s| json!({ "physicalLocation": location::physical(s) }));
+        let place = f.source.as_deref().map_or_else(
+            || here.clone(),
+            |s| json!({ "physicalLocation": location::physical(s) }),
+        );
         let text = finding_text(&label, f);
         let mut v = result(&f.rule, level, &text, &place, r, opts);
         if let Some(span) = &f.span_id {
@@ -270,20 +278,29 @@ fn descriptor(id: &str) -> Value {
     })
 }
 
-/// A PascalCase name from an id the catalogue lacks: `foo.bar-baz` gives `FooBarBaz`.
+/// A PascalCase name from an id the catalogue lacks: `foo.bar-baz` gives `FooBarBazRule`.
 fn generic_name(id: &str) -> String {
     let mut name = String::new();
-    for word in id.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()) {
+    for word in id
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
         let mut cs = word.chars();
         if let Some(c) = cs.next() {
             name.push(c.to_ascii_uppercase());
             name.extend(cs);
         }
     }
-    if name.is_empty() { "CspotRule".into() } else { name }
+    // The suffix keeps the name from equalling the id (`foo` would give `Foo`), which SARIF
+    // forbids.
+    name.push_str("Rule");
+    name
 }
 
 /// The family of a rule, from its id's first part (`phi`, `trace`, `bsp`, `refinement`).
 fn tag(id: &str) -> &str {
-    id.split('.').next().filter(|t| !t.is_empty()).unwrap_or("cspot")
+    id.split('.')
+        .next()
+        .filter(|t| !t.is_empty())
+        .unwrap_or("cspot")
 }
