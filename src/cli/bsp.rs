@@ -379,6 +379,14 @@ pub fn run(args: BspArgs) -> anyhow::Result<Outcome> {
             report.results.push(result);
         }
     }
+    // Every property is about the configuration file, when one was given.
+    if let Some(path) = &args.config {
+        let file = path.display().to_string();
+        super::common::record_inputs(&mut report, [file.as_str()]);
+        for r in &mut report.results {
+            r.input.get_or_insert_with(|| file.clone());
+        }
+    }
     Ok(Outcome::Report {
         report,
         format: args.opts.format(),

@@ -286,3 +286,29 @@ fn parse_timeout(s: &str) -> Result<Duration, String> {
         format!("`{s}` seconds is too long a timeout; leave --timeout out for no time bound")
     })
 }
+
+/// Records the command line's input files in `report` (`-` as `<stdin>`, as the readers name
+/// it) and gives each result that has none the input its source is in, so that reports can
+/// group and locate results by file (JUnit suites, SARIF locations). Results about no one
+/// file (corpus checks) keep no input.
+pub fn record_inputs<'a>(
+    report: &mut cspot::report::Report,
+    files: impl IntoIterator<Item = &'a str>,
+) {
+    for f in files {
+        let name = if f == "-" { "<stdin>" } else { f };
+        if !report.inputs.iter().any(|i| i == name) {
+            report.inputs.push(name.to_string());
+        }
+    }
+    for r in &mut report.results {
+        if r.input.is_none()
+            && let Some(src) = r.source.as_deref()
+        {
+            let file = cspot::report::split_source(src).0;
+            if report.inputs.iter().any(|i| i == file) {
+                r.input = Some(file.to_string());
+            }
+        }
+    }
+}

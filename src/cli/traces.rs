@@ -426,7 +426,6 @@ fn run_check(a: CheckArgs) -> anyhow::Result<Outcome> {
             .collect()
     });
     let mut report = Report::new("traces check");
-    report.inputs = a.input.dumps.clone();
     report.results = errors;
     let mut services = Vec::new();
     for (t, f) in forest.traces.iter().zip(findings) {
@@ -459,6 +458,7 @@ fn run_check(a: CheckArgs) -> anyhow::Result<Outcome> {
             stats: Stats::default(),
         });
     }
+    super::common::record_inputs(&mut report, a.input.dumps.iter().map(String::as_str));
     let seconds = started.elapsed().as_secs_f64();
     let format = a.opts.format();
     let mut render = a.opts.render();

@@ -228,7 +228,6 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<Outcome> {
     })?;
     let verified: Vec<Verified> = slots.into_iter().flatten().collect();
     let mut report = Report::new("traces verify");
-    report.inputs = a.dumps.clone();
     report.results = read_errors;
     let mut summaries: Vec<corpus::TreeSummary> = Vec::new();
     for (v, t) in verified.into_iter().zip(&forest.traces) {
@@ -258,6 +257,7 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<Outcome> {
         corpus_results.push(corpus::coverage_result(&v, &cov, depth));
     }
     report.results.extend(corpus_results);
+    super::common::record_inputs(&mut report, a.dumps.iter().map(String::as_str));
     let format = a.opts.format();
     let render = a.opts.render();
     let trailer = if format == report::Format::Human {

@@ -11,6 +11,7 @@ mod human;
 mod json;
 mod junit;
 mod model;
+pub mod rules;
 mod sarif;
 
 pub use json::{ParseError, parse as parse_json};

@@ -251,3 +251,37 @@ pub struct Stats {
     pub transitions: u64,
     pub seconds: f64,
 }
+
+impl CheckResult {
+    /// The result's id without the `<input> ` prefix that commands add when several files are
+    /// on the command line (`check a.csp b.csp` names `a.csp assert 1`), so that names and
+    /// fingerprints do not change with how many files were given. Without an input, the file
+    /// of `source` stands for it.
+    pub fn local_id(&self) -> &str {
+        let file = self
+            .input
+            .as_deref()
+            .or_else(|| self.source.as_deref().map(|s| split_source(s).0));
+        file.and_then(|f| self.id.strip_prefix(f))
+            .and_then(|rest| rest.strip_prefix(' '))
+            .filter(|rest| !rest.is_empty())
+            .unwrap_or(&self.id)
+    }
+}
+
+/// Splits `file:line:col`, `file:line` or `file` into the file and the numbers that are
+/// present (a file name may itself hold colons, so numbers are taken from the right only).
+pub fn split_source(s: &str) -> (&str, Option<u64>, Option<u64>) {
+    let number = |t: &str| -> Option<(usize, u64)> {
+        let (head, tail) = t.rsplit_once(':')?;
+        let n = tail.parse().ok().filter(|_| !tail.starts_with('+'))?;
+        Some((head.len(), n))
+    };
+    match number(s) {
+        None => (s, None, None),
+        Some((cut, last)) => match number(&s[..cut]) {
+            Some((cut2, line)) => (&s[..cut2], Some(line), Some(last)),
+            None => (&s[..cut], Some(last), None),
+        },
+    }
+}

@@ -137,7 +137,8 @@ fn stdin_and_junit_and_sarif() {
     ]);
     assert_eq!(code, 1);
     let v: serde_json::Value = serde_json::from_str(&sarif).unwrap();
-    assert_eq!(v["runs"][0]["results"][0]["ruleId"], "trace.structure");
+    // One result per finding, under the finding's own rule id.
+    assert_eq!(v["runs"][0]["results"][0]["ruleId"], "trace.cycle");
 }
 
 #[test]
