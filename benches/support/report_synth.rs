@@ -14,7 +14,9 @@ use cspot::report::{
 };
 
 fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
-    p.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    p.iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 struct Mix(u64);
@@ -56,10 +58,21 @@ fn holds(id: &str, kind: Kind, title: &str, source: &str) -> CheckResult {
 /// Five dining philosophers who all sit and pick up their left fork: a deadlock, with every
 /// leaf process's state after each step.
 fn philosophers_deadlock() -> CheckResult {
-    let phil_at = |i: usize, what: &str| format!("{what} -> eats.{i} -> putsdown.{i}.{} -> …", (i + 1) % 5);
+    let phil_at =
+        |i: usize, what: &str| format!("{what} -> eats.{i} -> putsdown.{i}.{} -> …", (i + 1) % 5);
     let mut state: Vec<(String, String)> = (0..5)
-        .map(|i| (format!("PHIL({i})"), format!("sits.{i} -> picks.{i}.{i} -> …")))
-        .chain((0..5).map(|i| (format!("FORK({i})"), format!("picks.{i}.{i} -> … [] picks.{}.{i} -> …", (i + 4) % 5))))
+        .map(|i| {
+            (
+                format!("PHIL({i})"),
+                format!("sits.{i} -> picks.{i}.{i} -> …"),
+            )
+        })
+        .chain((0..5).map(|i| {
+            (
+                format!("FORK({i})"),
+                format!("picks.{i}.{i} -> … [] picks.{}.{i} -> …", (i + 4) % 5),
+            )
+        }))
         .collect();
     let initial = state.clone();
     let mut steps = Vec::new();
@@ -93,7 +106,11 @@ fn philosophers_deadlock() -> CheckResult {
         .map(|i| {
             (
                 format!("PHIL({i})"),
-                format!("at picks.{i}.{} -> … offering {{picks.{i}.{}}}", (i + 1) % 5, (i + 1) % 5),
+                format!(
+                    "at picks.{i}.{} -> … offering {{picks.{i}.{}}}",
+                    (i + 1) % 5,
+                    (i + 1) % 5
+                ),
             )
         })
         .collect();
@@ -120,7 +137,9 @@ fn philosophers_deadlock() -> CheckResult {
 
 /// A divergence: a loop of internal steps (a lasso).
 fn protocol_divergence() -> CheckResult {
-    let s = |send: &str, msg: &str| pairs(&[("TSEND(0)", send), ("TMSG", msg), ("TRECV", "m2r?x -> …")]);
+    let s = |send: &str, msg: &str| {
+        pairs(&[("TSEND(0)", send), ("TMSG", msg), ("TRECV", "m2r?x -> …")])
+    };
     let step = |actor: &str, action: &str, internal: bool, detail: &str, state| Step {
         actor: actor.into(),
         action: action.into(),
@@ -138,9 +157,27 @@ fn protocol_divergence() -> CheckResult {
             summary: "the process can diverge: it reaches a loop of internal (τ) steps".into(),
             initial: s("TSEND(0)", "TMSG"),
             steps: vec![
-                step("TSEND(0)", "send.0", false, "TSEND(0) now TTX(0, 0)", s("TTX(0, 0)", "TMSG")),
-                step("TSEND(0), TMSG", "τ", true, "TSEND(0) does s2m.0.0 now TWAIT(0, 0)", s("TWAIT(0, 0)", "TMSG |~| m2r.0.0 -> TMSG")),
-                step("TSEND(0)", "τ", true, "TSEND(0) does timeout now TTX(0, 0)", s("TTX(0, 0)", "TMSG |~| m2r.0.0 -> TMSG")),
+                step(
+                    "TSEND(0)",
+                    "send.0",
+                    false,
+                    "TSEND(0) now TTX(0, 0)",
+                    s("TTX(0, 0)", "TMSG"),
+                ),
+                step(
+                    "TSEND(0), TMSG",
+                    "τ",
+                    true,
+                    "TSEND(0) does s2m.0.0 now TWAIT(0, 0)",
+                    s("TWAIT(0, 0)", "TMSG |~| m2r.0.0 -> TMSG"),
+                ),
+                step(
+                    "TSEND(0)",
+                    "τ",
+                    true,
+                    "TSEND(0) does timeout now TTX(0, 0)",
+                    s("TTX(0, 0)", "TMSG |~| m2r.0.0 -> TMSG"),
+                ),
                 step("TMSG", "τ", true, "TMSG now TMSG", s("TTX(0, 0)", "TMSG")),
             ],
             loop_start: Some(1),
@@ -155,11 +192,18 @@ fn long_refinement(steps: usize) -> CheckResult {
     let steps: Vec<Step> = (0..steps)
         .map(|i| Step {
             actor: "COUNTER".into(),
-            action: if i + 1 == steps { "overflow".into() } else { format!("tick.{}", i % 7) },
+            action: if i + 1 == steps {
+                "overflow".into()
+            } else {
+                format!("tick.{}", i % 7)
+            },
             details: vec![format!("COUNTER now COUNT({})", i + 1)],
             source: Some("specs/counter.csp:4:1".into()),
             internal: false,
-            state: pairs(&[("COUNTER", &format!("COUNT({})", i + 1)), ("CLOCK", if i % 2 == 0 { "tock -> CLOCK" } else { "CLOCK" })]),
+            state: pairs(&[
+                ("COUNTER", &format!("COUNT({})", i + 1)),
+                ("CLOCK", if i % 2 == 0 { "tock -> CLOCK" } else { "CLOCK" }),
+            ]),
         })
         .collect();
     CheckResult {
@@ -182,9 +226,19 @@ fn long_refinement(steps: usize) -> CheckResult {
 /// one inconclusive, one boolean, and an input error.
 pub fn csp_report() -> Report {
     let mut r = Report::new("check");
-    r.inputs = vec!["specs/phils.csp".into(), "specs/protocol.csp".into(), "specs/counter.csp".into(), "specs/broken.csp".into()];
+    r.inputs = vec![
+        "specs/phils.csp".into(),
+        "specs/protocol.csp".into(),
+        "specs/counter.csp".into(),
+        "specs/broken.csp".into(),
+    ];
     r.results.push(philosophers_deadlock());
-    r.results.push(holds("specs/phils.csp assert 2", Kind::RefinementFd, "SPEC [FD= PHILS", "specs/phils.csp:33:1"));
+    r.results.push(holds(
+        "specs/phils.csp assert 2",
+        Kind::RefinementFd,
+        "SPEC [FD= PHILS",
+        "specs/phils.csp:33:1",
+    ));
     r.results.push(protocol_divergence());
     r.results.push(long_refinement(140));
     r.results.push(CheckResult {
@@ -221,7 +275,17 @@ pub fn csp_report() -> Report {
     r
 }
 
-fn span(id: &str, parent: Option<&str>, name: &str, service: &str, start: u64, end: u64, depth: u32, events: &[(&str, u64)], line: usize) -> SpanView {
+fn span(
+    id: &str,
+    parent: Option<&str>,
+    name: &str,
+    service: &str,
+    start: u64,
+    end: u64,
+    depth: u32,
+    events: &[(&str, u64)],
+    line: usize,
+) -> SpanView {
     const T0: u64 = 1_718_000_000_000_000_000;
     SpanView {
         id: id.into(),
@@ -231,8 +295,16 @@ fn span(id: &str, parent: Option<&str>, name: &str, service: &str, start: u64, e
         start: T0 + start,
         end: T0 + end,
         depth,
-        events: events.iter().map(|(n, t)| EventView { name: n.to_string(), time: T0 + t }).collect(),
-        source: Some(format!("fixtures/phi/checkout/captured-bad-charge-after-confirm.json:{line}")),
+        events: events
+            .iter()
+            .map(|(n, t)| EventView {
+                name: n.to_string(),
+                time: T0 + t,
+            })
+            .collect(),
+        source: Some(format!(
+            "fixtures/phi/checkout/captured-bad-charge-after-confirm.json:{line}"
+        )),
     }
 }
 
@@ -241,14 +313,94 @@ fn span(id: &str, parent: Option<&str>, name: &str, service: &str, start: u64, e
 fn checkout_conformance() -> CheckResult {
     let ms = 1_000_000;
     let spans = vec![
-        span("e1b4c526948f5c23", None, "POST /checkout", "gateway", 0, 42_723_000, 0, &[("gateway.received", ms / 2), ("gateway.responded", 42 * ms)], 12),
-        span("a07c11f3e2d94b10", Some("e1b4c526948f5c23"), "POST /orders", "gateway", 2 * ms, 37_905_000, 1, &[], 40),
-        span("f5d77dfee89b620a", Some("a07c11f3e2d94b10"), "create order", "orders", 4 * ms, 34_208_000, 2, &[("order.validated", 5 * ms), ("order.confirmed", 22 * ms)], 61),
-        span("1c2d3e4f5a6b7c8d", Some("f5d77dfee89b620a"), "POST /charges", "orders", 8 * ms, 16_389_000, 3, &[], 90),
-        span("77aa88bb99cc00dd", Some("1c2d3e4f5a6b7c8d"), "charge card", "payments", 10 * ms, 14_728_000, 4, &[("payment.charged", 14 * ms)], 112),
-        span("3344556677889900", Some("f5d77dfee89b620a"), "POST /charges", "orders", 24 * ms, 31_467_000, 3, &[], 140),
-        span("d977eeacc673fe14", Some("3344556677889900"), "charge card", "payments", 24_300_000, 31_214_000, 4, &[("payment.charged", 30 * ms)], 162),
-        span("bb01cc02dd03ee04", Some("e1b4c526948f5c23"), "send receipt", "mailer", 38 * ms, 41 * ms, 1, &[("mail.queued", 40 * ms)], 190),
+        span(
+            "e1b4c526948f5c23",
+            None,
+            "POST /checkout",
+            "gateway",
+            0,
+            42_723_000,
+            0,
+            &[("gateway.received", ms / 2), ("gateway.responded", 42 * ms)],
+            12,
+        ),
+        span(
+            "a07c11f3e2d94b10",
+            Some("e1b4c526948f5c23"),
+            "POST /orders",
+            "gateway",
+            2 * ms,
+            37_905_000,
+            1,
+            &[],
+            40,
+        ),
+        span(
+            "f5d77dfee89b620a",
+            Some("a07c11f3e2d94b10"),
+            "create order",
+            "orders",
+            4 * ms,
+            34_208_000,
+            2,
+            &[("order.validated", 5 * ms), ("order.confirmed", 22 * ms)],
+            61,
+        ),
+        span(
+            "1c2d3e4f5a6b7c8d",
+            Some("f5d77dfee89b620a"),
+            "POST /charges",
+            "orders",
+            8 * ms,
+            16_389_000,
+            3,
+            &[],
+            90,
+        ),
+        span(
+            "77aa88bb99cc00dd",
+            Some("1c2d3e4f5a6b7c8d"),
+            "charge card",
+            "payments",
+            10 * ms,
+            14_728_000,
+            4,
+            &[("payment.charged", 14 * ms)],
+            112,
+        ),
+        span(
+            "3344556677889900",
+            Some("f5d77dfee89b620a"),
+            "POST /charges",
+            "orders",
+            24 * ms,
+            31_467_000,
+            3,
+            &[],
+            140,
+        ),
+        span(
+            "d977eeacc673fe14",
+            Some("3344556677889900"),
+            "charge card",
+            "payments",
+            24_300_000,
+            31_214_000,
+            4,
+            &[("payment.charged", 30 * ms)],
+            162,
+        ),
+        span(
+            "bb01cc02dd03ee04",
+            Some("e1b4c526948f5c23"),
+            "send receipt",
+            "mailer",
+            38 * ms,
+            41 * ms,
+            1,
+            &[("mail.queued", 40 * ms)],
+            190,
+        ),
     ];
     let steps: Vec<Step> = [
         ("POST /checkout e1b4c526948f5c23", "start GATEWAY"),
@@ -330,7 +482,14 @@ pub fn phi_report() -> Report {
         }],
         ..Default::default()
     });
-    for (i, file) in ["captured-ok-first-try", "captured-ok-retried", "captured-ok-declined"].iter().enumerate() {
+    for (i, file) in [
+        "captured-ok-first-try",
+        "captured-ok-retried",
+        "captured-ok-declined",
+    ]
+    .iter()
+    .enumerate()
+    {
         r.results.push(CheckResult {
             id: format!("4a1b{i:028x}"),
             kind: Kind::TraceConformance,
@@ -405,7 +564,11 @@ pub fn bsp_report() -> Report {
         id: "spec P1 no span exported twice".into(),
         kind: Kind::Bsp,
         title: "no span is exported twice (spec)".into(),
-        stats: Stats { states: 5120, transitions: 9871, seconds: 0.01 },
+        stats: Stats {
+            states: 5120,
+            transitions: 9871,
+            seconds: 0.01,
+        },
         ..Default::default()
     });
     r
@@ -421,7 +584,11 @@ fn synthetic_violation(mix: &mut Mix, n: usize, spans: usize) -> CheckResult {
     for k in 0..spans {
         let id = mix.hex(8);
         let depth = if k == 0 { 0 } else { 1 + (k as u32 % 4) };
-        let parent = if k == 0 { None } else { Some(ids[(k - 1) / 2].clone()) };
+        let parent = if k == 0 {
+            None
+        } else {
+            Some(ids[(k - 1) / 2].clone())
+        };
         let start = t;
         t += 200_000 + mix.next() % 800_000;
         let end = start + 1_000_000 + mix.next() % 5_000_000;
@@ -433,7 +600,10 @@ fn synthetic_violation(mix: &mut Mix, n: usize, spans: usize) -> CheckResult {
             start: 1_718_000_000_000_000_000 + start,
             end: 1_718_000_000_000_000_000 + end,
             depth,
-            events: vec![EventView { name: "cache.miss".into(), time: 1_718_000_000_000_000_000 + start + 100_000 }],
+            events: vec![EventView {
+                name: "cache.miss".into(),
+                time: 1_718_000_000_000_000_000 + start + 100_000,
+            }],
             source: Some(format!("dumps/batch-{}.json:{}", n / 100, 10 + k * 20)),
         });
         ids.push(id);
@@ -446,7 +616,8 @@ fn synthetic_violation(mix: &mut Mix, n: usize, spans: usize) -> CheckResult {
         source: Some(format!("dumps/batch-{}.json", n / 100)),
         input: Some(format!("dumps/batch-{}.json", n / 100)),
         verdict: Verdict::Violated(Counterexample {
-            summary: "the trace calls the cart after the payment, which the model does not allow".into(),
+            summary: "the trace calls the cart after the payment, which the model does not allow"
+                .into(),
             steps: (0..10)
                 .map(|k| Step {
                     actor: format!("GET /items/{k} {}", ids.get(k).map_or("", String::as_str)),
@@ -454,7 +625,10 @@ fn synthetic_violation(mix: &mut Mix, n: usize, spans: usize) -> CheckResult {
                     ..Default::default()
                 })
                 .collect(),
-            facts: pairs(&[("observed next", "cache.miss"), ("model allowed", "terminate")]),
+            facts: pairs(&[
+                ("observed next", "cache.miss"),
+                ("model allowed", "terminate"),
+            ]),
             ..Default::default()
         }),
         findings: vec![Finding {
@@ -462,7 +636,11 @@ fn synthetic_violation(mix: &mut Mix, n: usize, spans: usize) -> CheckResult {
             span_id: marked.clone(),
             message: "'GET /items' (shipping) is not allowed here".into(),
             related: vec![],
-            source: Some(format!("dumps/batch-{}.json:{}", n / 100, 10 + (spans - 1) * 20)),
+            source: Some(format!(
+                "dumps/batch-{}.json:{}",
+                n / 100,
+                10 + (spans - 1) * 20
+            )),
         }],
         trace: Some(Box::new(TraceView {
             spans: views,
@@ -479,8 +657,14 @@ fn synthetic_violation(mix: &mut Mix, n: usize, spans: usize) -> CheckResult {
 pub fn many_traces(total: usize, violated: usize, spans: usize) -> Report {
     let mut mix = Mix(42);
     let mut r = Report::new("traces verify");
-    r.inputs = (0..total.div_ceil(100)).map(|b| format!("dumps/batch-{b}.json")).collect();
-    let every = if violated == 0 { usize::MAX } else { total / violated };
+    r.inputs = (0..total.div_ceil(100))
+        .map(|b| format!("dumps/batch-{b}.json"))
+        .collect();
+    let every = if violated == 0 {
+        usize::MAX
+    } else {
+        total / violated
+    };
     for n in 0..total {
         if violated > 0 && n % every == every - 1 && n / every < violated {
             r.results.push(synthetic_violation(&mut mix, n, spans));
@@ -546,7 +730,10 @@ pub fn hostile_report() -> Report {
     r.results.push(CheckResult {
         id: h.into(),
         kind: Kind::Input,
-        verdict: Verdict::Error(InputError { message: h.into(), position: Some(h.into()) }),
+        verdict: Verdict::Error(InputError {
+            message: h.into(),
+            position: Some(h.into()),
+        }),
         ..Default::default()
     });
     r.results.push(CheckResult {

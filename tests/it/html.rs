@@ -100,7 +100,10 @@ fn html_shows_every_verdict() {
         r.results.len()
     );
     assert!(page.contains(&counts), "the counts row");
-    assert!(page.contains("<p class=\"overall v-error\">"), "errors win the headline");
+    assert!(
+        page.contains("<p class=\"overall v-error\">"),
+        "errors win the headline"
+    );
     for (class, word) in [
         ("v-holds", "✓ holds"),
         ("v-violated", "✗ violated"),
@@ -127,15 +130,27 @@ fn html_draws_csp_paths_traces_and_bsp_states() {
     assert_eq!(count(&csp, "data-marked=\"state\""), 3);
     assert_eq!(count(&csp, "class=\"loop-edge\""), 1);
     assert!(csp.contains("<title>Path through 141 states</title>"));
-    assert!(csp.contains("PHIL(0) = picks.0.1 -&gt; eats.0"), "states on hover");
-    assert!(csp.contains("<th scope=\"col\" class=\"part\">FORK(4)</th>"), "and beside");
+    assert!(
+        csp.contains("PHIL(0) = picks.0.1 -&gt; eats.0"),
+        "states on hover"
+    );
+    assert!(
+        csp.contains("<th scope=\"col\" class=\"part\">FORK(4)</th>"),
+        "and beside"
+    );
     assert!(csp.contains("↻ The loop starts here"));
     let phi = html(&report_synth::phi_report());
     assert_eq!(count(&phi, "data-marked=\"span\""), 1);
     assert_eq!(count(&phi, "data-marked=\"event\""), 1);
-    assert!(phi.contains("<li><code>payment.refunded</code></li>"), "allowed events");
+    assert!(
+        phi.contains("<li><code>payment.refunded</code></li>"),
+        "allowed events"
+    );
     assert!(phi.contains("the model allowed: payment.refunded | terminate"));
-    assert!(phi.contains("propagation.server-parent"), "findings without a timeline");
+    assert!(
+        phi.contains("propagation.server-parent"),
+        "findings without a timeline"
+    );
     let bsp = html(&report_synth::bsp_report());
     assert!(bsp.contains("<td class=\"part chg\" title=\"was: []\">[p1s1]</td>"));
     assert!(bsp.contains("data-marked=\"state-row\""));
@@ -324,7 +339,11 @@ fn check_in_chromium(name: &str, report: &Report, expect_marked: &[&str]) {
 
 #[test]
 fn html_csp_check_in_chromium() {
-    check_in_chromium("csp-check", &report_synth::csp_report(), &["state", "state-row"]);
+    check_in_chromium(
+        "csp-check",
+        &report_synth::csp_report(),
+        &["state", "state-row"],
+    );
 }
 
 #[test]

@@ -36,7 +36,11 @@ pub fn section(out: &mut String, index: usize, r: &CheckResult, opts: RenderOpti
         Esc(&r.id)
     );
     if !r.title.is_empty() {
-        let _ = writeln!(out, "<p class=\"check-title\"><code>{}</code></p>", Esc(&r.title));
+        let _ = writeln!(
+            out,
+            "<p class=\"check-title\"><code>{}</code></p>",
+            Esc(&r.title)
+        );
     }
     meta(out, r, opts);
     match &r.verdict {
@@ -106,26 +110,38 @@ fn counterexample_views(out: &mut String, index: usize, kind: Kind, cx: &Counter
 fn meta(out: &mut String, r: &CheckResult, opts: RenderOptions) {
     let _ = write!(
         out,
-        "<dl class=\"meta\"><dt>Kind</dt><dd>{}</dd>",
+        "<ul class=\"meta\"><li><strong>Kind:</strong> {}</li>",
         r.kind.as_str()
     );
     if let Some(src) = &r.source {
-        let _ = write!(out, "<dt>Source</dt><dd><code>{}</code></dd>", Esc(src));
+        let _ = write!(
+            out,
+            "<li><strong>Source:</strong> <code>{}</code></li>",
+            Esc(src)
+        );
     }
     if let Some(input) = &r.input {
-        let _ = write!(out, "<dt>Input</dt><dd><code>{}</code></dd>", Esc(input));
+        let _ = write!(
+            out,
+            "<li><strong>Input:</strong> <code>{}</code></li>",
+            Esc(input)
+        );
     }
     if r.stats.states > 0 || r.stats.transitions > 0 {
         let _ = write!(
             out,
-            "<dt>Explored</dt><dd>{} states, {} transitions</dd>",
+            "<li><strong>Explored:</strong> {} states, {} transitions</li>",
             r.stats.states, r.stats.transitions
         );
     }
     if opts.timings {
-        let _ = write!(out, "<dt>Time</dt><dd>{:.3} s</dd>", r.stats.seconds);
+        let _ = write!(
+            out,
+            "<li><strong>Time:</strong> {:.3} s</li>",
+            r.stats.seconds
+        );
     }
-    out.push_str("</dl>\n");
+    out.push_str("</ul>\n");
 }
 
 fn facts(out: &mut String, facts: &[(String, String)]) {
@@ -135,7 +151,11 @@ fn facts(out: &mut String, facts: &[(String, String)]) {
     out.push_str("<h4>Facts</h4>\n<dl class=\"facts\">");
     for (name, value) in facts {
         // Multi-line facts (a text tree of spans) keep their layout.
-        let class = if value.contains('\n') { " class=\"pre\"" } else { "" };
+        let class = if value.contains('\n') {
+            " class=\"pre\""
+        } else {
+            ""
+        };
         let _ = write!(out, "<dt>{}</dt><dd{class}>{}</dd>", Esc(name), Esc(value));
     }
     out.push_str("</dl>\n");
@@ -150,7 +170,11 @@ fn findings(out: &mut String, index: usize, findings: &[Finding], trace: Option<
         findings.len()
     );
     for f in findings {
-        let _ = write!(out, "<tr><td><code>{}</code></td><td>", Esc(&f.rule));
+        let _ = write!(
+            out,
+            "<tr><td class=\"nowrap\"><code>{}</code></td><td>",
+            Esc(&f.rule)
+        );
         if let Some(span) = &f.span_id {
             span_link(out, index, span, trace);
         }
@@ -161,7 +185,7 @@ fn findings(out: &mut String, index: usize, findings: &[Finding], trace: Option<
             }
             span_link(out, index, span, trace);
         }
-        out.push_str("</td><td>");
+        out.push_str("</td><td class=\"src\">");
         if let Some(src) = &f.source {
             let _ = write!(out, "<code>{}</code>", Esc(src));
         }

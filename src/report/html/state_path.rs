@@ -139,7 +139,11 @@ fn loop_back(out: &mut String, last: usize, start: usize, arrow: &str) {
     let below_last = ly + RADIUS + 22;
     let below_start = ty + RADIUS + 22;
     let path = if ly == ty {
-        format!("M{lx},{}V{below_last}H{tx}V{}", ly + RADIUS, ty + RADIUS + 2)
+        format!(
+            "M{lx},{}V{below_last}H{tx}V{}",
+            ly + RADIUS,
+            ty + RADIUS + 2
+        )
     } else {
         format!(
             "M{lx},{}V{below_last}H{CHANNEL}V{below_start}H{tx}V{}",

@@ -27,7 +27,10 @@ impl<'a> Columns<'a> {
     fn of(cx: &'a Counterexample) -> Self {
         let mut names = Vec::new();
         let mut position = BTreeMap::new();
-        let all = cx.initial.iter().chain(cx.steps.iter().flat_map(|s| &s.state));
+        let all = cx
+            .initial
+            .iter()
+            .chain(cx.steps.iter().flat_map(|s| &s.state));
         for (name, _) in all {
             position.entry(name.as_str()).or_insert_with(|| {
                 names.push(name.as_str());
@@ -53,13 +56,18 @@ impl<'a> Columns<'a> {
 /// are known, so that the drawing's first node has a row to link to.
 pub fn table(out: &mut String, index: usize, cx: &Counterexample, start_row_always: bool) {
     let columns = Columns::of(cx);
-    let fixed = 5;
+    // A model without source positions (the BSP's) gets no empty column for them.
+    let with_source = cx.steps.iter().any(|s| s.source.is_some());
+    let fixed = if with_source { 5 } else { 4 };
     let width = fixed + columns.names.len();
     out.push_str("<div class=\"table-wrap steps-wrap\"><table class=\"steps\"><thead><tr>");
     out.push_str(
         "<th scope=\"col\">#</th><th scope=\"col\">Actor</th><th scope=\"col\">Action</th>\
-         <th scope=\"col\">Details</th><th scope=\"col\">Source</th>",
+         <th scope=\"col\">Details</th>",
     );
+    if with_source {
+        out.push_str("<th scope=\"col\">Source</th>");
+    }
     for name in &columns.names {
         let _ = write!(out, "<th scope=\"col\" class=\"part\">{}</th>", Esc(name));
     }
@@ -105,18 +113,25 @@ pub fn table(out: &mut String, index: usize, cx: &Counterexample, start_row_alwa
              <td><code>{}</code></td><td>",
             state_anchor(index, number),
             classes.join(" "),
-            if marked { " data-marked=\"state-row\"" } else { "" },
+            if marked {
+                " data-marked=\"state-row\""
+            } else {
+                ""
+            },
             Esc(&step.actor),
             Esc(&step.action)
         );
         for detail in &step.details {
             let _ = write!(out, "<div>{}</div>", Esc(detail));
         }
-        out.push_str("</td><td>");
-        if let Some(src) = &step.source {
-            let _ = write!(out, "<code>{}</code>", Esc(src));
-        }
         out.push_str("</td>");
+        if with_source {
+            out.push_str("<td class=\"src\">");
+            if let Some(src) = &step.source {
+                let _ = write!(out, "<code>{}</code>", Esc(src));
+            }
+            out.push_str("</td>");
+        }
         let current = columns.row(&step.state);
         for (value, before) in current.iter().zip(&previous) {
             state_cell(out, *value, Some(*before));

@@ -60,7 +60,11 @@ pub fn inputs(out: &mut String, report: &Report) {
     let _ = write!(
         out,
         "<details class=\"inputs\"{}><summary>Inputs ({})</summary><ul>",
-        if report.inputs.len() <= 10 { " open" } else { "" },
+        if report.inputs.len() <= 10 {
+            " open"
+        } else {
+            ""
+        },
         report.inputs.len()
     );
     for input in &report.inputs {

@@ -111,7 +111,8 @@ fn legend(out: &mut String, spans: &[SpanView]) {
 fn svg(out: &mut String, index: usize, trace: &TraceView, marked: Option<usize>) {
     let spans = &trace.spans;
     let scale = Scale::of(spans);
-    let failure_row = marked.is_some() && (trace.marked_event.is_some() || !trace.allowed.is_empty());
+    let failure_row =
+        marked.is_some() && (trace.marked_event.is_some() || !trace.allowed.is_empty());
     let rows = spans.len() + usize::from(failure_row);
     let height = AXIS_HEIGHT + rows as f64 * ROW_HEIGHT + 8.0;
     let _ = write!(
@@ -241,7 +242,14 @@ fn span_row(
     // An observed event that is no event of the span (the start of a span, in Φ's terms) is
     // drawn where the span starts.
     if let (Some(name), false) = (marked_event, event_marked) {
-        event_diamond(out, x, y, name, scale.offset(span.start), Some("drawn at the span's start"));
+        event_diamond(
+            out,
+            x,
+            y,
+            name,
+            scale.offset(span.start),
+            Some("drawn at the span's start"),
+        );
     }
     out.push_str("</g>\n");
 }
@@ -294,12 +302,7 @@ fn failure_point(out: &mut String, trace: &TraceView, marked: Option<usize>) {
         let _ = write!(out, "<dt>Offending span</dt><dd><code>{}</code>", Esc(id));
         match marked.and_then(|k| trace.spans.get(k)) {
             Some(span) => {
-                let _ = write!(
-                    out,
-                    " {} ({})",
-                    Esc(&span.name),
-                    Esc(&span.service)
-                );
+                let _ = write!(out, " {} ({})", Esc(&span.name), Esc(&span.service));
             }
             None => out.push_str(" (not in the trace)"),
         }
