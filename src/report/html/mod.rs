@@ -57,7 +57,7 @@ pub fn render(report: &Report, opts: RenderOptions) -> String {
     summary::results_table(&mut out, report);
     let with_sections = report.results.iter().filter(|r| has_section(r)).count();
     if with_sections > 0 {
-        let _ = write!(out, "<h2 id=\"details\">Details ({with_sections})</h2>\n");
+        let _ = writeln!(out, "<h2 id=\"details\">Details ({with_sections})</h2>");
         for (index, r) in report.results.iter().enumerate() {
             if has_section(r) {
                 detail::section(&mut out, index, r, opts);

@@ -28,7 +28,7 @@ const DOWN_LABEL: usize = 16;
 /// The centre of node `k`.
 fn centre(k: usize) -> (usize, usize) {
     let row = k / PER_ROW;
-    let column = if row % 2 == 0 {
+    let column = if row.is_multiple_of(2) {
         k % PER_ROW
     } else {
         PER_ROW - 1 - k % PER_ROW
@@ -57,10 +57,10 @@ pub fn draw(out: &mut String, index: usize, cx: &Counterexample) {
     );
     // The entry arrow into the initial state.
     let (x0, y0) = centre(0);
-    let _ = write!(
+    let _ = writeln!(
         out,
         "<line class=\"edge\" x1=\"{}\" y1=\"{y0}\" x2=\"{}\" y2=\"{y0}\" \
-         marker-end=\"url(#{arrow})\"/>\n",
+         marker-end=\"url(#{arrow})\"/>",
         x0 - 50,
         x0 - RADIUS - 2
     );
@@ -151,11 +151,11 @@ fn loop_back(out: &mut String, last: usize, start: usize, arrow: &str) {
             ty + RADIUS + 2
         )
     };
-    let _ = write!(
+    let _ = writeln!(
         out,
         "<g class=\"loop-edge\"><title>the loop: after step {last} the process is back in state \
          {start}</title><path d=\"{path}\" marker-end=\"url(#{arrow})\"/><text class=\"label\" \
-         x=\"{}\" y=\"{}\">back to state {start}</text></g>\n",
+         x=\"{}\" y=\"{}\">back to state {start}</text></g>",
         lx.min(tx) + 6,
         below_last.max(below_start) + 13
     );

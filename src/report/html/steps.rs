@@ -90,10 +90,10 @@ pub fn table(out: &mut String, index: usize, cx: &Counterexample, start_row_alwa
     for (i, step) in cx.steps.iter().enumerate() {
         let number = i + 1;
         if cx.loop_start == Some(i) {
-            let _ = write!(
+            let _ = writeln!(
                 out,
                 "<tr class=\"loop-sep\"><td colspan=\"{width}\">↻ The loop starts here: steps \
-                 {number}–{last} repeat for ever, back to state {i}.</td></tr>\n"
+                 {number}–{last} repeat for ever, back to state {i}.</td></tr>"
             );
         }
         let mut classes = Vec::new();

@@ -115,11 +115,11 @@ fn svg(out: &mut String, index: usize, trace: &TraceView, marked: Option<usize>)
         marked.is_some() && (trace.marked_event.is_some() || !trace.allowed.is_empty());
     let rows = spans.len() + usize::from(failure_row);
     let height = AXIS_HEIGHT + rows as f64 * ROW_HEIGHT + 8.0;
-    let _ = write!(
+    let _ = writeln!(
         out,
         "<div class=\"timeline-wrap\"><svg class=\"timeline\" \
          width=\"{WIDTH}\" height=\"{height}\" viewBox=\"0 0 {WIDTH} {height}\">\
-         <title>Timeline of {} spans over {}</title>\n",
+         <title>Timeline of {} spans over {}</title>",
         spans.len(),
         duration(scale.range)
     );
@@ -127,10 +127,10 @@ fn svg(out: &mut String, index: usize, trace: &TraceView, marked: Option<usize>)
         let x = LABEL_WIDTH + BAR_WIDTH * f64::from(j) / f64::from(TICKS);
         let t = scale.range as f64 * f64::from(j) / f64::from(TICKS);
         let anchor = if j == TICKS { "end" } else { "middle" };
-        let _ = write!(
+        let _ = writeln!(
             out,
             "<line class=\"grid\" x1=\"{x:.1}\" y1=\"{}\" x2=\"{x:.1}\" y2=\"{height}\"/>\
-             <text class=\"axis\" x=\"{x:.1}\" y=\"14\" text-anchor=\"{anchor}\">{}</text>\n",
+             <text class=\"axis\" x=\"{x:.1}\" y=\"14\" text-anchor=\"{anchor}\">{}</text>",
             AXIS_HEIGHT - 6.0,
             if j == 0 {
                 "0".to_string()
@@ -281,9 +281,9 @@ fn failure_row_text(out: &mut String, trace: &TraceView, y: f64) {
     } else {
         let _ = write!(text, "; the model allowed: {}", trace.allowed.join(" | "));
     }
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "<g class=\"failure-row\"><title>{}</title><text x=\"{:.1}\" y=\"{:.1}\">{}</text></g>\n",
+        "<g class=\"failure-row\"><title>{}</title><text x=\"{:.1}\" y=\"{:.1}\">{}</text></g>",
         Esc(&text),
         LABEL_WIDTH / 3.0,
         y + 15.0,
