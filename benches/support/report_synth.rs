@@ -448,6 +448,7 @@ fn checkout_conformance() -> CheckResult {
             marked_span: Some("d977eeacc673fe14".into()),
             marked_event: Some("payment.charged".into()),
             allowed: vec!["payment.refunded".into(), "terminate".into()],
+            omitted: 0,
         })),
         ..Default::default()
     }
@@ -648,6 +649,7 @@ fn synthetic_violation(mix: &mut Mix, n: usize, spans: usize) -> CheckResult {
             marked_span: marked,
             marked_event: Some("cache.miss".into()),
             allowed: vec!["terminate".into(), "payment.refunded".into()],
+            omitted: 0,
         })),
         ..Default::default()
     }

@@ -78,6 +78,15 @@ pub fn draw(out: &mut String, index: usize, trace: &TraceView) {
         .as_deref()
         .and_then(|id| spans.iter().position(|s| s.id == id));
     let _ = writeln!(out, "<h4>Timeline ({} spans)</h4>", spans.len());
+    if trace.omitted > 0 {
+        let _ = writeln!(
+            out,
+            "<p class=\"note\">{} more span{} of this trace are not drawn (a report keeps the \
+             first spans, the marked span and its ancestors).</p>",
+            trace.omitted,
+            if trace.omitted == 1 { "" } else { "s" }
+        );
+    }
     if spans.is_empty() {
         out.push_str("<p>The trace has no spans to draw.</p>\n");
     } else {
