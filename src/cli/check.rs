@@ -18,9 +18,10 @@ use std::path::PathBuf;
     after_help = "Exit codes: 0 every assertion holds; 1 one is violated; 2 an input \
     error: a file that cannot be read or parsed, or an assertion that cannot be evaluated or \
     checked (an unsupported model such as [R= or [V=, a process with no finite LTS), which is \
-    reported at its position and recorded in the report as inconclusive with the error as its \
-    reason, while the other assertions are still checked; 3 a bound (--max-states, \
-    --max-memory, --timeout) stopped a check, normalisation included."
+    reported at its position and recorded in the report with verdict `error`, while the other \
+    assertions and files are still checked; 3 a bound (--max-states, --max-memory, --timeout) \
+    stopped a check, normalisation included. An error beats a violation, which beats an \
+    inconclusive result."
 )]
 pub struct CheckArgs {
     /// CSPM files; their assertions are checked in file order, one result each.
