@@ -6,7 +6,7 @@ use serde_json::Value;
 use std::sync::OnceLock;
 
 /// The formats every case is rendered in, with the name its snapshot carries.
-pub const FORMATS: [&str; 4] = ["human", "json", "junit", "sarif"];
+pub const FORMATS: [&str; 5] = ["human", "json", "junit", "sarif", "html"];
 
 /// The JSON Schema of the report, as shipped in the source tree.
 pub const SCHEMA_TEXT: &str = include_str!(concat!(
@@ -201,9 +201,42 @@ fn check_other_formats(name: &str, expect: Option<&Expect>, outputs: &[(&str, St
                     assert!(out.contains("<error"), "{name}: JUnit has no error:\n{out}");
                 }
             }
+            "html" => {
+                assert!(out.starts_with("<!DOCTYPE html>"), "{name}: not HTML");
+                if let Some(e) = expect.filter(|e| e.verdict != "holds") {
+                    let badge = if e.verdict == "error" { "error" } else { e.verdict };
+                    assert!(out.contains(badge), "{name}: HTML does not say {badge}");
+                }
+            }
             _ => {}
         }
     }
+}
+
+/// The HTML page with its inline style and scripts (the same in every report) left out, so
+/// that a snapshot shows the report's own structure.
+fn without_assets(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    loop {
+        let next = ["<style>", "<script>"]
+            .iter()
+            .filter_map(|tag| rest.find(tag).map(|at| (at, *tag)))
+            .min();
+        let Some((at, tag)) = next else { break };
+        let close = if tag == "<style>" { "</style>" } else { "</script>" };
+        let body = at + tag.len();
+        out.push_str(&rest[..body]);
+        match rest[body..].find(close) {
+            Some(end) => {
+                out.push('…');
+                rest = &rest[body + end..];
+            }
+            None => rest = &rest[body..],
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Each format's stdout as its own snapshot, headed by the command that made it; the human
@@ -212,6 +245,8 @@ fn snapshot_all(name: &str, args: &[&str], outputs: &[(&str, String, String)]) {
     for (format, out, err) in outputs {
         let text = if *format == "human" && !err.is_empty() {
             format!("{out}--- stderr ---\n{err}")
+        } else if *format == "html" {
+            without_assets(out)
         } else {
             out.clone()
         };
