@@ -468,6 +468,12 @@ impl Span {
 mod tests {
     use super::*;
 
+    /// A span's size is the reader's memory per span; it grows only on purpose.
+    #[test]
+    fn a_span_takes_112_bytes() {
+        assert_eq!(std::mem::size_of::<Span>(), 112);
+    }
+
     #[test]
     fn interning_is_idempotent() {
         let mut s = Strings::default();
