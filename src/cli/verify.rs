@@ -447,7 +447,7 @@ fn run_stream(a: VerifyArgs, src: ModelSource) -> anyhow::Result<Outcome> {
         seen: Default::default(),
         out: StreamOut::new(format, render),
     };
-    stream.out.begin()?;
+    stream.out.begin(&a.dumps)?;
     let mut errors = 0usize;
     let mut spans = 0usize;
     for name in &a.dumps {
@@ -626,11 +626,18 @@ impl StreamOut {
         }
     }
 
-    fn begin(&mut self) -> anyhow::Result<()> {
+    /// The JSON report's head, with the same fields as a whole report (`cspot report` and the
+    /// schema read a streamed report as any other).
+    fn begin(&mut self, inputs: &[String]) -> anyhow::Result<()> {
         if self.format == report::Format::Json {
+            let inputs: Vec<&str> = inputs
+                .iter()
+                .map(|f| if f == "-" { "<stdin>" } else { f.as_str() })
+                .collect();
             out!(
-                "{{\n  \"schema_version\": {},\n  \"command\": \"traces verify\",\n  \"results\": [\n",
-                report::SCHEMA_VERSION
+                "{{\n  \"schema_version\": {},\n  \"command\": \"traces verify\",\n  \"inputs\": {},\n  \"results\": [\n",
+                report::SCHEMA_VERSION,
+                serde_json::to_string(&inputs)?
             );
         }
         Ok(())

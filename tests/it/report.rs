@@ -437,3 +437,39 @@ fn a_long_check_writes_progress_lines_to_a_log_and_nothing_when_quiet() {
     let (_, _, quiet) = crate::support::cspot(&[&args[..], &["-q"]].concat());
     assert!(!quiet.contains("states/s"), "{quiet}");
 }
+
+#[test]
+fn a_streamed_json_report_reads_back_like_any_other() {
+    let dir = temp_dir("stream");
+    let dump = dir.join("q.jsonl");
+    let (code, _, err) = crate::support::cspot(&[
+        "traces",
+        "synth",
+        "--model",
+        "models/phi/queue.toml",
+        "--count",
+        "5",
+        "--seed",
+        "3",
+        "--jsonl",
+        "-o",
+        path(&dump),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = crate::support::cspot(&[
+        "traces",
+        "verify",
+        path(&dump),
+        "--model",
+        "models/phi/queue.toml",
+        "--stream",
+        "--format",
+        "json",
+        "--no-timings",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let back = report::parse_json(&out).expect("a streamed report reads back");
+    assert_eq!(back.inputs, vec![path(&dump).to_string()]);
+    assert_eq!(back.results.len(), 5);
+    assert_eq!(back.summary().holds, 5);
+}
