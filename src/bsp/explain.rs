@@ -533,7 +533,10 @@ pub fn counterexample(
             v.property().short(),
             summary(m, &states, &actions, v, loop_start)
         ),
-        initial: states.first().map(|s| state_parts(m, s)).unwrap_or_default(),
+        initial: states
+            .first()
+            .map(|s| state_parts(m, s))
+            .unwrap_or_default(),
         steps,
         loop_start,
         facts,

@@ -92,7 +92,12 @@ fn load_errors(file: &str, e: &cspot::cspm::ScriptErrors) -> Vec<report::CheckRe
             } else {
                 file.to_string()
             };
-            input_error(file, format!("{file} error {}", i + 1), &d.message, position)
+            input_error(
+                file,
+                format!("{file} error {}", i + 1),
+                &d.message,
+                position,
+            )
         })
         .collect()
 }

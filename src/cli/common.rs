@@ -1,8 +1,8 @@
 //! Options shared by every checking command, and the progress display.
 
+use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 use cspot::explore;
-use anyhow::Context as _;
 use cspot::report::{self, Format, RenderOptions, Report};
 use std::io::IsTerminal;
 use std::path::PathBuf;

@@ -169,25 +169,224 @@ impl Diagnostic {
         let handler = miette::GraphicalReportHandler::new_themed(theme)
             .with_context_lines(1)
             .with_width(100);
+        let (source, span) = Excerpt::around(&f.name, &f.text, clamp(self.span, f.text.len()));
         let report = Snippet {
             diagnostic: self,
-            source: miette::NamedSource::new(&f.name, f.text.clone()),
-            span: clamp(self.span, f.text.len()),
+            source,
+            span,
         };
         let mut body = String::new();
         if handler.render_report(&mut body, &report).is_ok() {
             // miette opens with its own `× message` line; ours (with the position) replaces it.
+            let header = format!("[{}:", f.name);
             let lines: Vec<&str> = body.lines().collect();
             let from = lines
                 .iter()
-                .position(|l| l.contains(&format!("[{}:", f.name)))
+                .position(|l| l.contains(&header))
                 .unwrap_or(lines.len());
-            for l in &lines[from..] {
-                out.push_str(l.trim_end());
+            for (k, l) in lines[from..].iter().enumerate() {
+                // The excerpt's columns are not the file's: the header gives the real position.
+                match (k, l.find(&header), l.rfind(']')) {
+                    (0, Some(a), Some(b)) if b > a => {
+                        out.push_str(&l[..a]);
+                        out.push_str(&format!("[{}:{line}:{col}]", f.name));
+                        out.push_str(l[b + 1..].trim_end());
+                    }
+                    _ => out.push_str(l.trim_end()),
+                }
                 out.push('\n');
             }
         }
         out
+    }
+}
+
+/// Characters of the error's line shown on each side of its column, and of a context line.
+const EXCERPT_SIDE: usize = 60;
+const EXCERPT_CONTEXT: usize = 120;
+/// Lines kept on each side of the error's line.
+const EXCERPT_AROUND: usize = 2;
+
+/// The lines around a diagnostic (one before, one after), each cut to a window of a few dozen
+/// characters around the error: what a person reads, and what the snippet renderer can lay
+/// out (it panics past column 65535, and machine-generated lines are often longer).
+struct Excerpt {
+    name: String,
+    text: String,
+    /// 0-based line of the file where `text` starts.
+    first_line: usize,
+}
+
+impl Excerpt {
+    /// The excerpt around `span` (already inside `text`) and the span moved into it.
+    fn around(name: &str, text: &str, span: miette::SourceSpan) -> (Excerpt, miette::SourceSpan) {
+        if let Some(plain) = Excerpt::verbatim(name, text, span) {
+            return plain;
+        }
+        let start = span.offset();
+        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        let line_no = text[..line_start].matches('\n').count();
+        let mut out = String::new();
+        let mut first_line = line_no;
+        // Up to two lines before, cut (the renderer picks the context it shows).
+        let mut before_start = line_start;
+        for _ in 0..EXCERPT_AROUND {
+            if before_start == 0 {
+                break;
+            }
+            before_start = text[..before_start - 1].rfind('\n').map_or(0, |i| i + 1);
+            first_line -= 1;
+        }
+        if before_start < line_start {
+            for l in text[before_start..line_start - 1].split('\n') {
+                out.push_str(&cut_context(l));
+                out.push('\n');
+            }
+        }
+        // The error's line: a window around the span's start.
+        let line = &text[line_start..line_end];
+        let col = start - line_start;
+        let from = back_chars(line, col, EXCERPT_SIDE);
+        let span_end = (start + span.len()).min(line_end) - line_start;
+        let to = ceil_char(line, forward_chars(line, span_end.max(col), EXCERPT_SIDE));
+        if from > 0 {
+            out.push('…');
+        }
+        let offset = out.len() + (col - from);
+        out.push_str(&line[from..to]);
+        let mut len = span_end.saturating_sub(col).min(to.saturating_sub(col));
+        if to < line.len() {
+            out.push('…');
+        } else if start + span.len() > line_end && line_end < text.len() {
+            // A span that takes the line break in (an error at the end of a line) keeps it.
+            len += 1;
+        }
+        // Up to two lines after, cut.
+        let mut after = line_end;
+        for _ in 0..EXCERPT_AROUND {
+            if after >= text.len() {
+                break;
+            }
+            let next_end = text[after + 1..]
+                .find('\n')
+                .map_or(text.len(), |i| after + 1 + i);
+            out.push('\n');
+            out.push_str(&cut_context(&text[after + 1..next_end]));
+            after = next_end;
+        }
+        (
+            Excerpt {
+                name: name.to_string(),
+                text: out,
+                first_line,
+            },
+            miette::SourceSpan::new(offset.into(), len),
+        )
+    }
+}
+
+impl Excerpt {
+    /// The lines from two before the span to two after it, as they are, when none is longer
+    /// than [`PLAIN_LINE`] characters (a span over several lines keeps its drawing).
+    fn verbatim(
+        name: &str,
+        text: &str,
+        span: miette::SourceSpan,
+    ) -> Option<(Excerpt, miette::SourceSpan)> {
+        let start = span.offset();
+        let end = (start + span.len()).min(text.len());
+        let mut from = text[..start].rfind('\n').map_or(0, |i| i + 1);
+        for _ in 0..EXCERPT_AROUND {
+            if from == 0 {
+                break;
+            }
+            from = text[..from - 1].rfind('\n').map_or(0, |i| i + 1);
+        }
+        let mut to = text[end..].find('\n').map_or(text.len(), |i| end + i);
+        for _ in 0..EXCERPT_AROUND {
+            if to >= text.len() {
+                break;
+            }
+            to = text[to + 1..].find('\n').map_or(text.len(), |i| to + 1 + i);
+        }
+        let region = &text[from..to];
+        if region.lines().count() > PLAIN_LINES || region.lines().any(|l| l.len() > PLAIN_LINE) {
+            return None;
+        }
+        Some((
+            Excerpt {
+                name: name.to_string(),
+                text: region.to_string(),
+                first_line: text[..from].matches('\n').count(),
+            },
+            miette::SourceSpan::new((start - from).into(), end.min(to) - start),
+        ))
+    }
+}
+
+/// Longest line (in bytes) and most lines an excerpt shows as they are.
+const PLAIN_LINE: usize = 1_000;
+const PLAIN_LINES: usize = 60;
+
+/// The byte offset `n` characters before `at` in `line` (or 0).
+fn back_chars(line: &str, at: usize, n: usize) -> usize {
+    line[..floor_char(line, at)]
+        .char_indices()
+        .rev()
+        .nth(n.saturating_sub(1))
+        .map_or(0, |(i, _)| i)
+}
+
+/// The byte offset `n` characters after `at` in `line` (or its end).
+fn forward_chars(line: &str, at: usize, n: usize) -> usize {
+    let at = ceil_char(line, at);
+    line[at..]
+        .char_indices()
+        .nth(n)
+        .map_or(line.len(), |(i, _)| at + i)
+}
+
+fn floor_char(s: &str, mut i: usize) -> usize {
+    i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_char(s: &str, mut i: usize) -> usize {
+    i = i.min(s.len());
+    while !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+/// A context line, cut after [`EXCERPT_CONTEXT`] characters.
+fn cut_context(line: &str) -> String {
+    match line.char_indices().nth(EXCERPT_CONTEXT) {
+        Some((i, _)) => format!("{}…", &line[..i]),
+        None => line.to_string(),
+    }
+}
+
+impl miette::SourceCode for Excerpt {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let inner = self.text.as_str().read_span(span, before, after)?;
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line() + self.first_line,
+            inner.column(),
+            inner.line_count(),
+        )))
     }
 }
 
@@ -198,10 +397,10 @@ fn clamp(span: Span, len: usize) -> miette::SourceSpan {
     miette::SourceSpan::new(start.into(), end - start)
 }
 
-/// A [`Diagnostic`] as miette sees it: one labelled span in a named source.
+/// A [`Diagnostic`] as miette sees it: one labelled span in an excerpt of its file.
 struct Snippet<'d> {
     diagnostic: &'d Diagnostic,
-    source: miette::NamedSource<Arc<str>>,
+    source: Excerpt,
     span: miette::SourceSpan,
 }
 

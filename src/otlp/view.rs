@@ -44,22 +44,23 @@ pub fn trace_view(forest: &Forest, t: &Trace, marked: Option<&str>) -> TraceView
     let mut order: Vec<(u32, u32)> = Vec::with_capacity(n.min(MAX_VIEW_SPANS));
     let mut seen = vec![false; n];
     let mut stack: Vec<(u32, u32)> = Vec::new();
-    let walk = |root: u32, order: &mut Vec<(u32, u32)>, seen: &mut [bool], stack: &mut Vec<(u32, u32)>| {
-        stack.push((root, 0));
-        while let Some((i, depth)) = stack.pop() {
-            let Some(flag) = seen.get_mut((i - start) as usize) else {
-                continue;
-            };
-            if *flag {
-                continue;
+    let walk =
+        |root: u32, order: &mut Vec<(u32, u32)>, seen: &mut [bool], stack: &mut Vec<(u32, u32)>| {
+            stack.push((root, 0));
+            while let Some((i, depth)) = stack.pop() {
+                let Some(flag) = seen.get_mut((i - start) as usize) else {
+                    continue;
+                };
+                if *flag {
+                    continue;
+                }
+                *flag = true;
+                order.push((i, depth));
+                for &c in forest.children(i).iter().rev() {
+                    stack.push((c, depth + 1));
+                }
             }
-            *flag = true;
-            order.push((i, depth));
-            for &c in forest.children(i).iter().rev() {
-                stack.push((c, depth + 1));
-            }
-        }
-    };
+        };
     for top in forest.tops(t) {
         walk(top, &mut order, &mut seen, &mut stack);
     }
@@ -71,7 +72,11 @@ pub fn trace_view(forest: &Forest, t: &Trace, marked: Option<&str>) -> TraceView
     let mut omitted = 0;
     if order.len() > MAX_VIEW_SPANS {
         let keep_marked: Vec<u32> = marked
-            .and_then(|m| t.spans.range().find(|&i| forest.spans[i].id.to_string() == m))
+            .and_then(|m| {
+                t.spans
+                    .range()
+                    .find(|&i| forest.spans[i].id.to_string() == m)
+            })
             .map(|i| {
                 let mut path = vec![i as u32];
                 let mut at = i as u32;

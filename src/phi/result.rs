@@ -68,7 +68,11 @@ pub fn check_result(
     let trace_view = matches!(verdict, Verdict::Violated(_)).then(|| {
         let (marked, event, allowed) = match outcome {
             Outcome::Violated(f) if !obs.spans.is_empty() => names.failure_point(f),
-            _ => (findings.first().and_then(|f| f.span_id.clone()), None, Vec::new()),
+            _ => (
+                findings.first().and_then(|f| f.span_id.clone()),
+                None,
+                Vec::new(),
+            ),
         };
         let mut view = crate::otlp::view::trace_view(forest, trace, marked.as_deref());
         view.marked_event = event;

@@ -150,7 +150,9 @@ pub fn parse(text: &str) -> Result<Report, ParseError> {
         path: String::new(),
         message: format!("not JSON: {e} (line {}, column {})", e.line(), e.column()),
     })?;
-    let r = Reader { path: String::new() };
+    let r = Reader {
+        path: String::new(),
+    };
     r.report(&v)
 }
 

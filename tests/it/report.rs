@@ -137,7 +137,10 @@ fn full_report() -> Report {
     }));
     r.results.push(violated);
     r.results.push(result("assert 2", Verdict::Holds));
-    r.results.push(result("assert 3", Verdict::Inconclusive("state bound".into())));
+    r.results.push(result(
+        "assert 3",
+        Verdict::Inconclusive("state bound".into()),
+    ));
     let mut err = result(
         "b.json read error 1",
         Verdict::Error(report::InputError {
@@ -167,7 +170,10 @@ fn a_json_report_reads_back_to_the_same_report() {
 fn a_report_with_an_error_counts_it_and_exits_2_whatever_else_it_holds() {
     let r = full_report();
     let s = r.summary();
-    assert_eq!((s.holds, s.violated, s.inconclusive, s.errors), (1, 1, 1, 1));
+    assert_eq!(
+        (s.holds, s.violated, s.inconclusive, s.errors),
+        (1, 1, 1, 1)
+    );
     assert_eq!(r.exit_code(), report::exit::ERROR);
     let v: serde_json::Value =
         serde_json::from_str(&report::render(&r, Format::Json, RenderOptions::default())).unwrap();
@@ -232,7 +238,10 @@ fn a_file_that_does_not_parse_is_an_error_result_in_every_format() {
     assert_eq!(v["results"][0]["verdict"], "error");
     assert_eq!(v["results"][0]["kind"], "input");
     assert_eq!(v["results"][0]["input"], path(&bad));
-    assert!(v["summary"]["holds"].as_u64().unwrap() > 0, "the other file is still checked");
+    assert!(
+        v["summary"]["holds"].as_u64().unwrap() > 0,
+        "the other file is still checked"
+    );
     assert!(std::fs::read_to_string(&junit).unwrap().contains("<error"));
     let s: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
@@ -241,7 +250,8 @@ fn a_file_that_does_not_parse_is_an_error_result_in_every_format() {
             .as_array()
             .unwrap()
             .iter()
-            .any(|r| r["level"] == "error" && r["message"]["text"].as_str().unwrap().contains("expected")),
+            .any(|r| r["level"] == "error"
+                && r["message"]["text"].as_str().unwrap().contains("expected")),
         "{s}"
     );
     assert!(std::fs::read_to_string(&html).unwrap().contains("error"));
@@ -255,7 +265,11 @@ fn a_bad_line_of_a_json_lines_dump_is_an_error_not_a_pass() {
     )
     .unwrap();
     let dump = dir.join("d.jsonl");
-    std::fs::write(&dump, format!("{}\n{{\"resourceSpans\": [oops]}}\n", good.trim_end())).unwrap();
+    std::fs::write(
+        &dump,
+        format!("{}\n{{\"resourceSpans\": [oops]}}\n", good.trim_end()),
+    )
+    .unwrap();
     let (code, out, _) =
         crate::support::cspot(&["traces", "check", path(&dump), "--format", "json"]);
     assert_eq!(code, report::exit::ERROR);
@@ -316,21 +330,28 @@ fn a_saved_report_renders_again_with_the_same_bytes_and_exit_code() {
     let (_, human2, _) = crate::support::cspot(&["report", path(&json), "--no-timings"]);
     assert_eq!(human2, human);
     let html = dir.join("r.html");
-    let (_, out, _) =
-        crate::support::cspot(&["report", path(&json), "--html", path(&html), "-q"]);
+    let (_, out, _) = crate::support::cspot(&["report", path(&json), "--html", path(&html), "-q"]);
     assert!(out.is_empty());
-    assert!(std::fs::read_to_string(&html).unwrap().starts_with("<!DOCTYPE html>"));
+    assert!(
+        std::fs::read_to_string(&html)
+            .unwrap()
+            .starts_with("<!DOCTYPE html>")
+    );
     std::fs::write(dir.join("not.json"), "{\"schema_version\": 1}").unwrap();
-    let (code3, _, err) =
-        crate::support::cspot(&["report", path(&dir.join("not.json"))]);
+    let (code3, _, err) = crate::support::cspot(&["report", path(&dir.join("not.json"))]);
     assert_eq!(code3, report::exit::ERROR);
     assert!(err.contains("missing field `command`"), "{err}");
 }
 
 #[test]
 fn trace_findings_point_at_the_line_of_their_span_and_violations_carry_the_tree() {
-    let (code, out, _) =
-        crate::support::cspot(&["traces", "check", "fixtures/otlp/cycle.json", "--format", "json"]);
+    let (code, out, _) = crate::support::cspot(&[
+        "traces",
+        "check",
+        "fixtures/otlp/cycle.json",
+        "--format",
+        "json",
+    ]);
     assert_eq!(code, report::exit::VIOLATED);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let r = &v["results"][0];
@@ -362,7 +383,13 @@ fn a_phi_violation_marks_the_failing_span_and_what_the_model_allowed() {
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let t = &v["results"][0]["trace"];
     let marked = t["marked_span"].as_str().unwrap();
-    assert!(t["spans"].as_array().unwrap().iter().any(|s| s["id"] == marked));
+    assert!(
+        t["spans"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["id"] == marked)
+    );
     assert_eq!(t["marked_event"], "start");
     assert!(!t["allowed"].as_array().unwrap().is_empty());
     let parent_finding = v["results"][0]["findings"]
@@ -376,8 +403,13 @@ fn a_phi_violation_marks_the_failing_span_and_what_the_model_allowed() {
 
 #[test]
 fn csp_and_bsp_counterexamples_give_the_state_after_every_step() {
-    let (_, out, _) =
-        crate::support::cspot(&["check", "specs/queue.csp", "--format", "json", "--no-timings"]);
+    let (_, out, _) = crate::support::cspot(&[
+        "check",
+        "specs/queue.csp",
+        "--format",
+        "json",
+        "--no-timings",
+    ]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     for r in v["results"].as_array().unwrap() {
         if r["verdict"] != "violated" {
@@ -405,7 +437,12 @@ fn csp_and_bsp_counterexamples_give_the_state_after_every_step() {
         .iter()
         .find(|r| r["verdict"] == "violated")
         .unwrap();
-    let last = r["counterexample"]["steps"].as_array().unwrap().last().unwrap()["state"].clone();
+    let last = r["counterexample"]["steps"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()["state"]
+        .clone();
     let part = |name: &str| {
         last.as_array()
             .unwrap()
@@ -428,12 +465,25 @@ fn a_long_check_writes_progress_lines_to_a_log_and_nothing_when_quiet() {
          SYS = ||| i : {0..6} @ C(i, 0)\nassert SYS :[deadlock free]\n",
     )
     .unwrap();
-    let args = ["check", path(&spec), "--max-states", "400000", "--progress-interval", "0.01"];
+    let args = [
+        "check",
+        path(&spec),
+        "--max-states",
+        "400000",
+        "--progress-interval",
+        "0.01",
+    ];
     let (code, _, err) = crate::support::cspot(&args);
     assert_eq!(code, report::exit::INCONCLUSIVE);
-    let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("assert 1: ")).collect();
+    let lines: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("assert 1: "))
+        .collect();
     assert!(!lines.is_empty(), "no progress line in a log: {err}");
-    assert!(lines[0].contains(" states, ") && lines[0].contains("states/s"), "{err}");
+    assert!(
+        lines[0].contains(" states, ") && lines[0].contains("states/s"),
+        "{err}"
+    );
     let (_, _, quiet) = crate::support::cspot(&[&args[..], &["-q"]].concat());
     assert!(!quiet.contains("states/s"), "{quiet}");
 }
@@ -472,4 +522,21 @@ fn a_streamed_json_report_reads_back_like_any_other() {
     assert_eq!(back.inputs, vec![path(&dump).to_string()]);
     assert_eq!(back.results.len(), 5);
     assert_eq!(back.summary().holds, 5);
+}
+
+#[test]
+fn an_error_past_column_65535_is_shown_cut_around_its_column() {
+    let dir = temp_dir("long-line");
+    let spec = dir.join("long.csp");
+    std::fs::write(&spec, format!("P = {}) -> STOP\n", " ".repeat(70_000))).unwrap();
+    for cmd in ["parse", "check"] {
+        let (code, _, err) = crate::support::cspot(&[cmd, path(&spec)]);
+        assert_eq!(code, report::exit::ERROR, "{cmd}: {err}");
+        assert!(err.contains(&format!("{}:1:70005:", path(&spec))), "{err}");
+        assert!(
+            err.contains("[…") || err.contains("│ …"),
+            "the line is cut: {err}"
+        );
+        assert!(err.lines().all(|l| l.chars().count() < 400), "{err}");
+    }
 }

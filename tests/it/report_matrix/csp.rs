@@ -126,7 +126,11 @@ fn error_outranks_violated_outranks_inconclusive() {
 #[test]
 fn parse_error() {
     let file = format!("{DIR}/parse_error.csp");
-    let doc = case("csp_parse_error", &["check", &file], &Expect::error("input"));
+    let doc = case(
+        "csp_parse_error",
+        &["check", &file],
+        &Expect::error("input"),
+    );
     let results = doc["results"].as_array().cloned().unwrap_or_default();
     assert_eq!(results.len(), 1, "{results:?}");
     assert!(

@@ -204,7 +204,11 @@ fn check_other_formats(name: &str, expect: Option<&Expect>, outputs: &[(&str, St
             "html" => {
                 assert!(out.starts_with("<!DOCTYPE html>"), "{name}: not HTML");
                 if let Some(e) = expect.filter(|e| e.verdict != "holds") {
-                    let badge = if e.verdict == "error" { "error" } else { e.verdict };
+                    let badge = if e.verdict == "error" {
+                        "error"
+                    } else {
+                        e.verdict
+                    };
                     assert!(out.contains(badge), "{name}: HTML does not say {badge}");
                 }
             }
@@ -224,7 +228,11 @@ fn without_assets(html: &str) -> String {
             .filter_map(|tag| rest.find(tag).map(|at| (at, *tag)))
             .min();
         let Some((at, tag)) = next else { break };
-        let close = if tag == "<style>" { "</style>" } else { "</script>" };
+        let close = if tag == "<style>" {
+            "</style>"
+        } else {
+            "</script>"
+        };
         let body = at + tag.len();
         out.push_str(&rest[..body]);
         match rest[body..].find(close) {
