@@ -336,20 +336,15 @@ pub fn run(args: BspArgs) -> anyhow::Result<Outcome> {
     let (cfg, variants) = match chosen {
         Ok(c) => c,
         Err(e) => {
-            return Ok(Outcome::Report {
-                report: config_error_report(&args, &e),
-                format: args.opts.format(),
-                render: args.opts.render(),
-                files: args.opts.outputs.clone(),
-                trailer: String::new(),
-            });
+            return Ok(args
+                .opts
+                .outcome(config_error_report(&args, &e), String::new()));
         }
     };
     let several = variants.len() > 1;
     let opts = args.opts.explore();
     let mut report = Report::new("bsp");
     let input = args.config.as_ref().map(|p| p.display().to_string());
-    report.inputs.extend(input.clone());
     for v in variants {
         let mut progress = args.opts.progress(&format!("bsp {}", v.name()));
         let search = bsp::Search {
@@ -387,11 +382,5 @@ pub fn run(args: BspArgs) -> anyhow::Result<Outcome> {
             r.input.get_or_insert_with(|| file.clone());
         }
     }
-    Ok(Outcome::Report {
-        report,
-        format: args.opts.format(),
-        render: args.opts.render(),
-        files: args.opts.outputs.clone(),
-        trailer: String::new(),
-    })
+    Ok(args.opts.outcome(report, String::new()))
 }

@@ -130,13 +130,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
             r.input = Some(file.clone());
         }
     }
-    Ok(Outcome::Report {
-        report,
-        format: args.opts.format(),
-        render: args.opts.render(),
-        files: args.opts.outputs.clone(),
-        trailer: String::new(),
-    })
+    Ok(args.opts.outcome(report, String::new()))
 }
 
 /// Checks the assertions of one file into `report`. Errors are reported on stderr (with

@@ -113,6 +113,18 @@ impl CheckOpts {
         self.format.format()
     }
 
+    /// The outcome of a checking command: `report` rendered as these options say, into the
+    /// report files asked for, followed by `trailer` (human text such as a summary table).
+    pub fn outcome(&self, report: Report, trailer: String) -> super::Outcome {
+        super::Outcome::Report {
+            report,
+            format: self.format(),
+            render: self.render(),
+            files: self.outputs.clone(),
+            trailer,
+        }
+    }
+
     pub fn render(&self) -> RenderOptions {
         let color = matches!(self.format, FormatArg::Human)
             && std::io::stdout().is_terminal()

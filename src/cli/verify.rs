@@ -106,7 +106,6 @@ impl ModelSource {
 struct Verified {
     result: report::CheckResult,
     canon: Option<corpus::TreeSummary>,
-    error: bool,
 }
 
 /// The report of a run whose model file could not be used: one result with verdict `error`
@@ -134,13 +133,7 @@ fn model_error(a: &VerifyArgs, e: &anyhow::Error) -> Outcome {
     let mut r = super::traces::error_result(&a.model, "model".into(), &message, position);
     r.title = format!("the model file {} could not be used", a.model);
     report.results.push(r);
-    Outcome::Report {
-        report,
-        format: a.opts.format(),
-        render: a.opts.render(),
-        files: a.opts.outputs.clone(),
-        trailer: String::new(),
-    }
+    a.opts.outcome(report, String::new())
 }
 
 pub fn run(a: VerifyArgs) -> anyhow::Result<Outcome> {
@@ -315,11 +308,7 @@ fn verify_one(
                 cx.facts
                     .push(("tree".into(), tree.join("\n").trim_end().to_string()));
             }
-            Verified {
-                result,
-                canon,
-                error: false,
-            }
+            Verified { result, canon }
         }
         Err(d) => {
             let mut result = result::check_result(
@@ -342,7 +331,6 @@ fn verify_one(
             Verified {
                 result,
                 canon: None,
-                error: true,
             }
         }
     }
@@ -590,10 +578,9 @@ impl Streamer<'_, '_> {
                 Verified {
                     result: r,
                     canon: None,
-                    error: true,
                 }
             };
-            if verified.error {
+            if matches!(verified.result.verdict, Verdict::Error(_)) {
                 errors += 1;
             }
             out.result(&mut verified.result)?;
