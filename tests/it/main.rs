@@ -12,4 +12,5 @@ mod otlp;
 mod phi;
 mod report;
 mod report_matrix;
+mod robust;
 mod support;

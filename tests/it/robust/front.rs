@@ -1,0 +1,1 @@
+//! Reproducers: placeholder until the first case lands.
