@@ -8,6 +8,7 @@
 //! Only the binary (`src/main.rs`, `src/cli`) and the `otlp` readers touch files.
 
 pub mod bsp;
+pub mod budget;
 pub mod check;
 pub mod cspm;
 pub mod explore;

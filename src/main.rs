@@ -2,6 +2,11 @@
 
 mod cli;
 
+/// Live heap bytes are counted so that `--max-memory` bounds evaluation and compilation too,
+/// not only the search (`cspot::budget`).
+#[global_allocator]
+static ALLOC: cspot::budget::CountingAlloc = cspot::budget::CountingAlloc;
+
 use clap::{Parser, Subcommand};
 
 /// cspot: model checking for CSPM and verification of captured OpenTelemetry traces.

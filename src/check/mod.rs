@@ -168,37 +168,55 @@ impl<'s> Checker<'s> {
         id: String,
         progress: &mut dyn FnMut(&Progress),
     ) -> Result<CheckResult, Diagnostic> {
-        self.started = Instant::now();
-        let o = &self.opts.explore;
+        self.check_from(Instant::now(), a, id, progress)
+    }
+
+    /// As [`Checker::check`], for an assertion whose bounds started at `started` (its
+    /// evaluation, which the caller ran under [`Checker::bounds`], counts against them).
+    pub fn check_from(
+        &mut self,
+        started: Instant,
+        a: &Assertion,
+        id: String,
+        progress: &mut dyn FnMut(&Progress),
+    ) -> Result<CheckResult, Diagnostic> {
+        self.started = started;
+        let bounds = self.bounds(started);
         self.compiler.sem.budget = crate::lts::sem::Budget {
-            max_bytes: o.max_memory,
-            deadline: o.timeout.map(|t| self.started + t),
+            max_bytes: bounds.max_bytes,
+            deadline: bounds.deadline,
         };
         self.compiler.sem.stopped = None;
         self.prio = a.tau_priority.map(|s| {
             let sem = &mut self.compiler.sem;
             sem.sets.import(&*sem.src, s)
         });
-        let r = self.check_inner(a, id.clone(), progress);
+        // Evaluation and compilation run lazily inside the check: they obey its bounds.
+        let (r, exceeded) =
+            crate::budget::scope(bounds, || self.check_inner(a, id.clone(), progress));
         self.prio = None;
-        match (r, self.compiler.sem.stopped.take()) {
-            // A bound stopped the compilation: inconclusive, like a bound in the search.
-            (Err(_), Some(stop)) => Ok(CheckResult {
-                id,
-                kind: kind_of(&a.property),
-                title: title(a),
-                source: Some((self.position)(a.span)),
-                verdict: Verdict::Inconclusive(self.stop_text(
-                    stop,
-                    "the processes' transitions",
-                    "states",
-                )),
-                findings: Vec::new(),
-                stats: Stats::default(),
-                ..Default::default()
-            }),
-            (r, _) => r,
+        let stopped = self.compiler.sem.stopped.take();
+        let reason = match (stopped, exceeded) {
+            (Some(stop), _) => self.stop_text(stop, "the processes' transitions", "states"),
+            // Whatever the check answered, a step of it was cut short: the answer may rest
+            // on a partial value, so it is not given.
+            (None, Some(e)) => self.exceeded_text(e, " while evaluating and compiling"),
+            (None, None) => return r,
+        };
+        let mut result = bound_result(id, kind_of(&a.property), title(a), reason);
+        result.source = Some((self.position)(a.span));
+        if let Ok(done) = &r {
+            result.stats = done.stats.clone();
         }
+        Ok(result)
+    }
+
+    fn bounds(&self, started: Instant) -> crate::budget::Bounds {
+        bounds(&self.opts.explore, started)
+    }
+
+    fn exceeded_text(&self, e: crate::budget::Exceeded, doing: &str) -> String {
+        exceeded_text(&self.opts.explore, e, doing)
     }
 
     /// Per label of `m`: whether τ priority blocks it (its event is in the priority set).
@@ -755,6 +773,35 @@ fn title(a: &Assertion) -> String {
 /// The result recorded for an assertion that could not be checked (the caller also reports
 /// the error on stderr): verdict `error`, with the error's message and position (`at`), so
 /// that no report counts it as holding.
+/// The time and memory bounds of a check that started at `started`, for the stages before
+/// and beside the search (`crate::budget`): evaluation, loading, compilation.
+pub fn bounds(o: &explore::Options, started: Instant) -> crate::budget::Bounds {
+    crate::budget::Bounds {
+        deadline: o.timeout.and_then(|t| started.checked_add(t)),
+        max_bytes: o.max_memory,
+    }
+}
+
+/// Why a stage outside the search stopped (`doing` says which, e.g. " while evaluating"), in
+/// terms of the bounds the user gave.
+pub fn exceeded_text(o: &explore::Options, e: crate::budget::Exceeded, doing: &str) -> String {
+    match e {
+        crate::budget::Exceeded::Time => time_text(o.timeout.unwrap_or_default(), doing),
+        crate::budget::Exceeded::Memory(n) => memory_text(n, doing),
+    }
+}
+
+/// The result of a check that a bound stopped before it could answer.
+pub fn bound_result(id: String, kind: Kind, title: String, reason: String) -> CheckResult {
+    CheckResult {
+        id,
+        kind,
+        title,
+        verdict: Verdict::Inconclusive(reason),
+        ..Default::default()
+    }
+}
+
 pub fn error_result(
     id: String,
     kind: Kind,

@@ -6,12 +6,14 @@ use super::Outcome;
 use super::common::CheckOpts;
 use super::parse::FsLoader;
 use clap::{Args, ValueEnum};
+use cspot::budget;
 use cspot::check::{CheckOptions, Checker};
 use cspot::cspm::Script;
 use cspot::cspm::source::{Diagnostic, SourceMap, Span};
 use cspot::lts::{CompileOptions, Compiler, export};
 use cspot::report::{self, Report, exit};
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 #[derive(Args, Debug)]
 #[command(
@@ -138,7 +140,21 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
 /// assertions and files are still checked, and the exit code is 2.
 fn check_file(args: &CheckArgs, file: &str, several: bool, report: &mut Report) {
     {
-        let mut script = match Script::load(file, &mut FsLoader::default()) {
+        let explore = args.opts.explore();
+        // Loading evaluates the channel and datatype declarations: it obeys the bounds too.
+        let bounds = cspot::check::bounds(&explore, Instant::now());
+        let (loaded, exceeded) =
+            budget::scope(bounds, || Script::load(file, &mut FsLoader::default()));
+        if let Some(bound) = exceeded {
+            let reason = cspot::check::exceeded_text(&explore, bound, " while loading");
+            diagln!("inconclusive: {file}: {reason}");
+            report.results.push(report::CheckResult {
+                verdict: report::Verdict::Inconclusive(reason),
+                ..input_error(file, format!("{file} load"), "", file.to_string())
+            });
+            return;
+        }
+        let mut script = match loaded {
             Ok(s) => s,
             Err(e) => {
                 diag!("{e}");
@@ -146,13 +162,12 @@ fn check_file(args: &CheckArgs, file: &str, several: bool, report: &mut Report) 
                 return;
             }
         };
-        let asserts = script.assertions();
+        let count = script.assertion_count();
         let map = copy_map(script.source_map());
-        if let Some(n) = args.assert.filter(|&n| n == 0 || n > asserts.len()) {
+        if let Some(n) = args.assert.filter(|&n| n == 0 || n > count) {
             let message = format!(
-                "{file} has {} assertion{}; --assert {n} is out of range",
-                asserts.len(),
-                if asserts.len() == 1 { "" } else { "s" }
+                "{file} has {count} assertion{}; --assert {n} is out of range",
+                if count == 1 { "" } else { "s" }
             );
             diagln!("error: {message}");
             report.results.push(input_error(
@@ -164,31 +179,53 @@ fn check_file(args: &CheckArgs, file: &str, several: bool, report: &mut Report) 
             return;
         }
         let opts = CheckOptions {
-            explore: args.opts.explore(),
+            explore,
             compile: CompileOptions {
                 max_leaf_states: args.max_leaf_states,
                 ..CompileOptions::default()
             },
             show_tau: args.show_tau,
         };
+        // Each assertion is evaluated under its own bounds, which its check then continues.
+        let asserts: Vec<Evaluated> = (0..count)
+            .filter(|&i| args.assert.is_none_or(|n| n == i + 1))
+            .map(|i| {
+                let started = Instant::now();
+                let bounds = cspot::check::bounds(&opts.explore, started);
+                let (value, exceeded) = budget::scope(bounds, || script.assertion(i));
+                Evaluated {
+                    index: i,
+                    value,
+                    spent: started.elapsed(),
+                    exceeded,
+                }
+            })
+            .collect();
+        let explore = opts.explore.clone();
         let pos_map = &map;
         let mut checker = Checker::new(
             &mut script,
             opts,
             Box::new(move |s: Span| pos_map.position(s)),
         );
-        for (i, a) in asserts.iter().enumerate() {
-            if args.assert.is_some_and(|n| n != i + 1) {
+        for e in &asserts {
+            let id = if several {
+                format!("{file} assert {}", e.index + 1)
+            } else {
+                format!("assert {}", e.index + 1)
+            };
+            if let Some(bound) = e.exceeded {
+                let reason =
+                    cspot::check::exceeded_text(&explore, bound, " while evaluating the assertion");
+                diagln!("inconclusive: {id}: {reason}");
+                report
+                    .results
+                    .push(stopped_evaluating(&map, id, &e.value, reason));
                 continue;
             }
-            let id = if several {
-                format!("{file} assert {}", i + 1)
-            } else {
-                format!("assert {}", i + 1)
-            };
             // An assertion that cannot be evaluated or checked is reported (stderr, with its
             // position, and in the report); the others are still checked; the exit code is 2.
-            let a = match a {
+            let a = match &e.value {
                 Ok(a) => a,
                 Err(d) => {
                     diag!("{}", d.render(&map));
@@ -197,7 +234,11 @@ fn check_file(args: &CheckArgs, file: &str, several: bool, report: &mut Report) 
                 }
             };
             let mut progress = args.opts.progress(&id);
-            match checker.check(a, id.clone(), &mut |p| progress.update(p)) {
+            // The time spent evaluating the assertion counts against its --timeout.
+            let started = Instant::now()
+                .checked_sub(e.spent)
+                .unwrap_or_else(Instant::now);
+            match checker.check_from(started, a, id.clone(), &mut |p| progress.update(p)) {
                 Ok(r) => report.results.push(r),
                 Err(d) => {
                     diag!("{}", d.render(&map));
@@ -205,6 +246,35 @@ fn check_file(args: &CheckArgs, file: &str, several: bool, report: &mut Report) 
                 }
             }
         }
+    }
+}
+
+/// An assertion evaluated before its check.
+struct Evaluated {
+    /// 0-based, in file order.
+    index: usize,
+    value: Result<cspot::cspm::proc::Assertion, Diagnostic>,
+    spent: Duration,
+    /// The bound its evaluation passed, if it did.
+    exceeded: Option<budget::Exceeded>,
+}
+
+/// The result recorded for an assertion whose evaluation a bound stopped: inconclusive,
+/// titled as [`unevaluated`] titles it.
+fn stopped_evaluating(
+    map: &SourceMap,
+    id: String,
+    value: &Result<cspot::cspm::proc::Assertion, Diagnostic>,
+    reason: String,
+) -> report::CheckResult {
+    let span = match value {
+        Ok(a) => a.span,
+        Err(d) => d.span,
+    };
+    let located = unevaluated(map, id, &Diagnostic::error(span, ""));
+    report::CheckResult {
+        verdict: report::Verdict::Inconclusive(reason),
+        ..located
     }
 }
 
@@ -231,11 +301,42 @@ pub struct LtsArgs {
     /// A leaf process with more states than this is reported as not finite.
     #[arg(long, default_value_t = 200_000, value_name = "N")]
     pub max_leaf_states: usize,
+    /// Stop after this many seconds (fractions allowed), loading, evaluation and compilation
+    /// included: the run ends inconclusive (exit 3), exporting nothing. No bound without it.
+    #[arg(long, value_name = "SECS", value_parser = super::common::parse_timeout)]
+    pub timeout: Option<Duration>,
+    /// Stop when the process would hold more memory than this (e.g. 512M, 4G): exit 3,
+    /// nothing exported. Default: 80% of the memory available when the run starts.
+    #[arg(long, value_name = "SIZE", value_parser = super::common::parse_bytes)]
+    pub max_memory: Option<u64>,
 }
 
 pub fn run_lts(args: LtsArgs) -> anyhow::Result<Outcome> {
     let file = args.file.display().to_string();
-    let mut script = match Script::load(&file, &mut FsLoader::default()) {
+    // One budget for the whole run: loading, evaluating, compiling and exporting.
+    let bounds = budget::Bounds {
+        deadline: args.timeout.and_then(|t| Instant::now().checked_add(t)),
+        max_bytes: args.max_memory.or_else(super::common::default_memory_bound),
+    };
+    let (outcome, exceeded) = budget::scope(bounds, || lts_within(&args, &file, bounds));
+    match exceeded {
+        Some(bound) => {
+            let what = match bound {
+                budget::Exceeded::Time => "raise --timeout",
+                budget::Exceeded::Memory(_) => "raise --max-memory",
+            };
+            diagln!(
+                "inconclusive: {} of {file}: {bound}; nothing exported; {what}",
+                args.process
+            );
+            Ok(Outcome::Code(exit::INCONCLUSIVE))
+        }
+        None => outcome,
+    }
+}
+
+fn lts_within(args: &LtsArgs, file: &str, bounds: budget::Bounds) -> anyhow::Result<Outcome> {
+    let mut script = match Script::load(file, &mut FsLoader::default()) {
         Ok(s) => s,
         Err(e) => {
             diag!("{e}");
@@ -255,22 +356,43 @@ pub fn run_lts(args: LtsArgs) -> anyhow::Result<Outcome> {
         ..CompileOptions::default()
     };
     let mut c = Compiler::new(&mut script, opts);
+    c.sem.budget = cspot::lts::sem::Budget {
+        max_bytes: bounds.max_bytes,
+        deadline: bounds.deadline,
+    };
     let m = match c.machine(p) {
         Ok(m) => m,
+        // The caller reports a bound that stopped the compilation.
+        Err(_) if c.sem.stopped.is_some() || budget::exceeded().is_some() => {
+            return Ok(Outcome::Code(exit::INCONCLUSIVE));
+        }
         Err(d) => {
             diag!("{}", d.render(&map));
             return Ok(Outcome::Code(exit::ERROR));
         }
     };
     // A bound that stops the exploration leaves the question open, as in `check`: exit 3.
-    let Ok(lts) = export::explicit(&m, args.max_states) else {
-        diagln!(
-            "inconclusive: {} has more than {} states: stopped at the state bound, nothing \
-             exported; raise --max-states",
-            args.process,
-            args.max_states
-        );
-        return Ok(Outcome::Code(exit::INCONCLUSIVE));
+    let limits = export::Limits {
+        max_states: args.max_states,
+        max_bytes: bounds.max_bytes,
+        deadline: bounds.deadline,
+    };
+    let lts = match export::explicit_within(&m, &limits) {
+        Ok(lts) => lts,
+        Err(stop) => {
+            let why = match stop {
+                export::Stop::States(n) => {
+                    format!("more than {n} states: stopped at the state bound; raise --max-states")
+                }
+                export::Stop::Memory(n) => format!(
+                    "stopped at the memory bound ({} MiB); raise --max-memory",
+                    n >> 20
+                ),
+                export::Stop::Time => "stopped at the time bound; raise --timeout".to_string(),
+            };
+            diagln!("inconclusive: {}: {why}; nothing exported", args.process);
+            return Ok(Outcome::Code(exit::INCONCLUSIVE));
+        }
     };
     let name = |e| c.event_name(e).to_string();
     let describe = |s: u32| {

@@ -233,16 +233,12 @@ impl Drop for Progress {
     }
 }
 
-/// 80% of `MemAvailable` (Linux), so that a large check ends as inconclusive rather than being
-/// killed; no bound where the figure cannot be read.
-fn default_memory_bound() -> Option<u64> {
-    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024 / 10 * 8)
+/// The default `--max-memory` (see [`cspot::budget::default_max_bytes`]).
+pub(crate) fn default_memory_bound() -> Option<u64> {
+    cspot::budget::default_max_bytes()
 }
 
-fn parse_bytes(s: &str) -> Result<u64, String> {
+pub(crate) fn parse_bytes(s: &str) -> Result<u64, String> {
     let s = s.trim();
     let (num, mult) = match s.chars().last().map(|c| c.to_ascii_uppercase()) {
         Some('K') => (&s[..s.len() - 1], 1u64 << 10),
@@ -278,7 +274,7 @@ fn parse_jobs(s: &str) -> Result<usize, String> {
 
 /// `--timeout`: a positive, finite number of seconds that a [`Duration`] can hold. Zero is
 /// refused rather than read as "no bound" (leaving the flag out says that).
-fn parse_timeout(s: &str) -> Result<Duration, String> {
+pub(crate) fn parse_timeout(s: &str) -> Result<Duration, String> {
     let secs: f64 = s
         .trim()
         .parse()

@@ -100,6 +100,7 @@ pub fn compile_leaf(
     let mut alphabet = Vec::new();
     let mut next = 0usize;
     while next < terms.len() {
+        super::step()?;
         let t = terms[next];
         next += 1;
         let moves = sem.transitions(t)?.to_vec();

@@ -126,7 +126,10 @@ impl<'s> Compiler<'s> {
         }
         let alphabets: Vec<Vec<EventId>> = compiled.iter().map(|l| l.alphabet.clone()).collect();
         let drafts = network::rules(&net, &alphabets, &self.sem.sets, self.opts.max_rules)?;
-        Ok(Machine::assemble(compiled, drafts, net.has_par()))
+        let m = Machine::assemble(compiled, drafts, net.has_par());
+        // Assembling stops early, leaving a partial machine, when a bound is passed.
+        step()?;
+        Ok(m)
     }
 
     /// Splits a term into the operator tree above its leaves. Calls are unfolded while they
@@ -155,6 +158,7 @@ impl<'s> Compiler<'s> {
                 ),
             ));
         }
+        step()?;
         self.depth += 1;
         let r = stacker::maybe_grow(sem::STACK_RED_ZONE, sem::STACK_SEGMENT, || {
             self.extract_at(t, ctx, stack, leaves)
@@ -263,4 +267,12 @@ impl<'s> Compiler<'s> {
     pub fn event_name(&self, e: EventId) -> &str {
         self.sem.src.event_name(e)
     }
+}
+
+/// One step of compilation under the run's budget (`crate::budget`): building the network,
+/// its rules and the leaves obeys the check's time and memory bounds. The checker reports a
+/// bound passed here as inconclusive.
+pub(crate) fn step() -> Result<(), Diagnostic> {
+    crate::budget::tick()
+        .map_err(|e| Diagnostic::error(Span::default(), format!("compilation {e}")))
 }

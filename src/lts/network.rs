@@ -109,6 +109,7 @@ fn build_at(
     max: usize,
     count: &mut usize,
 ) -> Result<Vec<Draft>, Diagnostic> {
+    super::step()?;
     let out = match net {
         Net::Leaf(i) => alphabets
             .get(*i as usize)
@@ -270,6 +271,7 @@ fn combine(
         if *count > max {
             return Err(too_many(max));
         }
+        super::step()?;
         let mut parts = Vec::new();
         for (l, &i) in lists.iter().zip(&idx) {
             parts.extend_from_slice(&l[i].parts);

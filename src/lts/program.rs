@@ -148,6 +148,11 @@ impl Program {
             let row = p.rows.len() as u32;
             let mut general = p.leaf_row[i] as usize;
             for s in 0..leaf.states() as u32 {
+                // Past a bound the program is left partial; `Compiler::machine_of` then
+                // discards it and reports the bound.
+                if super::step().is_err() {
+                    return p;
+                }
                 row_ops.clear();
                 for (gk, g) in leaf.groups_of(s).iter().enumerate() {
                     let glo = p.all[p.all_start[general] as usize + gk].1;
@@ -471,7 +476,10 @@ impl Program {
     }
 }
 
-/// The group of `leaf` at `s` on `e`: the first, as the general path's `lookup` finds it.
+/// The group of `leaf` at `s` on `e` (a state's groups are sorted by event and one per event,
+/// so this is the one the general path's `lookup` finds). A binary search: a state of a
+/// 100 000-branch choice has 100 000 groups, and this is asked once per state and partner
+/// event, which a linear search made quadratic.
 fn group(leaf: &Leaf, s: u32, e: EventId) -> Option<&super::leaf::Group> {
-    leaf.groups_of(s).iter().find(|g| g.event == e)
+    leaf.group(s, e)
 }

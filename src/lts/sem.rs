@@ -421,6 +421,13 @@ impl<'s> Semantics<'s> {
 
     fn over_budget(&mut self) -> Option<Stop> {
         self.computed = self.computed.wrapping_add(1);
+        // The estimate below counts this table's bytes; the run's budget counts the process
+        // (the evaluator's values too), which the estimate alone let grow past the bound.
+        match crate::budget::tick() {
+            Ok(()) => {}
+            Err(crate::budget::Exceeded::Time) => return Some(Stop::Time),
+            Err(crate::budget::Exceeded::Memory(n)) => return Some(Stop::Memory(n)),
+        }
         if let Some(max) = self.budget.max_bytes
             && self.memory_bytes() > max
         {

@@ -244,8 +244,12 @@ impl Ctx<'_> {
             if (partials.len() as u64).saturating_mul(xs.len() as u64) > ENUM_LIMIT {
                 return err(span, "too many values to enumerate");
             }
+            // Each partial value holds its fields twice, plus two vectors' headers.
+            let per = 2 * (n + 2);
+            super::interp::reserve_values(partials.len() * xs.len() * per, span)?;
             let mut next = Vec::with_capacity(partials.len() * xs.len());
             for (fs, res) in &partials {
+                super::interp::within_budget(span)?;
                 for x in xs.iter() {
                     let mut f2 = fs.clone();
                     f2.push(x.clone());

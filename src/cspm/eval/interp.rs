@@ -22,6 +22,20 @@ pub fn err<T>(span: Span, msg: impl Into<String>) -> R<T> {
     Err(Diagnostic::error(span, msg))
 }
 
+/// One step of evaluation under the run's budget (`crate::budget`): evaluation is part of a
+/// check and stops at its time and memory bounds. The caller sees the bound through
+/// `budget::exceeded` and reports the check inconclusive.
+#[inline]
+pub fn within_budget(span: Span) -> R<()> {
+    crate::budget::tick().or_else(|e| err(span, format!("evaluation {e}")))
+}
+
+/// Fails before an allocation of `n` values that would pass the memory bound.
+pub fn reserve_values(n: usize, span: Span) -> R<()> {
+    let bytes = (n as u64).saturating_mul(std::mem::size_of::<Value>() as u64);
+    crate::budget::reserve(bytes).or_else(|e| err(span, format!("evaluation {e}")))
+}
+
 /// Memo of a top-level constant.
 #[derive(Clone, Debug, Default)]
 pub enum GCell {
@@ -137,6 +151,7 @@ impl<'a> Ctx<'a> {
     }
 
     pub fn eval(&mut self, f: &mut Frame, e: ExprId) -> R<Value> {
+        within_budget(self.prog.expr(e).span)?;
         stacker::maybe_grow(64 * 1024, 4 * 1024 * 1024, || self.eval_inner(f, e))
     }
 
@@ -1137,6 +1152,8 @@ impl<'a> Ctx<'a> {
                 if let Some(e) = self.st.arena.event_id(v) {
                     return Ok(e);
                 }
+                // A channel of millions of events is interned one event at a time.
+                within_budget(span)?;
                 let name = self.show(v);
                 Ok(self.st.arena.event(v, || name))
             }

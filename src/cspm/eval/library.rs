@@ -168,7 +168,9 @@ impl Ctx<'_> {
                 let mut out = Vec::new();
                 for x in self.seq_force_all(&s, span)? {
                     let t = self.as_seq(x, span)?;
-                    out.extend(self.seq_force_all(&t, span)?);
+                    let items = self.seq_force_all(&t, span)?;
+                    super::interp::reserve_values(out.len() + items.len(), span)?;
+                    out.extend(items);
                 }
                 Value::Seq(Seq::from_vec(out))
             }

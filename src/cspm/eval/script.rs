@@ -161,7 +161,13 @@ impl Script {
         (0..n).map(|i| self.assertion(i)).collect()
     }
 
-    fn assertion(&mut self, i: usize) -> Result<Assertion, Diagnostic> {
+    /// How many `assert`s the script has.
+    pub fn assertion_count(&self) -> usize {
+        self.prog.asserts.len()
+    }
+
+    /// The `i`-th `assert` (0-based, file order), evaluated: see [`Script::assertions`].
+    pub fn assertion(&mut self, i: usize) -> Result<Assertion, Diagnostic> {
         let a = self.prog.asserts[i].clone();
         if let Some(e) = a.error {
             return Err(e);

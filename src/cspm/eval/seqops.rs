@@ -72,6 +72,7 @@ impl Ctx<'_> {
                 .map_err(|_| Diagnostic::error(span, "internal error: lazy sequence"))?;
             match r {
                 Ok(Some(vs)) => {
+                    super::interp::within_budget(span)?;
                     st.forced.extend(vs);
                     st.producer = Some(producer);
                     if st.forced.len() as u64 > ENUM_LIMIT {
@@ -90,7 +91,11 @@ impl Ctx<'_> {
     /// Every element; an error for a sequence that does not end.
     pub fn seq_force_all(&mut self, s: &Seq, span: Span) -> R<Vec<Value>> {
         match s {
-            Seq::Finite { .. } => Ok(s.finite_items().unwrap_or(&[]).to_vec()),
+            Seq::Finite { .. } => {
+                let items = s.finite_items().unwrap_or(&[]);
+                super::interp::reserve_values(items.len(), span)?;
+                Ok(items.to_vec())
+            }
             Seq::From(k) => err(span, format!("the sequence <{k}..> is infinite")),
             Seq::Lazy(..) => {
                 let limit = ENUM_LIMIT as usize;
@@ -138,6 +143,9 @@ impl Ctx<'_> {
                 if b.is_empty() {
                     return Ok(s);
                 }
+                // `P(s) = a -> P(s ^ s)` doubles a sequence at every step: the copy is
+                // measured against the memory bound before it is made.
+                super::interp::reserve_values(a.len() + b.len(), span)?;
                 let mut v = Vec::with_capacity(a.len() + b.len());
                 v.extend_from_slice(a);
                 v.extend_from_slice(b);

@@ -108,7 +108,10 @@ impl ValueSet {
         }
         let unbounded = merged.iter().any(|&(a, b)| a == INT_MIN || b == INT_MAX);
         let size: u64 = merged.iter().map(|&(a, b)| (b - a + 1) as u64).sum();
-        if unbounded || size > ENUM_LIMIT {
+        // Past the memory bound the set stays symbolic; the bound is then exceeded and the
+        // next step of evaluation stops (`crate::budget`).
+        let bytes = size.saturating_mul(std::mem::size_of::<Value>() as u64);
+        if unbounded || size > ENUM_LIMIT || crate::budget::reserve(bytes).is_err() {
             ValueSet::Infinite(Arc::new(InfSet::Ints(merged)))
         } else {
             let mut out = Vec::with_capacity(size as usize);
