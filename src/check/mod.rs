@@ -206,7 +206,7 @@ impl<'s> Checker<'s> {
         let mut result = bound_result(id, kind_of(&a.property), title(a), reason);
         result.source = Some((self.position)(a.span));
         if let Ok(done) = &r {
-            result.stats = done.stats.clone();
+            result.stats = done.stats;
         }
         Ok(result)
     }

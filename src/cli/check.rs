@@ -123,11 +123,12 @@ fn input_error(file: &str, id: String, message: &str, position: String) -> repor
 pub fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
     let mut report = Report::new("check");
     let several = args.files.len() > 1;
-    for path in &args.files {
+    for (k, path) in args.files.iter().enumerate() {
+        let last = k + 1 == args.files.len();
         let file = path.display().to_string();
         report.inputs.push(file.clone());
         let first = report.results.len();
-        check_file(&args, &file, several, &mut report);
+        check_file(&args, &file, several, last, &mut report);
         for r in &mut report.results[first..] {
             r.input = Some(file.clone());
         }
@@ -138,8 +139,9 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
 /// Checks the assertions of one file into `report`. Errors are reported on stderr (with
 /// their source snippets) and recorded as results with verdict `error`: the other
 /// assertions and files are still checked, and the exit code is 2.
-fn check_file(args: &CheckArgs, file: &str, several: bool, report: &mut Report) {
+fn check_file(args: &CheckArgs, file: &str, several: bool, last: bool, report: &mut Report) {
     {
+        let first = report.results.len();
         let explore = args.opts.explore();
         // Loading evaluates the channel and datatype declarations: it obeys the bounds too.
         let bounds = cspot::check::bounds(&explore, Instant::now());
@@ -245,6 +247,16 @@ fn check_file(args: &CheckArgs, file: &str, several: bool, report: &mut Report) 
                     report.results.push(checker.error_result(a, id, &d));
                 }
             }
+        }
+        // Freeing what a check stopped at a bound built (millions of values and terms) took
+        // seconds past --timeout; after the last file the process ends and the system takes
+        // it back at once. Before another file it is freed, so that file starts afresh.
+        let stopped = report.results[first..]
+            .iter()
+            .any(|r| matches!(r.verdict, report::Verdict::Inconclusive(_)));
+        if last && stopped {
+            std::mem::forget(checker);
+            std::mem::forget(script);
         }
     }
 }

@@ -23,6 +23,8 @@ pub struct Ended {
     /// The exit code, or 128 + the signal number when a signal ended it (as a shell says).
     pub code: i32,
     pub wall: Duration,
+    /// CPU time, user and system (a child's own: rusage times start at zero at the fork).
+    pub cpu: Duration,
     /// Peak resident set size in bytes.
     pub peak: u64,
     /// Standard output, at most its first 64 KiB (the rest is read and dropped).
@@ -45,8 +47,17 @@ impl Ended {
         );
     }
 
-    /// Asserts the run ended within `slack` of the bound `bound`.
+    /// Asserts the run ended within `slack` of the bound `bound`, and prints the measured
+    /// figures (`--nocapture` shows them: the acceptance table of issue 14).
     pub fn assert_within(&self, bound: Duration, slack: Duration, what: &str) {
+        eprintln!(
+            "measured: {what}: exit {} after {:.2} s wall, {:.2} s CPU, peak {} MiB",
+            self.code,
+            self.wall.as_secs_f64(),
+            self.cpu.as_secs_f64(),
+            self.peak >> 20
+        );
+        let slack = slack_override().unwrap_or(slack);
         assert!(
             self.wall <= bound + slack,
             "{what}: took {:.2?}, more than {:.2?} past its {:.2?} bound",
@@ -73,6 +84,15 @@ impl Ended {
 /// What the binary holds resident before it reads anything (code, stacks, allocator arenas).
 const BASE: u64 = 24 << 20;
 
+/// `CSPOT_ROBUST_SLACK=SECS` sets the allowed time past a bound. The default of the tests is
+/// generous because a shared CI machine stretches wall time several times over (the runs stop
+/// at their bound, but what follows, unwinding and the report, waits for a core); the
+/// acceptance figures are measured on an idle machine with `CSPOT_ROBUST_SLACK=1`.
+fn slack_override() -> Option<Duration> {
+    let s = std::env::var("CSPOT_ROBUST_SLACK").ok()?;
+    s.parse::<f64>().ok().map(Duration::from_secs_f64)
+}
+
 fn tail(s: &str) -> &str {
     let cut = s.len().saturating_sub(2000);
     let cut = (cut..=s.len())
@@ -88,9 +108,14 @@ pub fn capped(dir: &Path, args: &[&str], kill_after: Duration) -> Ended {
 
 /// As [`capped`], with extra environment variables.
 pub fn capped_with(dir: &Path, args: &[&str], kill_after: Duration, env: &[(&str, &str)]) -> Ended {
+    // One hostile run at a time: they take much memory, and their exit times are measured.
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let out = scratch_file("stdout");
     let err = scratch_file("stderr");
     let started = Instant::now();
+    // Reaped by `wait4` below, which also gives its CPU times; std's `wait` is not used.
+    #[allow(clippy::zombie_processes)]
     let mut child = Command::new("bash")
         .arg("-c")
         .arg(format!(
@@ -108,7 +133,9 @@ pub fn capped_with(dir: &Path, args: &[&str], kill_after: Duration, env: &[(&str
         .spawn()
         .expect("bash starts");
     let pid = child.id() as libc::pid_t;
+    let mut peak = 0;
     let (status, usage) = loop {
+        peak = peak.max(high_water_mark(pid));
         let mut status = 0;
         // SAFETY: a zeroed rusage is a valid value for wait4 to fill.
         let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
@@ -121,9 +148,13 @@ pub fn capped_with(dir: &Path, args: &[&str], kill_after: Duration, env: &[(&str
         if started.elapsed() > kill_after {
             let _ = child.kill();
         }
-        std::thread::sleep(Duration::from_millis(5));
+        std::thread::sleep(Duration::from_millis(2));
     };
     let wall = started.elapsed();
+    let (user, system) = (usage.ru_utime, usage.ru_stime);
+    let cpu = Duration::from_micros(
+        (user.tv_sec + system.tv_sec) as u64 * 1_000_000 + (user.tv_usec + system.tv_usec) as u64,
+    );
     let code = if libc::WIFEXITED(status) {
         libc::WEXITSTATUS(status)
     } else {
@@ -132,13 +163,26 @@ pub fn capped_with(dir: &Path, args: &[&str], kill_after: Duration, env: &[(&str
     let ended = Ended {
         code,
         wall,
-        peak: usage.ru_maxrss as u64 * 1024,
+        cpu,
+        peak,
         stdout: head(&out),
         stderr: head(&err),
     };
     let _ = std::fs::remove_file(out);
     let _ = std::fs::remove_file(err);
     ended
+}
+
+/// The peak resident set of a running process (`VmHWM`), 0 once it has exited. Polled while
+/// the process runs: the rusage of `wait4` cannot be used, because a spawned child's peak
+/// starts from its parent's, the test binary's, at the fork. Growth in the last poll period
+/// before the exit is missed; the hostile runs grow over seconds.
+fn high_water_mark(pid: libc::pid_t) -> u64 {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    text.lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kib| kib * 1024)
 }
 
 fn head(path: &Path) -> String {
