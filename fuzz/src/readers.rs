@@ -18,8 +18,11 @@ use cspot::otlp::{self, Detected, ReadOptions};
 use cspot::phi::{Model, ModelFile};
 use std::io::Read;
 
+/// A reader driven on arbitrary bytes.
+pub type Drive = fn(&[u8]);
+
 /// The readers, by fuzz-target name (also the folder names under `tests/data/hostile/`).
-pub const TARGETS: [(&str, fn(&[u8])); 9] = [
+pub const TARGETS: [(&str, Drive); 9] = [
     ("cspm", cspm),
     ("otlp_json", otlp_json),
     ("otlp_jsonl", otlp_jsonl),
@@ -32,7 +35,7 @@ pub const TARGETS: [(&str, fn(&[u8])); 9] = [
 ];
 
 /// The reader of a target name.
-pub fn reader(target: &str) -> Option<fn(&[u8])> {
+pub fn reader(target: &str) -> Option<Drive> {
     TARGETS.iter().find(|(n, _)| *n == target).map(|&(_, f)| f)
 }
 
@@ -135,15 +138,7 @@ pub fn dump(data: &[u8]) {
         let _ = e.to_string();
     }
     let seed = data.iter().fold(7u32, |h, &b| h.rotate_left(5) ^ b as u32);
-    let pieces = otlp::read(
-        "fuzz",
-        Dribble {
-            data,
-            at: 0,
-            seed,
-        },
-        opts,
-    );
+    let pieces = otlp::read("fuzz", Dribble { data, at: 0, seed }, opts);
     assert_eq!(
         whole.forest.spans.len(),
         pieces.forest.spans.len(),
