@@ -363,7 +363,7 @@ proptest! {
 
 /// A JSON document nested `depth` levels deep at a place each reader descends into.
 fn nested_json(shape: u8, depth: usize) -> Vec<u8> {
-    let (open, close) = if shape % 2 == 0 {
+    let (open, close) = if shape.is_multiple_of(2) {
         ("[", "]")
     } else {
         ("{\"a\":", "}")
@@ -553,7 +553,7 @@ fn cspm_soup() -> impl Strategy<Value = String> {
 
 /// TOML nested `depth` levels deep under a key of a model or configuration.
 fn nested_toml(shape: u8, depth: usize) -> Vec<u8> {
-    let (open, close) = if shape % 2 == 0 {
+    let (open, close) = if shape.is_multiple_of(2) {
         ("[", "]")
     } else {
         ("{a=", "}")
