@@ -7,6 +7,7 @@
 
 mod budget;
 mod front;
+mod hostile;
 mod traces;
 
 use std::io::Read;
