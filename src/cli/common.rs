@@ -235,14 +235,14 @@ impl Drop for Progress {
 
 /// 80% of `MemAvailable` (Linux), so that a large check ends as inconclusive rather than being
 /// killed; no bound where the figure cannot be read.
-fn default_memory_bound() -> Option<u64> {
+pub(super) fn default_memory_bound() -> Option<u64> {
     let info = std::fs::read_to_string("/proc/meminfo").ok()?;
     let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib * 1024 / 10 * 8)
 }
 
-fn parse_bytes(s: &str) -> Result<u64, String> {
+pub(super) fn parse_bytes(s: &str) -> Result<u64, String> {
     let s = s.trim();
     let (num, mult) = match s.chars().last().map(|c| c.to_ascii_uppercase()) {
         Some('K') => (&s[..s.len() - 1], 1u64 << 10),

@@ -27,6 +27,8 @@ pub struct Ended {
     pub peak: u64,
     /// Standard output, at most its first 64 KiB (the rest is read and dropped).
     pub stdout: String,
+    /// How many bytes the run wrote to standard output in all.
+    pub stdout_bytes: u64,
     /// Standard error, at most its first 64 KiB.
     pub stderr: String,
 }
@@ -134,6 +136,7 @@ pub fn capped_with(dir: &Path, args: &[&str], kill_after: Duration, env: &[(&str
         wall,
         peak: usage.ru_maxrss as u64 * 1024,
         stdout: head(&out),
+        stdout_bytes: std::fs::metadata(&out).map_or(0, |m| m.len()),
         stderr: head(&err),
     };
     let _ = std::fs::remove_file(out);
