@@ -233,13 +233,37 @@ impl Drop for Progress {
     }
 }
 
-/// 80% of `MemAvailable` (Linux), so that a large check ends as inconclusive rather than being
-/// killed; no bound where the figure cannot be read.
+/// 80% of `MemAvailable` (Linux), or of the address-space limit (`ulimit -v`) when that is
+/// lower, so that a large check ends as inconclusive (or a large read as an error) rather than
+/// being killed or aborted by a refused allocation; no bound where neither can be read.
 pub(super) fn default_memory_bound() -> Option<u64> {
+    let available = mem_available();
+    let limit = address_space_limit();
+    let least = match (available, limit) {
+        (Some(a), Some(l)) => a.min(l),
+        (a, l) => a.or(l)?,
+    };
+    Some(least / 10 * 8)
+}
+
+fn mem_available() -> Option<u64> {
     let info = std::fs::read_to_string("/proc/meminfo").ok()?;
     let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024 / 10 * 8)
+    Some(kib * 1024)
+}
+
+/// The soft limit of `Max address space` in `/proc/self/limits`; `None` when unlimited.
+fn address_space_limit() -> Option<u64> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits
+        .lines()
+        .find(|l| l.starts_with("Max address space"))?;
+    line.trim_start_matches("Max address space")
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
 }
 
 pub(super) fn parse_bytes(s: &str) -> Result<u64, String> {

@@ -234,7 +234,10 @@ pub(super) fn read_all(
             continue;
         }
         if input.allow_empty {
-            diagln!("note: no span in {} (accepted: --allow-empty)", clean(&file));
+            diagln!(
+                "note: no span in {} (accepted: --allow-empty)",
+                clean(&file)
+            );
         } else {
             let message = format!(
                 "no span in {file}: an empty capture usually means the test or its exporter \
@@ -797,7 +800,11 @@ pub(super) fn draw(
             total,
             width,
         );
-        write!(out, "  {p}{l}{}  |{bar}|", " ".repeat(wide.saturating_sub(n)))?;
+        write!(
+            out,
+            "  {p}{l}{}  |{bar}|",
+            " ".repeat(wide.saturating_sub(n))
+        )?;
         if let Some(m) = marks.get(s.id.to_string().as_str()) {
             let text = clean(&format!("  ✗ {}", m.join(", "))).into_owned();
             if color {
@@ -808,7 +815,10 @@ pub(super) fn draw(
         }
         out.write_char('\n')
     })?;
-    let mut unreached = range.clone().filter(|&i| !drawn[i - t.spans.start as usize]).peekable();
+    let mut unreached = range
+        .clone()
+        .filter(|&i| !drawn[i - t.spans.start as usize])
+        .peekable();
     if unreached.peek().is_some() {
         writeln!(out, "  not reachable from any root (parent cycle):")?;
         for i in unreached {

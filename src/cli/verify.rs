@@ -486,7 +486,10 @@ fn run_stream(a: VerifyArgs, src: ModelSource) -> anyhow::Result<Outcome> {
             }
             for e in &one.errors {
                 if errors < 50 {
-                    diagln!("error: {label}:{lineno}: {}", cspot::report::clean(&e.message));
+                    diagln!(
+                        "error: {label}:{lineno}: {}",
+                        cspot::report::clean(&e.message)
+                    );
                 }
                 errors += 1;
             }

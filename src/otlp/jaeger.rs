@@ -473,7 +473,9 @@ impl<'de> Visitor<'de> for SpanSeed<'_, '_, '_> {
             let at = (pos, ctx.path_with(field));
             ctx.b.bad_id(s.trace, span, rule, what, &err, at);
         }
-        ctx.b.push_span(s).map_err(<A::Error as serde::de::Error>::custom)?;
+        ctx.b
+            .push_span(s)
+            .map_err(<A::Error as serde::de::Error>::custom)?;
         Ok(if s.resource == 0 { pid } else { None })
     }
 }

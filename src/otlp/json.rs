@@ -151,11 +151,7 @@ pub(crate) fn read_json<R: BufRead>(b: &mut Builder, file: u16, mut r: R) {
     // Find the first non-blank line; it decides between JSON Lines and one document.
     loop {
         line.clear();
-        match r
-            .by_ref()
-            .take(first_limit)
-            .read_until(b'\n', &mut line)
-        {
+        match r.by_ref().take(first_limit).read_until(b'\n', &mut line) {
             Ok(0) => return,
             Ok(_) if is_blank(&line) => lineno += 1,
             Ok(_) => break,

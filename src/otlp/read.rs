@@ -286,7 +286,9 @@ fn read_prefixed<R: BufRead>(b: &mut Builder, file: u16, mut r: R) {
         }
         offset = at + n;
         let payload: &[u8] = if buf.starts_with(&ZSTD_MAGIC) {
-            match zstd::Decoder::new(&buf[..]).and_then(|mut d| read_capped(&mut d, cap, &mut plain)) {
+            match zstd::Decoder::new(&buf[..])
+                .and_then(|mut d| read_capped(&mut d, cap, &mut plain))
+            {
                 Ok(true) => &plain,
                 Ok(false) => {
                     let what = format!(

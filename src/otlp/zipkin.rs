@@ -145,7 +145,9 @@ impl<'de> Visitor<'de> for SpanSeed<'_, '_, '_> {
             ctx.b
                 .bad_id(s.trace, span, "span.invalid-id", what, &err, at);
         }
-        ctx.b.push_span(s).map_err(<A::Error as de::Error>::custom)?;
+        ctx.b
+            .push_span(s)
+            .map_err(<A::Error as de::Error>::custom)?;
         Ok(())
     }
 }

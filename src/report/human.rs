@@ -71,7 +71,12 @@ fn result(out: &mut String, r: &CheckResult, opts: RenderOptions) {
         }
         Verdict::Error(e) => match &e.position {
             Some(at) => {
-                let _ = writeln!(out, "    error: {}  ({})", clean_lines(&e.message), clean(at));
+                let _ = writeln!(
+                    out,
+                    "    error: {}  ({})",
+                    clean_lines(&e.message),
+                    clean(at)
+                );
             }
             None => {
                 let _ = writeln!(out, "    error: {}", clean_lines(&e.message));
@@ -108,6 +113,11 @@ fn result(out: &mut String, r: &CheckResult, opts: RenderOptions) {
             .as_deref()
             .map(|s| format!(" span {}", clean(s)))
             .unwrap_or_default();
-        let _ = writeln!(out, "    {}{span}: {}", clean(&f.rule), clean_lines(&f.message));
+        let _ = writeln!(
+            out,
+            "    {}{span}: {}",
+            clean(&f.rule),
+            clean_lines(&f.message)
+        );
     }
 }

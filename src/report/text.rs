@@ -10,7 +10,8 @@ use std::fmt::Write;
 /// Whether `c` must not reach a terminal raw: C0 controls (newline included: a name must not
 /// fake a line of output), DEL, C1 controls, and the bidi embeddings, overrides and isolates.
 fn is_hostile(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    c.is_control()
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// `s` with every hostile character written as a visible escape: `\e` for ESC, `\n`, `\r`,
@@ -52,7 +53,10 @@ mod tests {
     fn escapes_what_a_terminal_would_obey() {
         assert!(matches!(clean("plain ünïcode"), Cow::Borrowed(_)));
         assert_eq!(clean("\u{1b}[2Jx\u{7}"), "\\e[2Jx\\u{7}");
-        assert_eq!(clean("a\u{9b}31m\u{202e}b\u{7f}"), "a\\u{9b}31m\\u{202e}b\\u{7f}");
+        assert_eq!(
+            clean("a\u{9b}31m\u{202e}b\u{7f}"),
+            "a\\u{9b}31m\\u{202e}b\\u{7f}"
+        );
         assert_eq!(clean("two\nlines"), "two\\nlines");
         assert_eq!(clean_lines("one\u{1b}\ntwo"), "one\\e\ntwo");
     }

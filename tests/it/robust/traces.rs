@@ -93,7 +93,11 @@ fn zstd_message_of_a_prefixed_stream_is_capped_when_decompressed() {
     let mut file = (frame.len() as u32).to_be_bytes().to_vec();
     file.extend_from_slice(&frame);
     std::fs::write(dir.join("bomb.bin"), &file).unwrap();
-    let e = capped(&dir, &["traces", "check", "bomb.bin"], Duration::from_secs(60));
+    let e = capped(
+        &dir,
+        &["traces", "check", "bomb.bin"],
+        Duration::from_secs(60),
+    );
     e.assert_bounded("prefixed zstd bomb");
     assert_eq!(e.code, 2, "{}", said(&e));
     assert_eq!(e.code, 2);
@@ -126,7 +130,8 @@ fn zstd_protobuf_field_is_capped() {
 #[test]
 fn zstd_json_document_with_a_huge_string_is_capped() {
     let dir = scratch_dir("bomb-json");
-    let head = br#"{"resourceSpans":[{"resource":{"attributes":[{"key":"k","value":{"stringValue":""#;
+    let head =
+        br#"{"resourceSpans":[{"resource":{"attributes":[{"key":"k","value":{"stringValue":""#;
     zstd_file(&dir.join("bomb.json.zst"), head, b'a', BOMB, br#""}}]}}]}"#);
     let e = capped(
         &dir,
@@ -136,7 +141,10 @@ fn zstd_json_document_with_a_huge_string_is_capped() {
     e.assert_bounded("JSON string bomb");
     assert_eq!(e.code, 2, "{}", said(&e));
     let text = said(&e);
-    assert!(text.contains("zstd") && text.contains("--max-message"), "{text}");
+    assert!(
+        text.contains("zstd") && text.contains("--max-message"),
+        "{text}"
+    );
     e.assert_memory(MAX_MESSAGE, "JSON string bomb");
 }
 
@@ -159,7 +167,10 @@ fn zstd_zipkin_document_with_a_huge_string_is_capped() {
     e.assert_bounded("Zipkin string bomb");
     assert_eq!(e.code, 2, "{}", said(&e));
     let text = said(&e);
-    assert!(text.contains("zstd") && text.contains("--max-message"), "{text}");
+    assert!(
+        text.contains("zstd") && text.contains("--max-message"),
+        "{text}"
+    );
     e.assert_memory(MAX_MESSAGE, "Zipkin string bomb");
 }
 
@@ -182,7 +193,10 @@ fn zstd_json_lines_with_a_huge_line_is_capped() {
     e.assert_bounded("JSON Lines bomb");
     assert_eq!(e.code, 2, "{}", said(&e));
     let text = said(&e);
-    assert!(text.contains("zstd") && text.contains("--max-message"), "{text}");
+    assert!(
+        text.contains("zstd") && text.contains("--max-message"),
+        "{text}"
+    );
     e.assert_memory(MAX_MESSAGE, "JSON Lines bomb");
 }
 
@@ -190,7 +204,8 @@ fn zstd_json_lines_with_a_huge_line_is_capped() {
 #[test]
 fn max_message_lowers_the_cap() {
     let dir = scratch_dir("bomb-lowered");
-    let head = br#"{"resourceSpans":[{"resource":{"attributes":[{"key":"k","value":{"stringValue":""#;
+    let head =
+        br#"{"resourceSpans":[{"resource":{"attributes":[{"key":"k","value":{"stringValue":""#;
     zstd_file(&dir.join("b.json.zst"), head, b'a', 1 << 30, br#""}}]}}]}"#);
     let e = capped(
         &dir,
@@ -357,7 +372,10 @@ fn zipkin_microseconds_past_u64_nanoseconds_are_an_error() {
     let cases = [
         ("ts", span(r#""timestamp":18446744073709551615"#)),
         ("dur", span(r#""duration":18446744073709551615"#)),
-        ("end", span(r#""timestamp":18446744073709551,"duration":1000"#)),
+        (
+            "end",
+            span(r#""timestamp":18446744073709551,"duration":1000"#),
+        ),
         (
             "ann",
             span(r#""annotations":[{"timestamp":18446744073709551615,"value":"x"}]"#),
@@ -377,7 +395,11 @@ fn jaeger_microseconds_past_u64_nanoseconds_are_an_error() {
     let dir = scratch_dir("jaeger-overflow");
     let doc = r#"{"data":[{"traceID":"11111111111111111111111111111111","spans":[{"traceID":"11111111111111111111111111111111","spanID":"2222222222222222","operationName":"op","startTime":18446744073709551615,"duration":1}]}]}"#;
     std::fs::write(dir.join("j.json"), doc).unwrap();
-    let e = capped(&dir, &["traces", "check", "j.json"], Duration::from_secs(20));
+    let e = capped(
+        &dir,
+        &["traces", "check", "j.json"],
+        Duration::from_secs(20),
+    );
     assert_eq!(e.code, 2, "{}", said(&e));
     assert!(said(&e).contains("nanoseconds"), "{}", said(&e));
 }
