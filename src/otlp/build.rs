@@ -158,7 +158,7 @@ impl Builder {
             return Err(self.stop_message());
         }
         self.spans.push(s);
-        if self.spans.len() % MEASURE_EVERY == 0 && self.over_budget() {
+        if self.spans.len().is_multiple_of(MEASURE_EVERY) && self.over_budget() {
             self.stopped = true;
             return Err(self.stop_message());
         }
