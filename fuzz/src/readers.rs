@@ -126,8 +126,12 @@ impl Read for Dribble<'_> {
 /// rule over the forest and renders the errors; then reads it again in small pieces and
 /// asserts the same spans and errors came out.
 pub fn dump(data: &[u8]) {
+    // Caps well under the fuzzer's 2 GiB: a small input that claims a huge message or
+    // decompresses without end must be refused by them, not by libFuzzer's memory limit.
     let opts = ReadOptions {
         accept_base64: data.len() % 2 == 1,
+        max_message: 64 << 20,
+        max_memory: Some(512 << 20),
     };
     let whole = otlp::read("fuzz", data, opts);
     let findings = rules::check(&whole.forest, &RuleConfig::all());

@@ -10,7 +10,9 @@ use super::common::CheckOpts;
 use clap::{Args, Subcommand};
 use cspot::otlp::rules::{self, RULES, RuleConfig, fmt_ns};
 use cspot::otlp::{Dump, Forest, Position, ReadError, ReadOptions, Reader, Trace};
-use cspot::report::{self, CheckResult, Counterexample, Finding, Kind, Report, Stats, Verdict};
+use cspot::report::{
+    self, CheckResult, Counterexample, Finding, Kind, Report, Stats, Verdict, clean,
+};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -76,15 +78,25 @@ pub struct InputArgs {
     /// Read ids written in base64 (some proto-to-JSON converters do) instead of reporting them.
     #[arg(long)]
     pub accept_base64: bool,
+    /// The most one message of a dump may take once decompressed (e.g. 64M, 2G): a message of
+    /// the file exporter's stream, a top-level protobuf field, a JSON line, an element of a
+    /// JSON document's `resourceSpans`, one JSON string. A larger one is an error (its bytes
+    /// are skipped where the format allows), so a small zstd file cannot expand to gigabytes
+    /// in memory.
+    #[arg(long, value_name = "SIZE", value_parser = super::common::parse_bytes, default_value = "1G")]
+    pub max_message: u64,
 }
 
-/// The structure rules walk each trace once and store no states, so the state and memory
-/// bounds of the other checking commands do not apply: hidden here, and refused when given
-/// (see [`refuse_state_bounds`]) rather than silently ignored.
+/// The structure rules walk each trace once and store no states, so the state bound of the
+/// other checking commands does not apply: hidden here, and refused when given (see
+/// [`refuse_state_bounds`]) rather than silently ignored. `--max-memory` bounds the spans read.
 #[derive(Args, Debug)]
 #[command(
     mut_arg("max_states", |a| a.hide(true)),
-    mut_arg("max_memory", |a| a.hide(true))
+    mut_arg("max_memory", |a| a.help(
+        "Stop reading with an error when the spans read take more than this (e.g. 512M, 4G). \
+         Default: 80% of the memory available when reading starts"
+    ))
 )]
 pub struct CheckArgs {
     #[command(flatten)]
@@ -170,9 +182,16 @@ fn list_rules() -> anyhow::Result<Outcome> {
 /// result with verdict `error` per read error (a file that cannot be opened, a bad line of a
 /// JSON Lines dump, a dump with no span unless `--allow-empty`), so that what could not be
 /// read is counted in every report format and never passes for holding.
-pub(super) fn read_all(input: &InputArgs) -> anyhow::Result<(Dump, Vec<CheckResult>)> {
+///
+/// `max_memory` bounds the spans read (`None`: 80% of the available memory).
+pub(super) fn read_all(
+    input: &InputArgs,
+    max_memory: Option<u64>,
+) -> anyhow::Result<(Dump, Vec<CheckResult>)> {
     let mut reader = Reader::new(ReadOptions {
         accept_base64: input.accept_base64,
+        max_message: input.max_message,
+        max_memory: max_memory.or_else(super::common::default_memory_bound),
     });
     let mut empty = Vec::new();
     let mut unopened = Vec::new();
@@ -186,14 +205,15 @@ pub(super) fn read_all(input: &InputArgs) -> anyhow::Result<(Dump, Vec<CheckResu
         if name == "-" {
             reader.read(file, std::io::stdin().lock());
         } else {
-            match std::fs::File::open(name) {
+            match open_dump(name) {
                 Ok(f) => reader.read(file, f),
                 Err(e) => {
-                    diagln!("error: cannot open {name}: {e}");
+                    let e = clean(&e);
+                    diagln!("error: {e}");
                     unopened.push(error_result(
                         name,
                         format!("{name} unreadable"),
-                        &format!("cannot open {name}: {e}"),
+                        &e,
                         name.clone(),
                     ));
                     continue;
@@ -214,13 +234,16 @@ pub(super) fn read_all(input: &InputArgs) -> anyhow::Result<(Dump, Vec<CheckResu
             continue;
         }
         if input.allow_empty {
-            diagln!("note: no span in {file} (accepted: --allow-empty)");
+            diagln!(
+                "note: no span in {} (accepted: --allow-empty)",
+                clean(&file)
+            );
         } else {
             let message = format!(
                 "no span in {file}: an empty capture usually means the test or its exporter \
                  is broken (--allow-empty accepts it)"
             );
-            diagln!("error: {message}");
+            diagln!("error: {}", clean(&message));
             errors.push(error_result(
                 &file,
                 format!("{file} empty"),
@@ -230,6 +253,28 @@ pub(super) fn read_all(input: &InputArgs) -> anyhow::Result<(Dump, Vec<CheckResu
         }
     }
     Ok((dump, errors))
+}
+
+/// Opens a dump: a regular file or a pipe. A device (`/dev/zero`, `/dev/urandom`, a terminal)
+/// never ends and is no dump, so it is refused before a byte is read; a pipe is read as a
+/// stream, its memory bounded by `--max-message` and `--max-memory`.
+fn open_dump(name: &str) -> Result<std::fs::File, String> {
+    use std::os::unix::fs::FileTypeExt;
+    let f = std::fs::File::open(name).map_err(|e| format!("cannot open {name}: {e}"))?;
+    let kind = f
+        .metadata()
+        .map_err(|e| format!("cannot open {name}: {e}"))?
+        .file_type();
+    if kind.is_dir() {
+        return Err(format!("cannot read {name}: it is a directory"));
+    }
+    if kind.is_char_device() || kind.is_block_device() || kind.is_socket() {
+        return Err(format!(
+            "cannot read {name}: not a regular file or a pipe (a device has no end); \
+             write the dump to a file, or pipe it in with `-`"
+        ));
+    }
+    Ok(f)
 }
 
 /// A result with verdict `error` about input `file` (kind `input`).
@@ -307,16 +352,11 @@ pub(super) fn trace_file(forest: &Forest, t: &Trace) -> Option<String> {
 
 /// `traces check` stores no states; say so instead of ignoring the state bounds.
 fn refuse_state_bounds(opts: &CheckOpts) -> anyhow::Result<()> {
-    for (given, flag) in [
-        (opts.max_states.is_some(), "--max-states"),
-        (opts.max_memory.is_some(), "--max-memory"),
-    ] {
-        if given {
-            anyhow::bail!(
-                "{flag} does not apply to `traces check`: its rules walk each trace once and \
-                 store no states (--timeout and --jobs do apply)"
-            );
-        }
+    if opts.max_states.is_some() {
+        anyhow::bail!(
+            "--max-states does not apply to `traces check`: its rules walk each trace once and \
+             store no states (--timeout, --max-memory and --jobs do apply)"
+        );
     }
     Ok(())
 }
@@ -326,13 +366,15 @@ const MAX_ERRORS_SHOWN: usize = 50;
 fn print_errors(errors: &[ReadError], input: &InputArgs) {
     let _ = input;
     for e in errors.iter().take(MAX_ERRORS_SHOWN) {
-        diagln!("error: {e}");
+        diagln!("error: {}", clean(&e.to_string()));
         if let Position::LineCol { line, col } = e.position
             && let Some(text) = source_line(&e.file, line)
         {
             let (shown, caret) = clip(&text, col as usize);
-            diagln!("  | {shown}");
-            diagln!("  | {}^", " ".repeat(caret));
+            // Escapes widen the text: the caret goes under the escaped column.
+            let before: String = shown.chars().take(caret).collect();
+            diagln!("  | {}", clean(&shown));
+            diagln!("  | {}^", " ".repeat(clean(&before).chars().count()));
         }
     }
     if errors.len() > MAX_ERRORS_SHOWN {
@@ -405,7 +447,7 @@ fn run_check(a: CheckArgs) -> anyhow::Result<Outcome> {
     };
     let started = Instant::now();
     let deadline = a.opts.timeout.and_then(|t| started.checked_add(t));
-    let (dump, errors) = read_all(&a.input)?;
+    let (dump, errors) = read_all(&a.input, a.opts.max_memory)?;
     let forest = &dump.forest;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(a.opts.jobs())
@@ -549,7 +591,7 @@ fn run_tree(a: TreeArgs) -> anyhow::Result<Outcome> {
     let Some(cfg) = rule_config(&a.input)? else {
         return list_rules();
     };
-    let (dump, errors) = read_all(&a.input)?;
+    let (dump, errors) = read_all(&a.input, None)?;
     let forest = &dump.forest;
     let chosen: Vec<&Trace> = match &a.trace {
         Some(id) => {
@@ -571,12 +613,17 @@ fn run_tree(a: TreeArgs) -> anyhow::Result<Outcome> {
         None => forest.traces.iter().collect(),
     };
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let mut out = String::new();
+    let mut out = Chunked {
+        buf: String::new(),
+        err: None,
+    };
     for t in chosen {
         let findings = rules::check_trace(forest, t, &cfg);
-        draw(&mut out, forest, t, &findings, a.width.clamp(4, 200), color);
+        if draw(&mut out, forest, t, &findings, a.width.clamp(4, 200), color).is_err() {
+            break;
+        }
     }
-    out!("{out}");
+    out.flush()?;
     Ok(Outcome::Code(if !errors.is_empty() {
         report::exit::ERROR
     } else {
@@ -584,14 +631,109 @@ fn run_tree(a: TreeArgs) -> anyhow::Result<Outcome> {
     }))
 }
 
+/// Levels of indentation a tree draws: a deeper span shows `[depth N]` after this many guides
+/// instead of more, so a line is bounded whatever the depth and the drawing is linear in the
+/// spans (a 100,000-span chain drew 3 · 10⁹ guide characters before).
+const MAX_INDENT: usize = 24;
+
+/// Where a span is drawn: its depth under its top span, whether it is the last of its
+/// siblings, and the "last" flags of its ancestors below the top (their guides).
+struct Row<'a> {
+    span: u32,
+    depth: usize,
+    top: bool,
+    last: bool,
+    guides: &'a [(u32, usize, bool)],
+}
+
+impl Row<'_> {
+    /// The indentation: a guide per ancestor level (at most [`MAX_INDENT`]), the depth when
+    /// deeper, and the branch.
+    fn prefix(&self) -> String {
+        let mut p = String::new();
+        for &(_, _, last) in self.guides.iter().take(MAX_INDENT) {
+            p.push_str(if last { "   " } else { "│  " });
+        }
+        if self.guides.len() > MAX_INDENT {
+            let _ = write!(p, "[depth {}] ", self.depth);
+        }
+        p.push_str(match (self.top, self.last) {
+            (true, _) => "",
+            (false, true) => "└─ ",
+            (false, false) => "├─ ",
+        });
+        p
+    }
+}
+
+/// Visits the spans of `t` depth first, children in order, each once (a parent cycle cannot
+/// loop). Iterative, with one frame per level of the current path: memory is linear in the
+/// depth, never in the spans, and no depth overflows the stack.
+fn walk(
+    forest: &Forest,
+    t: &Trace,
+    drawn: &mut [bool],
+    mut visit: impl FnMut(&Row) -> std::fmt::Result,
+) -> std::fmt::Result {
+    let base = t.spans.start as usize;
+    let mut mark = |i: u32| -> bool {
+        match drawn.get_mut(i as usize - base) {
+            Some(d) if !*d => {
+                *d = true;
+                true
+            }
+            _ => false,
+        }
+    };
+    // Frames: (span, index of its next child, whether it is the last of its siblings).
+    let mut frames: Vec<(u32, usize, bool)> = Vec::new();
+    for top in forest.tops(t) {
+        if !mark(top) {
+            continue;
+        }
+        visit(&Row {
+            span: top,
+            depth: 0,
+            top: true,
+            last: true,
+            guides: &[],
+        })?;
+        frames.push((top, 0, true));
+        while let Some(frame) = frames.last_mut() {
+            let kids = forest.children(frame.0);
+            let Some(&c) = kids.get(frame.1) else {
+                frames.pop();
+                continue;
+            };
+            frame.1 += 1;
+            let last = frame.1 == kids.len();
+            if !mark(c) {
+                continue;
+            }
+            visit(&Row {
+                span: c,
+                depth: frames.len(),
+                top: false,
+                last,
+                guides: frames.get(1..).unwrap_or(&[]),
+            })?;
+            frames.push((c, 0, last));
+        }
+    }
+    Ok(())
+}
+
+/// Draws one trace into `out` as it walks it (no whole-tree string): a first walk measures
+/// the labels so that the bars line up, a second writes the lines. Text from the dump goes
+/// through [`clean`].
 pub(super) fn draw(
-    out: &mut String,
+    out: &mut impl std::fmt::Write,
     forest: &Forest,
     t: &Trace,
     findings: &[Finding],
     width: usize,
     color: bool,
-) {
+) -> std::fmt::Result {
     let range = t.spans.range();
     let t0 = range
         .clone()
@@ -604,129 +746,135 @@ pub(super) fn draw(
         .max()
         .unwrap_or(0);
     let total = t1.saturating_sub(t0).max(1);
-    let _ = writeln!(
+    writeln!(
         out,
         "trace {}  {}  {}{}",
         t.id,
-        title(forest, t, &mut Vec::new()),
+        clean(&title(forest, t, &mut Vec::new())),
         fmt_ns(t1.saturating_sub(t0)),
         if findings.is_empty() {
             String::new()
         } else {
             format!("  {} finding(s)", findings.len())
         }
-    );
-    let marks_of = |i: u32| -> Vec<&str> {
-        let id = forest.span(i).id.to_string();
-        let mut v: Vec<&str> = findings
-            .iter()
-            .filter(|f| f.span_id.as_deref() == Some(id.as_str()))
-            .map(|f| f.rule.as_str())
-            .collect();
-        v.dedup();
-        v
-    };
-    // Lines: prefix, label, bar; computed first so the bars line up.
-    let mut lines: Vec<(String, String, String)> = Vec::new();
-    let mut drawn = vec![false; t.spans.len as usize];
-    let tops: Vec<u32> = forest.tops(t).collect();
-    // Explicit stack: (span, prefix for its children, is last sibling, depth-0?)
-    let mut stack: Vec<(u32, String, bool, bool)> = Vec::new();
-    for (k, &top) in tops.iter().enumerate().rev() {
-        stack.push((top, String::new(), k + 1 == tops.len(), true));
-    }
-    while let Some((i, prefix, last, top)) = stack.pop() {
-        let local = (i - t.spans.start) as usize;
-        if drawn.get(local).copied().unwrap_or(true) {
-            continue;
+    )?;
+    // The rules broken at each span, looked up once per span (not a scan of the findings).
+    let mut marks: std::collections::HashMap<&str, Vec<&str>> = Default::default();
+    for f in findings {
+        if let Some(id) = f.span_id.as_deref() {
+            let v = marks.entry(id).or_default();
+            if v.last() != Some(&f.rule.as_str()) {
+                v.push(f.rule.as_str());
+            }
         }
-        drawn[local] = true;
-        let s = forest.span(i);
-        let branch = if top {
-            ""
-        } else if last {
-            "└─ "
-        } else {
-            "├─ "
-        };
+    }
+    let label = |row: &Row| -> String {
+        let (i, s) = (row.span, forest.span(row.span));
         let mut label = format!(
             "{}  {} {}  {}",
-            forest.name(i),
-            or_dash(forest.service_name(i)),
+            clean(forest.name(i)),
+            clean(or_dash(forest.service_name(i))),
             s.kind.as_str(),
             fmt_ns(s.duration())
         );
-        if top && s.has_parent() {
-            label.push_str(&format!("  (parent {} not in trace)", s.parent));
+        if row.top && s.has_parent() {
+            let _ = write!(label, "  (parent {} not in trace)", s.parent);
         }
+        label
+    };
+    let mut drawn = vec![false; t.spans.len as usize];
+    let mut wide = 0;
+    walk(forest, t, &mut drawn, |row| {
+        wide = wide.max(row.prefix().chars().count() + label(row).chars().count());
+        Ok(())
+    })?;
+    let wide = wide.min(100);
+    drawn.fill(false);
+    walk(forest, t, &mut drawn, |row| {
+        let (p, l) = (row.prefix(), label(row));
+        let s = forest.span(row.span);
+        let n = p.chars().count() + l.chars().count();
         let bar = bar(
             s.start.saturating_sub(t0),
             s.end.max(s.start).saturating_sub(t0),
             total,
             width,
         );
-        let m = marks_of(i);
-        let mut bar_col = format!("|{bar}|");
-        if !m.is_empty() {
-            let text = format!("  ✗ {}", m.join(", "));
-            bar_col.push_str(&if color {
-                format!("\x1b[31m{text}\x1b[0m")
+        write!(
+            out,
+            "  {p}{l}{}  |{bar}|",
+            " ".repeat(wide.saturating_sub(n))
+        )?;
+        if let Some(m) = marks.get(s.id.to_string().as_str()) {
+            let text = clean(&format!("  ✗ {}", m.join(", "))).into_owned();
+            if color {
+                write!(out, "\x1b[31m{text}\x1b[0m")?;
             } else {
-                text
-            });
+                out.write_str(&text)?;
+            }
         }
-        lines.push((format!("{prefix}{branch}"), label, bar_col));
-        let child_prefix = if top {
-            String::new()
-        } else if last {
-            format!("{prefix}   ")
-        } else {
-            format!("{prefix}│  ")
-        };
-        let kids = forest.children(i);
-        for (k, &c) in kids.iter().enumerate().rev() {
-            stack.push((c, child_prefix.clone(), k + 1 == kids.len(), false));
-        }
-    }
-    let unreached: Vec<u32> = range
+        out.write_char('\n')
+    })?;
+    let mut unreached = range
         .clone()
         .filter(|&i| !drawn[i - t.spans.start as usize])
-        .map(|i| i as u32)
-        .collect();
-    let wide = lines
-        .iter()
-        .map(|(p, l, _)| p.chars().count() + l.chars().count())
-        .max()
-        .unwrap_or(0)
-        .min(100);
-    for (p, l, b) in &lines {
-        let n = p.chars().count() + l.chars().count();
-        let _ = writeln!(out, "  {p}{l}{}  {b}", " ".repeat(wide.saturating_sub(n)));
-    }
-    if !unreached.is_empty() {
-        let _ = writeln!(out, "  not reachable from any root (parent cycle):");
+        .peekable();
+    if unreached.peek().is_some() {
+        writeln!(out, "  not reachable from any root (parent cycle):")?;
         for i in unreached {
+            let i = i as u32;
             let s = forest.span(i);
-            let _ = writeln!(
+            writeln!(
                 out,
                 "    {} {}  {} {}  parent {}",
                 s.id,
-                forest.name(i),
-                or_dash(forest.service_name(i)),
+                clean(forest.name(i)),
+                clean(or_dash(forest.service_name(i))),
                 s.kind.as_str(),
                 s.parent
-            );
+            )?;
         }
     }
     for f in findings {
         let span = f
             .span_id
             .as_deref()
-            .map(|s| format!(" span {s}"))
+            .map(|s| format!(" span {}", clean(s)))
             .unwrap_or_default();
-        let _ = writeln!(out, "  ✗ {}{span}: {}", f.rule, f.message);
+        writeln!(out, "  ✗ {}{span}: {}", clean(&f.rule), clean(&f.message))?;
     }
-    out.push('\n');
+    out.write_char('\n')
+}
+
+/// Text written to standard output in pieces of about 64 KiB as it is drawn (through
+/// [`super::emit`], so a closed pipe ends quietly); the first write error is kept.
+struct Chunked {
+    buf: String,
+    err: Option<anyhow::Error>,
+}
+
+impl Chunked {
+    fn flush(&mut self) -> anyhow::Result<()> {
+        if let Some(e) = self.err.take() {
+            return Err(e);
+        }
+        let r = super::emit(&self.buf);
+        self.buf.clear();
+        r
+    }
+}
+
+impl std::fmt::Write for Chunked {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.buf.push_str(s);
+        if self.buf.len() >= 64 << 10
+            && let Err(e) = self.flush()
+        {
+            self.err = Some(e);
+            return Err(std::fmt::Error);
+        }
+        Ok(())
+    }
 }
 
 fn or_dash(s: &str) -> &str {

@@ -164,8 +164,9 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<Outcome> {
         clock_skew: 0,
         allow_empty: a.allow_empty,
         accept_base64: a.accept_base64,
+        max_message: cspot::otlp::DEFAULT_MAX_MESSAGE,
     };
-    let (dump, read_errors) = read_all(&input)?;
+    let (dump, read_errors) = read_all(&input, a.opts.explore().max_memory)?;
     let forest = &dump.forest;
     let jobs = match a.opts.jobs() {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -302,7 +303,8 @@ fn verify_one(
             };
             if let Verdict::Violated(cx) = &mut result.verdict {
                 let mut tree = String::new();
-                draw(&mut tree, forest, t, &result.findings, 30, false);
+                // (Writing into a String cannot fail.)
+                let _ = draw(&mut tree, forest, t, &result.findings, 30, false);
                 // The findings follow in the report; the tree keeps its marks only.
                 let tree: Vec<&str> = tree.lines().filter(|l| !l.starts_with("  ✗")).collect();
                 cx.facts
@@ -426,6 +428,7 @@ fn run_stream(a: VerifyArgs, src: ModelSource) -> anyhow::Result<Outcome> {
     };
     let opts = cspot::otlp::ReadOptions {
         accept_base64: a.accept_base64,
+        ..Default::default()
     };
     let mut stream = Streamer {
         v: &mut v,
@@ -483,7 +486,10 @@ fn run_stream(a: VerifyArgs, src: ModelSource) -> anyhow::Result<Outcome> {
             }
             for e in &one.errors {
                 if errors < 50 {
-                    diagln!("error: {label}:{lineno}: {}", e.message);
+                    diagln!(
+                        "error: {label}:{lineno}: {}",
+                        cspot::report::clean(&e.message)
+                    );
                 }
                 errors += 1;
             }

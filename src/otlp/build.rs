@@ -6,12 +6,53 @@ use super::forest::{self, Forest};
 use super::ids::IdError;
 use super::model::*;
 
-/// What readers accept beyond the specification.
-#[derive(Clone, Copy, Debug, Default)]
+/// What readers accept beyond the specification, and the bounds of what they hold.
+#[derive(Clone, Copy, Debug)]
 pub struct ReadOptions {
     /// Read ids written in base64 (what some proto-to-JSON converters emit) instead of
     /// reporting them.
     pub accept_base64: bool,
+    /// The most bytes one unit of a dump may take once decompressed: a length-prefixed
+    /// message, a top-level protobuf field, a JSON line, a `resourceSpans` element of a JSON
+    /// document, one JSON string. A reader holds at most one such unit at a time, so this
+    /// (not the size of the file) bounds its buffers.
+    pub max_message: u64,
+    /// The most memory the spans read so far may take; reading stops with an error past it.
+    /// `None`: no bound.
+    pub max_memory: Option<u64>,
+}
+
+/// The default of [`ReadOptions::max_message`]: the largest message the file exporter's stream
+/// was always read with. Real messages are batches of a few MiB.
+pub const DEFAULT_MAX_MESSAGE: u64 = 1 << 30;
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            accept_base64: false,
+            max_message: DEFAULT_MAX_MESSAGE,
+            max_memory: None,
+        }
+    }
+}
+
+/// A size for messages: `1 GiB`, `512 MiB`, `3 KiB`, `12 bytes`.
+pub fn fmt_size(n: u64) -> String {
+    match n {
+        n if n >= 1 << 30 && n % (1 << 30) == 0 => format!("{} GiB", n >> 30),
+        n if n >= 1 << 20 => format!("{} MiB", n >> 20),
+        n if n >= 1 << 10 => format!("{} KiB", n >> 10),
+        n => format!("{n} bytes"),
+    }
+}
+
+/// Where the bytes being read come from, for messages about sizes: a zstd stream is named,
+/// with how much of the compressed file had been read.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Source {
+    /// Compressed bytes the zstd decoder has taken from the file so far, when reading through
+    /// one (shared with the counting reader under the decoder).
+    pub zstd: Option<std::rc::Rc<std::cell::Cell<u64>>>,
 }
 
 /// A finding the readers make while reading (an id that cannot be read), kept until the rules
@@ -47,7 +88,21 @@ pub struct Builder {
     zipkin_resources: rustc_hash::FxHashMap<Sym, u32>,
     /// Recently seen attribute lists, by hash: equal lists share one range of the arena.
     attr_cache: Vec<(u64, Range32)>,
+    /// Where the bytes being read come from (plain or through zstd).
+    pub(crate) source: Source,
+    /// Set once the memory bound is passed: every reader stops at its next unit, and later
+    /// files are not read.
+    stopped: bool,
 }
+
+/// The part of the memory bound the arenas may take: growing a full arena briefly holds it
+/// twice, and assembling the forest (sort keys, parent and child indexes, the id maps) and
+/// checking it take about as much again (measured: peak ≈ 3 × the arenas).
+const ARENA_SHARE: u64 = 4;
+
+/// How often (in spans) the arenas are measured against the memory bound: often enough that
+/// one interval's growth is small, rarely enough to cost nothing.
+const MEASURE_EVERY: usize = 1024;
 
 /// Slots of the attribute-list cache (a direct-mapped cache: bounded memory, no eviction work).
 const ATTR_CACHE_SLOTS: usize = 4096;
@@ -85,7 +140,90 @@ impl Builder {
             host_key,
             zipkin_resources: Default::default(),
             attr_cache: vec![(0, Range32::default()); ATTR_CACHE_SLOTS],
+            source: Source::default(),
+            stopped: false,
         }
+    }
+
+    /// Whether reading must stop (the memory bound was passed).
+    pub(crate) fn stopped(&self) -> bool {
+        self.stopped
+    }
+
+    /// Adds a span. Every [`MEASURE_EVERY`] spans the arenas are measured: past the memory
+    /// bound (or past what the string table can index) reading stops, and the error says why;
+    /// the caller reports it at its position and ends its unit.
+    pub(crate) fn push_span(&mut self, s: Span) -> Result<(), String> {
+        if self.stopped {
+            return Err(self.stop_message());
+        }
+        self.spans.push(s);
+        if self.spans.len().is_multiple_of(MEASURE_EVERY) && self.over_budget() {
+            self.stopped = true;
+            return Err(self.stop_message());
+        }
+        Ok(())
+    }
+
+    fn over_budget(&self) -> bool {
+        self.strings.full()
+            || self
+                .opts
+                .max_memory
+                .is_some_and(|m| self.bytes() > m / ARENA_SHARE)
+    }
+
+    fn stop_message(&self) -> String {
+        if self.strings.full() {
+            return "the distinct strings of the dumps pass 4 GiB, more than the string table \
+                    indexes; reading stops here"
+                .into();
+        }
+        format!(
+            "the {} spans read so far take about {}: with the forest built from them and its \
+             check, more than --max-memory ({}); reading stops here (raise --max-memory, or \
+             check the dump in parts)",
+            self.spans.len(),
+            fmt_size(self.bytes()),
+            fmt_size(self.opts.max_memory.unwrap_or(0))
+        )
+    }
+
+    /// The bytes the arenas have reserved (what the forest will hold, give or take the
+    /// indexes assembly adds).
+    pub(crate) fn bytes(&self) -> u64 {
+        use std::mem::size_of;
+        let arenas = self.spans.capacity() * size_of::<Span>()
+            + (self.attrs.capacity() + self.nested.capacity() + self.values.capacity())
+                * size_of::<Attr>()
+            + self.blobs.capacity()
+            + self.events.capacity() * size_of::<Event>()
+            + self.links.capacity() * size_of::<Link>()
+            + self.resources.capacity() * size_of::<Resource>()
+            + self.scopes.capacity() * size_of::<Scope>();
+        arenas as u64 + self.strings.bytes()
+    }
+
+    /// A unit (message, line, element, string) larger than `max_message`: the message says
+    /// how large, the cap and the option that raises it, and for a zstd stream that the
+    /// offset is in the decompressed bytes and how far the compressed file had been read.
+    pub(crate) fn too_large(&self, what: &str, size: Option<u64>) -> String {
+        let cap = fmt_size(self.opts.max_message);
+        let size = match size {
+            Some(n) => format!("of {n} bytes "),
+            None => String::new(),
+        };
+        let mut m = format!(
+            "{what} {size}is larger than {cap}, the most one message may take (--max-message)"
+        );
+        if let Some(z) = &self.source.zstd {
+            m.push_str(&format!(
+                "; the position is in the zstd-decompressed stream, after {} bytes of the \
+                 compressed file",
+                z.get()
+            ));
+        }
+        m
     }
 
     /// Starts a new input file; spans pushed from now on carry its index.
@@ -99,6 +237,8 @@ impl Builder {
     }
 
     pub(crate) fn intern(&mut self, s: &str) -> Sym {
+        // (A string that no longer fits the table is the empty one until `push_span` stops
+        // reading at the next span, see `Strings::full`.)
         self.strings.intern(s)
     }
 

@@ -319,10 +319,6 @@ impl<'de> DeserializeSeed<'de> for SpanSeed<'_, '_, '_> {
     }
 }
 
-fn micros(v: u64) -> u64 {
-    v.saturating_mul(1000)
-}
-
 impl<'de> Visitor<'de> for SpanSeed<'_, '_, '_> {
     type Value = Option<Sym>;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -348,8 +344,8 @@ impl<'de> Visitor<'de> for SpanSeed<'_, '_, '_> {
                 "parentSpanID" => parent = Some(map.next_value_seed(IdSeed::<8>::new(ctx, false))?),
                 "operationName" => s.name = map.next_value_seed(SymSeed(ctx.b))?,
                 "flags" => s.flags = field!(ctx, "flags", map, U64Seed)? as u32,
-                "startTime" => s.start = micros(field!(ctx, "startTime", map, U64Seed)?),
-                "duration" => duration = micros(field!(ctx, "duration", map, U64Seed)?),
+                "startTime" => s.start = field!(ctx, "startTime", map, MicrosSeed)?,
+                "duration" => duration = field!(ctx, "duration", map, MicrosSeed)?,
                 "references" => {
                     ctx.path.push_field("references");
                     refs = map.next_value_seed(RefList(&*ctx))?;
@@ -377,7 +373,7 @@ impl<'de> Visitor<'de> for SpanSeed<'_, '_, '_> {
                 }
             }
         }
-        s.end = s.start.saturating_add(duration);
+        s.end = span_end::<A::Error>(s.start, duration)?;
         let start = ctx.b.attrs.len();
         for (k, v) in tags {
             let key = ctx.b.strings.get(k);
@@ -477,7 +473,9 @@ impl<'de> Visitor<'de> for SpanSeed<'_, '_, '_> {
             let at = (pos, ctx.path_with(field));
             ctx.b.bad_id(s.trace, span, rule, what, &err, at);
         }
-        ctx.b.spans.push(s);
+        ctx.b
+            .push_span(s)
+            .map_err(<A::Error as serde::de::Error>::custom)?;
         Ok(if s.resource == 0 { pid } else { None })
     }
 }
@@ -573,7 +571,7 @@ impl<'de> Visitor<'de> for LogSeed<'_, '_, '_> {
         let mut fields = Vec::new();
         while let Some(k) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             match &*k {
-                "timestamp" => e.time = micros(map.next_value_seed(U64Seed)?),
+                "timestamp" => e.time = map.next_value_seed(MicrosSeed)?,
                 "fields" => map.next_value_seed(Tags {
                     ctx: &mut *ctx,
                     out: &mut fields,

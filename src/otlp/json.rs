@@ -20,6 +20,9 @@ use std::rc::Rc;
 /// A first line longer than this is not taken for a JSON Lines record; the file is streamed.
 const FIRST_LINE_LIMIT: u64 = 64 << 20;
 
+/// How much of a top-level key the document splitter keeps: enough to tell `resourceSpans`.
+const KEY_KEPT: usize = 32;
+
 #[derive(Clone, Copy)]
 enum DocField {
     Data,
@@ -143,21 +146,19 @@ fn is_blank(line: &[u8]) -> bool {
 pub(crate) fn read_json<R: BufRead>(b: &mut Builder, file: u16, mut r: R) {
     let mut line = Vec::new();
     let mut lineno = 1u64;
+    let cap = b.opts.max_message;
+    let first_limit = FIRST_LINE_LIMIT.min(cap);
     // Find the first non-blank line; it decides between JSON Lines and one document.
     loop {
         line.clear();
-        match r
-            .by_ref()
-            .take(FIRST_LINE_LIMIT)
-            .read_until(b'\n', &mut line)
-        {
+        match r.by_ref().take(first_limit).read_until(b'\n', &mut line) {
             Ok(0) => return,
             Ok(_) if is_blank(&line) => lineno += 1,
             Ok(_) => break,
             Err(e) => return b.error(Position::File, String::new(), e.to_string()),
         }
     }
-    let complete_line = line.last() == Some(&b'\n') || (line.len() as u64) < FIRST_LINE_LIMIT;
+    let complete_line = line.last() == Some(&b'\n') || (line.len() as u64) < first_limit;
     let mut one_document = !complete_line;
     if complete_line {
         let mark = b.mark();
@@ -198,10 +199,28 @@ pub(crate) fn read_json<R: BufRead>(b: &mut Builder, file: u16, mut r: R) {
     let mut filled = 0;
     let mut eof = false;
     let mut reads = 0u32;
-    while !eof {
+    // Inside a line longer than `cap`: its bytes are dropped up to its newline.
+    let mut skipping = false;
+    while !eof && !b.stopped() {
         if filled == buf.len() {
-            let n = buf.len() * 2;
-            buf.resize(n, 0);
+            // The buffer holds one unfinished line (earlier lines were moved out).
+            if filled as u64 >= cap {
+                let m = b.too_large("a JSON line", None);
+                let at = Position::LineCol {
+                    line: lineno + 1,
+                    col: 1,
+                };
+                b.error(at, String::new(), m);
+                skipping = true;
+                filled = 0;
+            } else {
+                let n = (buf.len() * 2).min(usize::try_from(cap).unwrap_or(usize::MAX));
+                let extra = n - buf.len();
+                if let Err(e) = super::read::reserve(&mut buf, extra) {
+                    return b.error(Position::File, String::new(), e.to_string());
+                }
+                buf.resize(n, 0);
+            }
         } else if reads >= 2 && buf.len() < 1 << 22 {
             buf.resize(1 << 22, 0);
         }
@@ -224,6 +243,16 @@ pub(crate) fn read_json<R: BufRead>(b: &mut Builder, file: u16, mut r: R) {
             }
         }
         let mut start = 0;
+        if skipping {
+            match memchr::memchr(b'\n', &buf[..filled]) {
+                Some(p) => {
+                    start = p + 1;
+                    lineno += 1;
+                    skipping = false;
+                }
+                None => start = filled,
+            }
+        }
         while start < filled {
             let end = match memchr::memchr(b'\n', &buf[start..filled]) {
                 Some(p) => start + p + 1,
@@ -236,6 +265,9 @@ pub(crate) fn read_json<R: BufRead>(b: &mut Builder, file: u16, mut r: R) {
                 && let Err(f) = parse_slice(b, file, line, lineno)
             {
                 b.error(f.pos, f.path, f.message);
+                if b.stopped() {
+                    return;
+                }
             }
             start = end;
         }
@@ -260,9 +292,15 @@ fn read_otlp_document<R: BufRead>(b: &mut Builder, file: u16, line0: u64, mut r:
     let (mut elem_line, mut elem_col) = (0u64, 0u64);
     let mut index = 0usize;
     let mut done = false;
+    // The element being read passed `cap`: its bytes are dropped until it closes.
+    let mut dropped = false;
+    let cap = usize::try_from(b.opts.max_message).unwrap_or(usize::MAX);
     let mut path = FieldPath::default();
     path.push_field("resourceSpans");
     loop {
+        if b.stopped() {
+            return;
+        }
         let chunk = match r.fill_buf() {
             Ok([]) => break,
             Ok(c) => c,
@@ -284,7 +322,16 @@ fn read_otlp_document<R: BufRead>(b: &mut Builder, file: u16, line0: u64, mut r:
                 col += 1;
             }
             if capturing {
-                elem.push(c);
+                if elem.len() >= cap {
+                    let what = format!("resourceSpans[{index}] (from {elem_line}:{elem_col})");
+                    let m = b.too_large(&what, None);
+                    b.error(here, String::new(), m);
+                    capturing = false;
+                    dropped = true;
+                    elem = Vec::new();
+                } else {
+                    elem.push(c);
+                }
             }
             if done {
                 if !c.is_ascii_whitespace() {
@@ -299,9 +346,11 @@ fn read_otlp_document<R: BufRead>(b: &mut Builder, file: u16, line0: u64, mut r:
                 continue;
             }
             if in_str {
+                // Only `resourceSpans` is looked for: a longer key need not be kept whole.
+                let keep = capturing_key && key.len() < KEY_KEPT;
                 if esc {
                     esc = false;
-                    if capturing_key {
+                    if keep {
                         key.push(c);
                     }
                 } else if c == b'\\' {
@@ -309,7 +358,7 @@ fn read_otlp_document<R: BufRead>(b: &mut Builder, file: u16, line0: u64, mut r:
                 } else if c == b'"' {
                     in_str = false;
                     capturing_key = false;
-                } else if capturing_key {
+                } else if keep {
                     key.push(c);
                 }
                 continue;
@@ -326,7 +375,7 @@ fn read_otlp_document<R: BufRead>(b: &mut Builder, file: u16, line0: u64, mut r:
                     if depth == 0 && c != b'{' {
                         return b.error(here, String::new(), "expected an object".into());
                     }
-                    if depth == 2 && in_list && !capturing {
+                    if depth == 2 && in_list && !capturing && !dropped {
                         capturing = true;
                         elem.clear();
                         elem.push(c);
@@ -351,6 +400,10 @@ fn read_otlp_document<R: BufRead>(b: &mut Builder, file: u16, line0: u64, mut r:
                         return b.error(here, String::new(), format!("unexpected `{}`", c as char));
                     }
                     depth -= 1;
+                    if dropped && depth == 2 {
+                        dropped = false;
+                        index += 1;
+                    }
                     if capturing && depth == 2 {
                         capturing = false;
                         let mut doc = Doc {
@@ -369,6 +422,9 @@ fn read_otlp_document<R: BufRead>(b: &mut Builder, file: u16, line0: u64, mut r:
                             let p = doc.lines.position(e.at);
                             let fp = doc.path.to_string();
                             b.error(p, fp, e.message);
+                            if b.stopped() {
+                                return;
+                            }
                         }
                         index += 1;
                     }
@@ -399,9 +455,11 @@ fn read_otlp_document<R: BufRead>(b: &mut Builder, file: u16, line0: u64, mut r:
 fn read_stream<R: Read>(b: &mut Builder, file: u16, line0: u64, r: R) {
     let pos = Rc::new(StreamPos::default());
     pos.line.set(line0 - 1);
+    let over = b.too_large("a JSON string", None);
     let counting = CountingReader {
         inner: std::io::BufReader::new(r),
         pos: pos.clone(),
+        strings: StringCap::new(b.opts.max_message, over),
     };
     let mut ctx = Ctx {
         b,
@@ -419,9 +477,14 @@ fn read_stream<R: Read>(b: &mut Builder, file: u16, line0: u64, r: R) {
         if msg.contains("trailing characters") {
             msg.push_str(" (several JSON documents must be written one per line, as JSON Lines)");
         }
-        let p = Position::LineCol {
-            line: e.line() as u64 + line0 - 1,
-            col: e.column().max(1) as u64,
+        // An IO error has no position from serde_json; the counting reader knows it.
+        let p = if e.is_io() {
+            ctx.position(None)
+        } else {
+            Position::LineCol {
+                line: e.line() as u64 + line0 - 1,
+                col: e.column().max(1) as u64,
+            }
         };
         ctx.b.error(p, path, msg);
     }

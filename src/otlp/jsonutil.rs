@@ -36,6 +36,8 @@ pub(crate) struct StreamPos {
     pub line: Cell<u64>,
     pub line_start: Cell<u64>,
     pub offset: Cell<u64>,
+    /// A string passed the reader's cap (see [`CountingReader`]).
+    pub over: Cell<bool>,
 }
 
 /// The reading context shared by all seeds of one document.
@@ -211,6 +213,34 @@ impl<'de> Visitor<'de> for U64Seed {
     }
 }
 
+/// A time or duration in microseconds (Jaeger, Zipkin), read as nanoseconds. Past what `u64`
+/// nanoseconds hold (2^64 - 1 ns, in the year 2554) it is an error at the value, never a
+/// saturated or wrapped time that would make a wrong span silently.
+pub(crate) struct MicrosSeed;
+
+impl<'de> DeserializeSeed<'de> for MicrosSeed {
+    type Value = u64;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<u64, D::Error> {
+        let us = U64Seed.deserialize(d)?;
+        us.checked_mul(1000).ok_or_else(|| {
+            de::Error::custom(format!(
+                "{us} µs is past the largest time in u64 nanoseconds (18446744073709551 µs)"
+            ))
+        })
+    }
+}
+
+/// The end of a span from its start and duration in nanoseconds; an end past `u64`
+/// nanoseconds is an error (see [`MicrosSeed`]).
+pub(crate) fn span_end<E: de::Error>(start: u64, duration: u64) -> Result<u64, E> {
+    start.checked_add(duration).ok_or_else(|| {
+        E::custom(format!(
+            "start {start} ns + duration {duration} ns is past the largest time in u64 \
+             nanoseconds"
+        ))
+    })
+}
+
 /// An enum written as an integer or a name, mapped by the two functions.
 pub(crate) struct EnumSeed<T> {
     pub what: &'static str,
@@ -284,10 +314,56 @@ impl<'de, F> Visitor<'de> for KeySeed<F> {
     }
 }
 
-/// Counts lines and bytes as serde_json reads them (for positions in streamed documents).
+/// Counts lines and bytes as serde_json reads them (for positions in streamed documents), and
+/// bounds its strings: serde_json holds a whole string (or key) in memory, so one longer than
+/// `cap` bytes ends the read with an IO error carrying `over` (the reader's message).
 pub(crate) struct CountingReader<R> {
     pub inner: R,
     pub pos: Rc<StreamPos>,
+    pub strings: StringCap,
+}
+
+/// The lexical state of the bytes read so far: inside a string, after a backslash, how long
+/// the current string is.
+pub(crate) struct StringCap {
+    pub cap: u64,
+    pub over: String,
+    in_str: bool,
+    esc: bool,
+    run: u64,
+}
+
+impl StringCap {
+    pub fn new(cap: u64, over: String) -> Self {
+        StringCap {
+            cap,
+            over,
+            in_str: false,
+            esc: false,
+            run: 0,
+        }
+    }
+
+    /// Follows one byte; `false` when the string it is in has passed the cap.
+    fn step(&mut self, c: u8) -> bool {
+        if !self.in_str {
+            if c == b'"' {
+                self.in_str = true;
+                self.run = 0;
+            }
+            return true;
+        }
+        if self.esc {
+            self.esc = false;
+        } else if c == b'\\' {
+            self.esc = true;
+        } else if c == b'"' {
+            self.in_str = false;
+            return true;
+        }
+        self.run += 1;
+        self.run <= self.cap
+    }
 }
 
 impl<R: std::io::Read> std::io::Read for CountingReader<R> {
@@ -298,6 +374,11 @@ impl<R: std::io::Read> std::io::Read for CountingReader<R> {
             if c == b'\n' {
                 self.pos.line.set(self.pos.line.get() + 1);
                 self.pos.line_start.set(off + i as u64 + 1);
+            }
+            if !self.strings.step(c) {
+                self.pos.offset.set(off + i as u64);
+                self.pos.over.set(true);
+                return Err(std::io::Error::other(self.strings.over.clone()));
             }
         }
         self.pos.offset.set(off + n as u64);

@@ -36,7 +36,7 @@ pub mod view;
 pub mod write;
 mod zipkin;
 
-pub use build::{Dump, Issue, ReadOptions};
+pub use build::{DEFAULT_MAX_MESSAGE, Dump, Issue, ReadOptions, fmt_size};
 pub use error::{Position, ReadError};
 pub use forest::{Forest, NONE, Trace};
 pub use model::*;

@@ -159,8 +159,23 @@ impl Strings {
             .map(|&i| Sym(i))
     }
 
+    /// Whether the text reached what `u32` offsets index: new strings are then the empty one,
+    /// and the builder stops reading at its next span.
+    pub fn full(&self) -> bool {
+        self.text.len() as u64 > u32::MAX as u64 / 2
+    }
+
+    /// The bytes the table has reserved.
+    pub fn bytes(&self) -> u64 {
+        (self.text.capacity() + self.starts.capacity() * 4 + self.table.capacity() * 4) as u64
+    }
+
     /// Adds `s` (hash `h`), known not to be interned yet.
     fn insert_new(&mut self, h: u64, s: &str) -> Sym {
+        // Offsets are `u32`: a text past them would wrap and slice backwards.
+        if self.text.len() as u64 + s.len() as u64 > u32::MAX as u64 {
+            return Sym::EMPTY;
+        }
         let Strings {
             text,
             starts,

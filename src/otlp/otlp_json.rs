@@ -340,7 +340,9 @@ impl<'a> Doc<'_, 'a> {
             self.b
                 .bad_id(sp.trace, owner, "link.invalid", &what, &err, where_);
         }
-        self.b.spans.push(sp);
+        if let Err(m) = self.b.push_span(sp) {
+            return s.err(m);
+        }
         self.path.pop();
         Ok(())
     }

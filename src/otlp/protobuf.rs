@@ -20,6 +20,17 @@ pub(crate) struct WireError {
 
 type R<T> = Result<T, WireError>;
 
+/// A field key's number and wire type. Field number 0 (and numbers past 2^29 - 1, which no
+/// `.proto` can declare and `u32` holds anyway) is invalid wherever it appears: the one check
+/// of the top level and of nested messages.
+fn split_key(k: u64) -> Result<(u32, u8), String> {
+    let field = k >> 3;
+    if field == 0 || field > u32::MAX as u64 {
+        return Err(format!("invalid field number {field}"));
+    }
+    Ok((field as u32, (k & 7) as u8))
+}
+
 const VARINT: u8 = 0;
 const FIXED64: u8 = 1;
 const LEN: u8 = 2;
@@ -65,13 +76,12 @@ impl<'a> Wire<'a> {
     }
     /// The next field's number and wire type.
     fn key(&mut self) -> R<(u32, u8)> {
-        let at = *self;
+        let at = self.offset();
         let k = self.varint()?;
-        let field = k >> 3;
-        if field == 0 || field > u32::MAX as u64 {
-            return Err(at.err(format!("invalid field number {field}")));
-        }
-        Ok((field as u32, (k & 7) as u8))
+        split_key(k).map_err(|message| WireError {
+            offset: at,
+            message,
+        })
     }
     fn take(&mut self, n: usize) -> R<&'a [u8]> {
         if self.buf.len() - self.pos < n {
@@ -158,7 +168,7 @@ impl<'b> Decoder<'b> {
         self.path.clear();
         let mut i = 0;
         let r: R<()> = (|| {
-            while !w.done() {
+            while !w.done() && !self.b.stopped() {
                 let (f, wt) = w.key()?;
                 if f == 1 {
                     w.expect(wt, LEN, "resourceSpans")?;
@@ -475,8 +485,7 @@ impl<'b> Decoder<'b> {
                 (Position::Offset(at), path),
             );
         }
-        self.b.spans.push(s);
-        Ok(())
+        self.b.push_span(s).map_err(|m| w.err(m))
     }
 
     fn event(&mut self, mut w: Wire) -> R<Event> {
@@ -708,8 +717,9 @@ pub(crate) fn read_message_stream<Rd: std::io::Read>(
     let mut buf = Vec::new();
     let mut offset = base;
     let mut i = 0;
+    let cap = d.b.opts.max_message;
     loop {
-        if len_limit.is_some_and(|l| offset - base >= l) {
+        if len_limit.is_some_and(|l| offset - base >= l) || d.b.stopped() {
             return;
         }
         let at = offset;
@@ -718,8 +728,11 @@ pub(crate) fn read_message_stream<Rd: std::io::Read>(
             Ok(Some(k)) => k,
             Err(m) => return d.b.error(Position::Offset(at), String::new(), m),
         };
-        let (field, wire) = (key >> 3, (key & 7) as u8);
         let fail = |d: &mut Decoder, m: String| d.b.error(Position::Offset(at), String::new(), m);
+        let (field, wire) = match split_key(key) {
+            Ok(k) => k,
+            Err(m) => return fail(&mut d, m),
+        };
         match wire {
             LEN => {
                 let n = match read_varint(r, &mut offset) {
@@ -727,10 +740,22 @@ pub(crate) fn read_message_stream<Rd: std::io::Read>(
                     Ok(None) => return fail(&mut d, "truncated length".into()),
                     Err(m) => return fail(&mut d, m),
                 };
-                if n > 1 << 31 {
-                    return fail(&mut d, format!("field of {n} bytes is too large"));
+                if n > cap {
+                    // Too large to hold: reported and skipped; the next field is read.
+                    let m = d.b.too_large(&format!("field {field}"), Some(n));
+                    fail(&mut d, m);
+                    if std::io::copy(&mut r.by_ref().take(n), &mut std::io::sink())
+                        .is_ok_and(|k| k == n)
+                    {
+                        offset += n;
+                        continue;
+                    }
+                    return;
                 }
                 buf.clear();
+                if let Err(e) = super::read::reserve(&mut buf, n as usize) {
+                    return fail(&mut d, e.to_string());
+                }
                 match r.by_ref().take(n).read_to_end(&mut buf) {
                     Ok(got) if got as u64 == n => {}
                     Ok(got) => {

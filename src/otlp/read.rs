@@ -5,7 +5,9 @@ use super::build::{Builder, Dump, ReadOptions};
 use super::error::Position;
 use super::json;
 use super::protobuf::{Decoder, read_message_stream};
+use std::cell::Cell;
 use std::io::{BufRead, BufReader, Cursor, Read};
+use std::rc::Rc;
 
 /// What a dump looks like from its first bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,6 +89,14 @@ impl Reader {
     /// could be read is kept too.
     pub fn read<'a>(&mut self, name: &str, input: impl Read + 'a) {
         let file = self.b.begin_file(name);
+        if self.b.stopped() {
+            // The memory bound was passed in an earlier file; the error said so there.
+            return self.b.error(
+                Position::File,
+                String::new(),
+                "not read: the memory bound (--max-memory) was passed in an earlier file".into(),
+            );
+        }
         read_any(&mut self.b, file, Box::new(input), 0);
     }
 
@@ -125,10 +135,7 @@ fn read_any(b: &mut Builder, file: u16, r: Box<dyn Read + '_>, depth: u32) {
     let r = BufReader::with_capacity(1 << 16, Cursor::new(head).chain(r));
     match kind {
         Detected::Empty => {}
-        Detected::Zstd if depth < 2 => match zstd::Decoder::with_buffer(r) {
-            Ok(d) => read_any(b, file, Box::new(d), depth + 1),
-            Err(e) => b.error(Position::Offset(0), String::new(), format!("zstd: {e}")),
-        },
+        Detected::Zstd if depth < 2 => read_zstd(b, file, r, depth),
         Detected::Zstd => b.error(
             Position::Offset(0),
             String::new(),
@@ -148,8 +155,83 @@ fn read_any(b: &mut Builder, file: u16, r: Box<dyn Read + '_>, depth: u32) {
     }
 }
 
-/// Largest message of a length-prefixed stream we agree to hold.
-const MAX_MESSAGE: u64 = 1 << 30;
+/// A zstd stream: decompressed as it is read, and detected again. Sizes are checked by the
+/// readers of what comes out (each holds at most `max_message` bytes of it); the compressed
+/// bytes read so far are counted for their messages.
+fn read_zstd(b: &mut Builder, file: u16, r: impl BufRead, depth: u32) {
+    let taken = Rc::new(Cell::new(0u64));
+    let counted = Counted {
+        inner: r,
+        n: taken.clone(),
+    };
+    match zstd::Decoder::new(counted) {
+        Ok(d) => {
+            let outer = b.source.zstd.replace(taken);
+            read_any(b, file, Box::new(d), depth + 1);
+            b.source.zstd = outer;
+        }
+        Err(e) => b.error(Position::Offset(0), String::new(), format!("zstd: {e}")),
+    }
+}
+
+/// Counts the bytes read through it.
+struct Counted<R> {
+    inner: R,
+    n: Rc<Cell<u64>>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let k = self.inner.read(buf)?;
+        self.n.set(self.n.get() + k as u64);
+        Ok(k)
+    }
+}
+
+/// Reads all of `r` into `buf` unless it holds more than `cap` bytes: `Ok(true)` when it all
+/// fit, `Ok(false)` (with `cap + 1` bytes read) when it did not. The buffer grows by
+/// `try_reserve`, never past `cap + 1`, so neither a bomb nor a refused allocation aborts.
+pub(crate) fn read_capped(r: &mut impl Read, cap: u64, buf: &mut Vec<u8>) -> std::io::Result<bool> {
+    buf.clear();
+    let limit = usize::try_from(cap).unwrap_or(usize::MAX).saturating_add(1);
+    while buf.len() < limit {
+        if buf.len() == buf.capacity() {
+            let grow = buf.len().max(64 << 10).min(limit - buf.len());
+            reserve(buf, grow)?;
+        }
+        let old = buf.len();
+        let end = buf.capacity().min(limit);
+        buf.resize(end, 0);
+        match r.read(&mut buf[old..]) {
+            Ok(0) => {
+                buf.truncate(old);
+                return Ok(true);
+            }
+            Ok(k) => buf.truncate(old + k),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => buf.truncate(old),
+            Err(e) => {
+                buf.truncate(old);
+                return Err(e);
+            }
+        }
+    }
+    Ok(false)
+}
+
+/// `try_reserve_exact` with the refusal as an IO error (the caller reports it and goes on).
+pub(crate) fn reserve(buf: &mut Vec<u8>, extra: usize) -> std::io::Result<()> {
+    buf.try_reserve_exact(extra).map_err(|_| {
+        std::io::Error::new(
+            std::io::ErrorKind::OutOfMemory,
+            format!("cannot allocate {extra} more bytes for a message"),
+        )
+    })
+}
+
+/// Skips `n` bytes of `r`; whether they were all there.
+fn skip_bytes(r: &mut impl Read, n: u64) -> bool {
+    std::io::copy(&mut r.take(n), &mut std::io::sink()).is_ok_and(|k| k == n)
+}
 
 /// The file exporter's stream: 4-byte big-endian length, then a message that is protobuf, JSON,
 /// or either compressed with zstd. A broken message is reported and the next one read.
@@ -157,7 +239,11 @@ fn read_prefixed<R: BufRead>(b: &mut Builder, file: u16, mut r: R) {
     let mut buf = Vec::new();
     let mut plain = Vec::new();
     let mut offset = 0u64;
+    let cap = b.opts.max_message;
     loop {
+        if b.stopped() {
+            return;
+        }
         let mut len = [0u8; 4];
         match read_full(&mut r, &mut len) {
             Ok(0) => return,
@@ -172,15 +258,21 @@ fn read_prefixed<R: BufRead>(b: &mut Builder, file: u16, mut r: R) {
             Err(e) => return b.error(Position::Offset(offset), String::new(), e.to_string()),
         }
         let n = u32::from_be_bytes(len) as u64;
-        if n > MAX_MESSAGE {
-            return b.error(
-                Position::Offset(offset),
-                String::new(),
-                format!("message of {n} bytes is larger than the 1 GiB we read"),
-            );
-        }
         let at = offset + 4;
+        if n > cap {
+            // Too large to hold: reported, skipped, and the next message read.
+            let m = b.too_large("message", Some(n));
+            b.error(Position::Offset(offset), String::new(), m);
+            if !skip_bytes(&mut r, n) {
+                return;
+            }
+            offset = at + n;
+            continue;
+        }
         buf.clear();
+        if let Err(e) = reserve(&mut buf, n as usize) {
+            return b.error(Position::Offset(at), String::new(), e.to_string());
+        }
         match r.by_ref().take(n).read_to_end(&mut buf) {
             Ok(got) if got as u64 == n => {}
             Ok(got) => {
@@ -194,9 +286,18 @@ fn read_prefixed<R: BufRead>(b: &mut Builder, file: u16, mut r: R) {
         }
         offset = at + n;
         let payload: &[u8] = if buf.starts_with(&ZSTD_MAGIC) {
-            plain.clear();
-            match zstd::Decoder::new(&buf[..]).and_then(|mut d| d.read_to_end(&mut plain)) {
-                Ok(_) => &plain,
+            match zstd::Decoder::new(&buf[..])
+                .and_then(|mut d| read_capped(&mut d, cap, &mut plain))
+            {
+                Ok(true) => &plain,
+                Ok(false) => {
+                    let what = format!(
+                        "the zstd frame of the message at byte {at} expands to a message that"
+                    );
+                    let m = b.too_large(&what, None);
+                    b.error(Position::Offset(at), String::new(), m);
+                    continue;
+                }
                 Err(e) => {
                     b.error(Position::Offset(at), String::new(), format!("zstd: {e}"));
                     continue;

@@ -62,12 +62,12 @@ impl<'de> Visitor<'de> for SpanSeed<'_, '_, '_> {
                 }
                 "timestamp" => {
                     ctx.path.push_field("timestamp");
-                    s.start = map.next_value_seed(U64Seed)?.saturating_mul(1000);
+                    s.start = map.next_value_seed(MicrosSeed)?;
                     ctx.path.pop();
                 }
                 "duration" => {
                     ctx.path.push_field("duration");
-                    duration = map.next_value_seed(U64Seed)?.saturating_mul(1000);
+                    duration = map.next_value_seed(MicrosSeed)?;
                     ctx.path.pop();
                 }
                 "localEndpoint" => {
@@ -93,7 +93,7 @@ impl<'de> Visitor<'de> for SpanSeed<'_, '_, '_> {
                 }
             }
         }
-        s.end = s.start.saturating_add(duration);
+        s.end = span_end::<A::Error>(s.start, duration)?;
         s.events = Range32::new(ev_start, ctx.b.events.len());
         let start = ctx.b.attrs.len();
         for (k, v) in tags {
@@ -145,7 +145,9 @@ impl<'de> Visitor<'de> for SpanSeed<'_, '_, '_> {
             ctx.b
                 .bad_id(s.trace, span, "span.invalid-id", what, &err, at);
         }
-        ctx.b.spans.push(s);
+        ctx.b
+            .push_span(s)
+            .map_err(<A::Error as de::Error>::custom)?;
         Ok(())
     }
 }
@@ -220,7 +222,7 @@ impl<'de> Visitor<'de> for Annotation<'_> {
         let mut e = Event::default();
         while let Some(k) = map.next_key::<Cow<'de, str>>()? {
             match &*k {
-                "timestamp" => e.time = map.next_value_seed(U64Seed)?.saturating_mul(1000),
+                "timestamp" => e.time = map.next_value_seed(MicrosSeed)?,
                 "value" => e.name = map.next_value_seed(SymSeed(self.0))?,
                 _ => {
                     map.next_value::<IgnoredAny>()?;

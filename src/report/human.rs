@@ -1,5 +1,6 @@
 //! Human rendering: one line per result, counterexamples as numbered steps, then a summary.
 
+use super::text::{clean, clean_lines};
 use super::{CheckResult, RenderOptions, Report, Verdict};
 use std::fmt::Write;
 
@@ -48,12 +49,12 @@ fn result(out: &mut String, r: &CheckResult, opts: RenderOptions) {
         Verdict::Inconclusive(_) => paint(opts, "33", "INCONCLUSIVE"),
         Verdict::Error(_) => paint(opts, "1;31", "ERROR"),
     };
-    let _ = write!(out, "{mark:<12} {}", r.id);
+    let _ = write!(out, "{mark:<12} {}", clean(&r.id));
     if !r.title.is_empty() {
-        let _ = write!(out, ": {}", r.title);
+        let _ = write!(out, ": {}", clean(&r.title));
     }
     if let Some(src) = &r.source {
-        let _ = write!(out, "  ({src})");
+        let _ = write!(out, "  ({})", clean(src));
     }
     if opts.timings {
         let _ = write!(
@@ -66,18 +67,23 @@ fn result(out: &mut String, r: &CheckResult, opts: RenderOptions) {
     match &r.verdict {
         Verdict::Holds => {}
         Verdict::Inconclusive(why) => {
-            let _ = writeln!(out, "    reason: {why}");
+            let _ = writeln!(out, "    reason: {}", clean_lines(why));
         }
         Verdict::Error(e) => match &e.position {
             Some(at) => {
-                let _ = writeln!(out, "    error: {}  ({at})", e.message);
+                let _ = writeln!(
+                    out,
+                    "    error: {}  ({})",
+                    clean_lines(&e.message),
+                    clean(at)
+                );
             }
             None => {
-                let _ = writeln!(out, "    error: {}", e.message);
+                let _ = writeln!(out, "    error: {}", clean_lines(&e.message));
             }
         },
         Verdict::Violated(cx) => {
-            let _ = writeln!(out, "    {}", cx.summary);
+            let _ = writeln!(out, "    {}", clean_lines(&cx.summary));
             for (i, s) in cx.steps.iter().enumerate() {
                 if cx.loop_start == Some(i) {
                     let _ = writeln!(out, "    -- loop starts here --");
@@ -85,19 +91,19 @@ fn result(out: &mut String, r: &CheckResult, opts: RenderOptions) {
                 let actor = if s.actor.is_empty() {
                     String::new()
                 } else {
-                    format!("[{}] ", s.actor)
+                    format!("[{}] ", clean(&s.actor))
                 };
-                let _ = write!(out, "    {:>3}. {actor}{}", i + 1, s.action);
+                let _ = write!(out, "    {:>3}. {actor}{}", i + 1, clean(&s.action));
                 if let Some(src) = &s.source {
-                    let _ = write!(out, "  ({src})");
+                    let _ = write!(out, "  ({})", clean(src));
                 }
                 out.push('\n');
                 for d in &s.details {
-                    let _ = writeln!(out, "         {d}");
+                    let _ = writeln!(out, "         {}", clean_lines(d));
                 }
             }
             for (k, v) in &cx.facts {
-                let _ = writeln!(out, "    {k}: {v}");
+                let _ = writeln!(out, "    {}: {}", clean(k), clean_lines(v));
             }
         }
     }
@@ -105,8 +111,13 @@ fn result(out: &mut String, r: &CheckResult, opts: RenderOptions) {
         let span = f
             .span_id
             .as_deref()
-            .map(|s| format!(" span {s}"))
+            .map(|s| format!(" span {}", clean(s)))
             .unwrap_or_default();
-        let _ = writeln!(out, "    {}{span}: {}", f.rule, f.message);
+        let _ = writeln!(
+            out,
+            "    {}{span}: {}",
+            clean(&f.rule),
+            clean_lines(&f.message)
+        );
     }
 }

@@ -13,9 +13,11 @@ mod junit;
 mod model;
 pub mod rules;
 mod sarif;
+mod text;
 
 pub use json::{ParseError, parse as parse_json};
 pub use model::*;
+pub use text::{clean, clean_lines};
 
 /// One result rendered on its own, for reports written as their results come (`--stream`):
 /// human text, or the JSON object of its `results` element.

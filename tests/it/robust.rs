@@ -11,6 +11,7 @@ mod hostile;
 mod traces;
 
 use std::io::Read;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -30,6 +31,8 @@ pub struct Ended {
     pub peak: u64,
     /// Standard output, at most its first 64 KiB (the rest is read and dropped).
     pub stdout: String,
+    /// How many bytes the run wrote to standard output in all.
+    pub stdout_bytes: u64,
     /// Standard error, at most its first 64 KiB.
     pub stderr: String,
 }
@@ -117,12 +120,22 @@ pub fn capped_with(dir: &Path, args: &[&str], kill_after: Duration, env: &[(&str
     let started = Instant::now();
     // Reaped by `wait4` below, which also gives its CPU times; std's `wait` is not used.
     #[allow(clippy::zombie_processes)]
+    let peak_file = scratch_file("peak");
+    let _ = std::fs::remove_file(&peak_file);
+    // GNU time, when there is one, runs the binary as its own small child, so the peak it
+    // reports is the binary's alone (see `high_water_mark` for why rusage cannot be used).
+    let time = Path::new("/usr/bin/time")
+        .exists()
+        .then(|| format!("/usr/bin/time -q -f %M -o '{}' ", peak_file.display()));
     let mut child = Command::new("bash")
         .arg("-c")
         .arg(format!(
-            "ulimit -v {} && exec \"$0\" \"$@\"",
-            ADDRESS_CAP >> 10
+            "ulimit -v {} && exec {}\"$0\" \"$@\"",
+            ADDRESS_CAP >> 10,
+            time.as_deref().unwrap_or("")
         ))
+        // Its own process group, so that the kill timer reaches GNU time's child too.
+        .process_group(0)
         .arg(env!("CARGO_BIN_EXE_cspot"))
         .args(args)
         .current_dir(dir)
@@ -134,9 +147,9 @@ pub fn capped_with(dir: &Path, args: &[&str], kill_after: Duration, env: &[(&str
         .spawn()
         .expect("bash starts");
     let pid = child.id() as libc::pid_t;
-    let mut peak = 0;
+    let mut polled = 0u64;
     let (status, usage) = loop {
-        peak = peak.max(high_water_mark(pid));
+        polled = polled.max(cspot_hwm(pid));
         let mut status = 0;
         // SAFETY: a zeroed rusage is a valid value for wait4 to fill.
         let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
@@ -147,6 +160,8 @@ pub fn capped_with(dir: &Path, args: &[&str], kill_after: Duration, env: &[(&str
         }
         assert!(r == 0, "wait4 failed: {}", std::io::Error::last_os_error());
         if started.elapsed() > kill_after {
+            // SAFETY: kill has no memory effects; -pid is the group made at the spawn.
+            unsafe { libc::kill(-pid, libc::SIGKILL) };
             let _ = child.kill();
         }
         std::thread::sleep(Duration::from_millis(2));
@@ -161,12 +176,27 @@ pub fn capped_with(dir: &Path, args: &[&str], kill_after: Duration, env: &[(&str
     } else {
         128 + libc::WTERMSIG(status)
     };
+    // `ru_maxrss` of a child spawned with a shared address space (vfork) includes the test
+    // process's own resident size at the spawn, which other tests of the binary inflate; the
+    // high-water mark polled from /proc once the binary runs is its own.
+    let reaped = usage.ru_maxrss as u64 * 1024;
+    let timed = std::fs::read_to_string(&peak_file)
+        .ok()
+        .and_then(|s| s.lines().last()?.trim().parse::<u64>().ok())
+        .map(|kib| kib * 1024);
+    let _ = std::fs::remove_file(&peak_file);
+    let peak = match timed {
+        Some(p) => p.max(polled),
+        None if polled > 0 => polled,
+        None => reaped,
+    };
     let ended = Ended {
         code,
         wall,
         cpu,
         peak,
         stdout: head(&out),
+        stdout_bytes: std::fs::metadata(&out).map_or(0, |m| m.len()),
         stderr: head(&err),
     };
     let _ = std::fs::remove_file(out);
@@ -174,16 +204,21 @@ pub fn capped_with(dir: &Path, args: &[&str], kill_after: Duration, env: &[(&str
     ended
 }
 
-/// The peak resident set of a running process (`VmHWM`), 0 once it has exited. Polled while
-/// the process runs: the rusage of `wait4` cannot be used, because a spawned child's peak
-/// starts from its parent's, the test binary's, at the fork. Growth in the last poll period
-/// before the exit is missed; the hostile runs grow over seconds.
-fn high_water_mark(pid: libc::pid_t) -> u64 {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    text.lines()
+/// `VmHWM` of `pid` once it runs cspot (before the `exec` it is still bash), in bytes; 0 when
+/// it cannot be read.
+fn cspot_hwm(pid: libc::pid_t) -> u64 {
+    let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
+        return 0;
+    };
+    let mut lines = status.lines();
+    if lines.next().is_none_or(|l| !l.contains("cspot")) {
+        return 0;
+    }
+    status
+        .lines()
         .find_map(|l| l.strip_prefix("VmHWM:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-        .map_or(0, |kib| kib * 1024)
+        .map_or(0, |kb| kb * 1024)
 }
 
 fn head(path: &Path) -> String {
