@@ -91,6 +91,8 @@ pub fn capped_with(dir: &Path, args: &[&str], kill_after: Duration, env: &[(&str
     let out = scratch_file("stdout");
     let err = scratch_file("stderr");
     let started = Instant::now();
+    // Reaped by the `wait4` loop below (which also gives the rusage), not by `Child::wait`.
+    #[allow(clippy::zombie_processes)]
     let mut child = Command::new("bash")
         .arg("-c")
         .arg(format!(
