@@ -195,7 +195,10 @@ mod tests {
             what: "the test's cap",
         };
         let e = read_all(&[0u8; 11][..], "p", 0, small).unwrap_err();
-        assert_eq!(e.to_string(), "p is larger than the test's cap (10 bytes)");
+        assert_eq!(
+            e.to_string(),
+            "p is larger than the test's cap cspot reads (10 bytes)"
+        );
         assert_eq!(read_all(&[0u8; 10][..], "p", 0, small).unwrap().len(), 10);
     }
 }

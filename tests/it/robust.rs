@@ -110,7 +110,9 @@ pub fn capped_with(dir: &Path, args: &[&str], kill_after: Duration, env: &[(&str
         .spawn()
         .expect("bash starts");
     let pid = child.id() as libc::pid_t;
+    let mut polled = 0u64;
     let (status, usage) = loop {
+        polled = polled.max(high_water(pid));
         let mut status = 0;
         // SAFETY: a zeroed rusage is a valid value for wait4 to fill.
         let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
@@ -134,13 +136,33 @@ pub fn capped_with(dir: &Path, args: &[&str], kill_after: Duration, env: &[(&str
     let ended = Ended {
         code,
         wall,
-        peak: usage.ru_maxrss as u64 * 1024,
+        // `ru_maxrss` survives `exec`: a child spawned by this test process (hundreds of MiB
+        // when other tests hold their inputs) starts with the parent's high-water mark. The
+        // child's own `VmHWM`, polled every 5 ms, is what it used (it may miss growth in its
+        // last 5 ms: a few MiB at page-fault speed); `ru_maxrss` only when it never was polled.
+        peak: if polled > 0 {
+            polled
+        } else {
+            usage.ru_maxrss as u64 * 1024
+        },
         stdout: head(&out),
         stderr: head(&err),
     };
     let _ = std::fs::remove_file(out);
     let _ = std::fs::remove_file(err);
     ended
+}
+
+/// The peak resident size of a running process's current image (`VmHWM`), 0 when gone.
+fn high_water(pid: libc::pid_t) -> u64 {
+    let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else {
+        return 0;
+    };
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb * 1024)
 }
 
 fn head(path: &Path) -> String {
