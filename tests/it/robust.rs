@@ -136,21 +136,27 @@ pub fn capped_with(dir: &Path, args: &[&str], kill_after: Duration, env: &[(&str
     let ended = Ended {
         code,
         wall,
-        // `ru_maxrss` survives `exec`: a child spawned by this test process (hundreds of MiB
-        // when other tests hold their inputs) starts with the parent's high-water mark. The
-        // child's own `VmHWM`, polled every 5 ms, is what it used (it may miss growth in its
-        // last 5 ms: a few MiB at page-fault speed); `ru_maxrss` only when it never was polled.
-        peak: if polled > 0 {
-            polled
-        } else {
-            usage.ru_maxrss as u64 * 1024
-        },
+        peak: peak(usage.ru_maxrss as u64 * 1024, polled),
         stdout: head(&out),
         stderr: head(&err),
     };
     let _ = std::fs::remove_file(out);
     let _ = std::fs::remove_file(err);
     ended
+}
+
+/// The child's peak resident size. `ru_maxrss` survives `exec`: a child spawned by this test
+/// process (hundreds of MiB when other tests hold their inputs) starts with this process's
+/// high-water mark. Above that mark it is the child's own; at or below it, the child's own
+/// `VmHWM`, polled every 5 ms, is what it used (it misses growth in its last 5 ms, a few MiB
+/// at page-fault speed, and is 0 for a run shorter than one poll).
+fn peak(maxrss: u64, polled: u64) -> u64 {
+    let inherited = high_water(std::process::id() as libc::pid_t);
+    if maxrss > inherited {
+        maxrss.max(polled)
+    } else {
+        polled
+    }
 }
 
 /// The peak resident size of a running process's current image (`VmHWM`), 0 when gone.
