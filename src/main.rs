@@ -15,6 +15,9 @@ use clap::{Parser, Subcommand};
 /// error (an input that could not be checked is also a result with verdict `error` in every
 /// report format), 3 a bound (states, memory, time) stopped a check before an answer. An
 /// error beats a violation, which beats an inconclusive result.
+///
+/// Files read whole are capped: a CSPM source or included file at 256 MiB, a model or BSP
+/// configuration file at 16 MiB, a saved report at 1 GiB; devices (`/dev/zero`) are refused.
 #[derive(Parser)]
 #[command(name = "cspot", version, about, long_about)]
 struct Cli {

@@ -2,7 +2,7 @@
 
 use super::common::CheckOpts;
 use super::{Outcome, Reported};
-use anyhow::{Context, bail};
+use anyhow::bail;
 use clap::Args;
 use cspot::bsp::{self, Config, ConfigError, ConfigFile, PropertySet, Variant, When};
 use cspot::cspm::source::{Diagnostic, FileId, SourceMap, Span};
@@ -197,8 +197,7 @@ const KEYS: [&str; 9] = [
 
 /// Reads the configuration file: its keys, and where each key's value is.
 fn read_file(path: &Path, origins: &mut Origins) -> anyhow::Result<ConfigFile> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let text = super::read::read_text_capped(path, super::read::CONFIG)?;
     let mut map = SourceMap::default();
     let id = map.add(path.display().to_string(), text.clone());
     let src = Source { map, id };

@@ -40,6 +40,7 @@ pub mod check;
 pub mod common;
 pub mod eval;
 pub mod parse;
+pub mod read;
 pub mod render;
 pub mod traces;
 pub mod verify;

@@ -4,7 +4,6 @@
 use std::io::IsTerminal;
 use std::path::{Component, Path, PathBuf};
 
-use anyhow::Context;
 use clap::Args;
 use cspot::cspm::ast::Interner;
 use cspot::cspm::load::{self, Encoding};
@@ -93,8 +92,8 @@ pub struct FmtArgs {
 
 pub fn run_fmt(args: FmtArgs) -> anyhow::Result<Outcome> {
     let name = args.file.to_string_lossy().into_owned();
-    let bytes = std::fs::read(&args.file).with_context(|| format!("cannot read `{name}`"))?;
-    let (text, _) = load::decode(&bytes);
+    let bytes = super::read::read_capped(&args.file, super::read::SOURCE)?;
+    let (text, _) = load::decode_owned(bytes);
     let mut map = SourceMap::default();
     let id = map.add(name.clone(), text.clone());
     let mut interner = Interner::default();
@@ -169,8 +168,8 @@ impl Loader for FsLoader {
             _ => PathBuf::from(path),
         };
         let name = clean(&joined);
-        let bytes = std::fs::read(&name).map_err(|e| e.to_string())?;
-        let (text, encoding) = load::decode(&bytes);
+        let bytes = super::read::read_capped(&name, super::read::SOURCE).map_err(|e| e.reason())?;
+        let (text, encoding) = load::decode_owned(bytes);
         let name = name.to_string_lossy().into_owned();
         if encoding == Encoding::Windows1252 {
             self.notes.push(format!(

@@ -10,7 +10,7 @@ use super::common::{FormatArg, OutputFiles};
 use anyhow::Context as _;
 use clap::Args;
 use cspot::report::{self, RenderOptions};
-use std::io::{IsTerminal, Read as _};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
@@ -39,13 +39,11 @@ pub struct RenderArgs {
 pub fn run(args: RenderArgs) -> anyhow::Result<Outcome> {
     let name = args.file.display().to_string();
     let text = if name == "-" {
-        let mut s = String::new();
-        std::io::stdin()
-            .read_to_string(&mut s)
+        let bytes = super::read::read_stdin_capped(super::read::REPORT)
             .context("cannot read the report from standard input")?;
-        s
+        String::from_utf8(bytes).context("the report on standard input is not UTF-8")?
     } else {
-        std::fs::read_to_string(&args.file).with_context(|| format!("cannot read {name}"))?
+        super::read::read_text_capped(&args.file, super::read::REPORT)?
     };
     let saved =
         report::parse_json(&text).with_context(|| format!("{name} is not a cspot JSON report"))?;

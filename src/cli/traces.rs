@@ -16,7 +16,7 @@ use cspot::report::{
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io::{BufRead, IsTerminal};
+use std::io::{BufRead, IsTerminal, Read};
 
 use std::time::Instant;
 
@@ -397,17 +397,44 @@ fn source_line(file: &str, line: u64) -> Option<String> {
             return None;
         }
     }
-    let mut buf = Vec::new();
     for _ in 1..line {
-        buf.clear();
-        if r.read_until(b'\n', &mut buf).ok()? == 0 {
-            return None;
-        }
+        skip_line(&mut r)?;
     }
-    buf.clear();
-    r.read_until(b'\n', &mut buf).ok()?;
+    // A dump may be one line of gigabytes: the snippet is only ever shown for a line that
+    // fits in a bound (issue 14), longer ones go without.
+    let mut buf = Vec::new();
+    (&mut r)
+        .take(SNIPPET_LINE_MAX + 1)
+        .read_until(b'\n', &mut buf)
+        .ok()?;
+    if buf.len() as u64 > SNIPPET_LINE_MAX {
+        return None;
+    }
     let s = String::from_utf8_lossy(&buf).trim_end().to_string();
     Some(s)
+}
+
+/// The longest dump line [`source_line`] reads for a snippet.
+const SNIPPET_LINE_MAX: u64 = 1 << 20;
+
+/// Skips one line without keeping it; `None` at the end of the file.
+fn skip_line(r: &mut impl BufRead) -> Option<()> {
+    loop {
+        let buf = r.fill_buf().ok()?;
+        if buf.is_empty() {
+            return None;
+        }
+        match memchr::memchr(b'\n', buf) {
+            Some(k) => {
+                r.consume(k + 1);
+                return Some(());
+            }
+            None => {
+                let n = buf.len();
+                r.consume(n);
+            }
+        }
+    }
 }
 
 /// At most 100 characters of a line around column `col`, and the caret's offset in them.

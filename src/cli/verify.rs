@@ -64,8 +64,8 @@ pub struct ModelSource {
 impl ModelSource {
     /// Reads and parses the model file; errors name the file and position.
     pub fn read(path: &str) -> anyhow::Result<ModelSource> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read model file {path}"))?;
+        let text = super::read::read_text_capped(Path::new(path), super::read::CONFIG)
+            .context("cannot read the model file")?;
         let file = ModelFile::parse(&text).map_err(|e| anyhow::anyhow!("{path}:{e}"))?;
         let dir = Path::new(path).parent().unwrap_or(Path::new("."));
         let spec: PathBuf = dir.join(&file.spec);

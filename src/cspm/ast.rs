@@ -226,10 +226,66 @@ pub enum PatKind {
 }
 
 /// An expression: values and processes are one syntactic category in CSPM.
-#[derive(Clone, Debug, PartialEq)]
+///
+/// A chain of 100,000 operators (`1 + 1 + ... + 1`, `a -> a -> ... -> STOP`) is a tree as
+/// deep as the chain, so the recursive trait implementations (drop, clone, equality, debug
+/// printing) are written by hand: each level continues on a heap-allocated stack segment when
+/// the stack runs low (`stacker`), which costs a comparison when it does not.
 pub struct Expr {
     pub kind: ExprKind,
     pub span: Span,
+}
+
+/// When less stack than this is left, a walk over an expression continues on a new segment
+/// of [`STACK_SEGMENT`] bytes.
+pub const STACK_RED_ZONE: usize = 64 * 1024;
+pub const STACK_SEGMENT: usize = 4 * 1024 * 1024;
+
+/// Runs `f` with at least [`STACK_RED_ZONE`] bytes of stack: what a recursive walk over a
+/// deep tree calls at each level.
+#[inline]
+pub fn grow<R>(f: impl FnOnce() -> R) -> R {
+    stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, f)
+}
+
+impl Drop for Expr {
+    fn drop(&mut self) {
+        // The derived drop would recurse once per level of the tree on the current stack.
+        let kind = std::mem::replace(&mut self.kind, ExprKind::Bool(false));
+        if matches!(
+            kind,
+            ExprKind::Bool(_) | ExprKind::Var(_) | ExprKind::Int(_)
+        ) {
+            return;
+        }
+        grow(move || drop(kind));
+    }
+}
+
+impl Clone for Expr {
+    fn clone(&self) -> Self {
+        grow(|| Expr {
+            kind: self.kind.clone(),
+            span: self.span,
+        })
+    }
+}
+
+impl PartialEq for Expr {
+    fn eq(&self, other: &Self) -> bool {
+        grow(|| self.span == other.span && self.kind == other.kind)
+    }
+}
+
+impl std::fmt::Debug for Expr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        grow(|| {
+            f.debug_struct("Expr")
+                .field("kind", &self.kind)
+                .field("span", &self.span)
+                .finish()
+        })
+    }
 }
 
 /// A statement of a comprehension or a replicated operator: a generator or a filter.

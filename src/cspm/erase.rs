@@ -205,7 +205,13 @@ fn opt(e: &mut Option<Box<Expr>>, sf: &mut dyn FnMut(&mut Span)) {
     }
 }
 
+/// One level of an expression; the tree of a long operator chain is as deep as the chain, so
+/// each level may continue on a new stack segment.
 fn expr(e: &mut Expr, sf: &mut dyn FnMut(&mut Span)) {
+    grow(|| expr_level(e, sf))
+}
+
+fn expr_level(e: &mut Expr, sf: &mut dyn FnMut(&mut Span)) {
     sf(&mut e.span);
     match &mut e.kind {
         ExprKind::Int(_) | ExprKind::Bool(_) | ExprKind::Char(_) | ExprKind::String(_) => {}

@@ -509,13 +509,14 @@ impl<'s> Lexer<'s> {
         while self.pos < self.src.len() {
             let b = self.src[self.pos];
             match b {
-                b'\n' => {
+                // CRLF, a lone CR (old Mac files) and LF are all one line break.
+                b'\n' | b'\r' => {
                     gap.newline.get_or_insert(self.pos);
                     self.pos += 1;
                 }
-                b' ' | b'\t' | b'\r' | 0x0b | 0x0c => self.pos += 1,
+                b' ' | b'\t' | 0x0b | 0x0c => self.pos += 1,
                 b'-' if self.peek(1) == b'-' => {
-                    while self.pos < self.src.len() && self.src[self.pos] != b'\n' {
+                    while self.pos < self.src.len() && !is_line_break(self.src[self.pos]) {
                         self.pos += 1;
                     }
                 }
@@ -544,7 +545,7 @@ impl<'s> Lexer<'s> {
                         return;
                     }
                 }
-                (b'\n', _) => {
+                (b'\n' | b'\r', _) => {
                     gap.newline.get_or_insert(self.pos);
                     self.pos += 1;
                 }
@@ -780,7 +781,7 @@ impl<'s> Lexer<'s> {
     /// Skips one UTF-8 character that is not a line break; false at a line break or the end.
     fn skip_char(&mut self) -> bool {
         match self.text.get(self.pos..).and_then(|s| s.chars().next()) {
-            Some('\n') | None => false,
+            Some('\n' | '\r') | None => false,
             Some(c) => {
                 self.pos += c.len_utf8();
                 true
@@ -797,8 +798,8 @@ impl<'s> Lexer<'s> {
                     self.pos += 1;
                     return Tok::Str;
                 }
-                b'\n' => break,
-                b'\\' if self.peek(1) != b'\n' && self.pos + 1 < self.src.len() => {
+                b'\n' | b'\r' => break,
+                b'\\' if !is_line_break(self.peek(1)) && self.pos + 1 < self.src.len() => {
                     self.pos += 1;
                     self.skip_char();
                 }
@@ -837,7 +838,7 @@ impl<'s> Lexer<'s> {
                         return Tok::Prop;
                     }
                 }
-                b'\n' => break,
+                b'\n' | b'\r' => break,
                 _ => {}
             }
             self.pos += 1;
@@ -882,4 +883,10 @@ impl<'s> Lexer<'s> {
 struct Gap {
     space: bool,
     newline: Option<usize>,
+}
+
+/// A byte that ends a line: LF, or CR (alone in old Mac files, before LF in CRLF files; the
+/// LF of a CRLF then counts with it, see [`crate::cspm::source::line_starts`]).
+fn is_line_break(b: u8) -> bool {
+    b == b'\n' || b == b'\r'
 }

@@ -197,6 +197,21 @@ pub fn decode(bytes: &[u8]) -> (String, Encoding) {
     }
 }
 
+/// As [`decode`], taking the bytes: valid UTF-8 becomes the text without a copy (a source
+/// may be hundreds of megabytes).
+pub fn decode_owned(mut bytes: Vec<u8>) -> (String, Encoding) {
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
+    match String::from_utf8(bytes) {
+        Ok(s) => (s, Encoding::Utf8),
+        Err(e) => (
+            e.as_bytes().iter().map(|&b| windows_1252(b)).collect(),
+            Encoding::Windows1252,
+        ),
+    }
+}
+
 /// The character of one Windows-1252 byte (bytes the code page leaves undefined map to the
 /// control character of the same number, as Latin-1 does).
 fn windows_1252(b: u8) -> char {

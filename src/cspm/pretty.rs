@@ -414,6 +414,11 @@ impl<'i> Printer<'i> {
     /// Prints `e` where the context needs binding strength `min`; `tail` tells whether
     /// nothing of the same context follows (so a right-extending form may stay bare).
     fn expr(&mut self, e: &Expr, min: u8, tail: bool) {
+        // A long operator chain is a tree as deep as the chain: grow the stack as we go.
+        crate::cspm::ast::grow(|| self.expr_level(e, min, tail))
+    }
+
+    fn expr_level(&mut self, e: &Expr, min: u8, tail: bool) {
         let level = level(e);
         let gt_in_seq = self.in_seq && matches!(e.kind, ExprKind::Binary(BinOp::Gt, _, _));
         let parens = if level == prec::OPEN {

@@ -47,6 +47,65 @@ pub struct SourceFile {
     pub text: Arc<str>,
     /// Byte offset of the start of each line.
     line_starts: Vec<u32>,
+    /// The text as the snippet renderer reads it (see [`SourceFile::shown`]), made on the
+    /// first diagnostic.
+    shown: std::sync::OnceLock<Arc<str>>,
+}
+
+impl SourceFile {
+    /// The text with every line break as LF and the same byte offsets: a CR before LF becomes
+    /// a space (invisible at the end of a line), a lone CR an LF. The excerpt code and miette
+    /// know only LF; a CR-only file would otherwise be one line to them.
+    fn shown(&self) -> &str {
+        if !self.text.contains('\r') {
+            return &self.text;
+        }
+        self.shown.get_or_init(|| {
+            let b = self.text.as_bytes();
+            let mut out = String::with_capacity(b.len());
+            for (i, c) in self.text.char_indices() {
+                out.push(match c {
+                    '\r' if b.get(i + 1) == Some(&b'\n') => ' ',
+                    '\r' => '\n',
+                    c => c,
+                });
+            }
+            out.into()
+        })
+    }
+}
+
+/// Byte offset of the start of each line of `text`. A line ends at LF, at CRLF (one break)
+/// or at a CR alone, as the lexer reads them, so one error has one `line:col` whatever the
+/// file's line endings.
+pub fn line_starts(text: &str) -> Vec<u32> {
+    let b = text.as_bytes();
+    let mut out = vec![0u32];
+    for i in memchr::memchr2_iter(b'\n', b'\r', b) {
+        if b[i] == b'\r' && b.get(i + 1) == Some(&b'\n') {
+            continue;
+        }
+        out.push(i as u32 + 1);
+    }
+    out
+}
+
+/// 1-based line and column (in characters) of byte `offset` in `text`, counting line breaks
+/// as [`line_starts`] does, without building the table (for a single position).
+pub fn line_col_in(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset).unwrap_or(text);
+    let b = text.as_bytes();
+    let mut line = 1;
+    let mut start = 0;
+    for i in memchr::memchr2_iter(b'\n', b'\r', before.as_bytes()) {
+        if b[i] == b'\r' && b.get(i + 1) == Some(&b'\n') {
+            continue;
+        }
+        line += 1;
+        start = i + 1;
+    }
+    let col = before.get(start..).map_or(0, |s| s.chars().count()) + 1;
+    (line, col)
 }
 
 /// Every file read in one run, so spans can be turned into `file:line:col`.
@@ -58,16 +117,12 @@ pub struct SourceMap {
 impl SourceMap {
     pub fn add(&mut self, name: impl Into<String>, text: impl Into<Arc<str>>) -> FileId {
         let text: Arc<str> = text.into();
-        let mut line_starts = vec![0u32];
-        for (i, b) in text.bytes().enumerate() {
-            if b == b'\n' {
-                line_starts.push(i as u32 + 1);
-            }
-        }
+        let line_starts = line_starts(&text);
         self.files.push(SourceFile {
             name: name.into(),
             text,
             line_starts,
+            shown: std::sync::OnceLock::new(),
         });
         FileId(self.files.len() as u32 - 1)
     }
@@ -169,7 +224,7 @@ impl Diagnostic {
         let handler = miette::GraphicalReportHandler::new_themed(theme)
             .with_context_lines(1)
             .with_width(100);
-        let (source, span) = Excerpt::around(&f.name, &f.text, clamp(self.span, f.text.len()));
+        let (source, span) = Excerpt::around(&f.name, f.shown(), clamp(self.span, f.text.len()));
         let report = Snippet {
             diagnostic: self,
             source,

@@ -276,6 +276,11 @@ impl Program {
         budget: &mut usize,
     ) -> Option<Dense> {
         let n = leaf.states();
+        // Out of budget: say so before scanning the leaf (one scan per event of a wide
+        // alphabet would otherwise cost events × states after the budget is spent).
+        if n + 1 > *budget {
+            return None;
+        }
         let xors: usize = (0..n as u32)
             .filter_map(|s| group(leaf, s, e))
             .map(|g| (g.hi - g.lo) as usize)
@@ -403,10 +408,15 @@ impl Program {
         let row = (self.leaf_row[j] + s) as usize;
         let lo = self.all_start[row] as usize;
         let hi = self.all_start[row + 1] as usize;
-        self.all[lo..hi]
-            .iter()
-            .find(|g| g.0 == e)
-            .map(|&(_, a, b)| (a, b))
+        let gs = &self.all[lo..hi];
+        // A row mirrors the leaf's groups: sorted by event, one group per event. A state with
+        // 100,000 events (a wide choice) must not cost a scan per partner look-up.
+        let g = if gs.len() <= 8 {
+            gs.iter().find(|g| g.0 == e)
+        } else {
+            gs.binary_search_by_key(&e, |g| g.0).ok().map(|i| &gs[i])
+        };
+        g.map(|&(_, a, b)| (a, b))
     }
 
     /// The general path: fires rule `op.label`, driven by leaf `i` (targets
@@ -476,10 +486,9 @@ impl Program {
     }
 }
 
-/// The group of `leaf` at `s` on `e` (a state's groups are sorted by event and one per event,
-/// so this is the one the general path's `lookup` finds). A binary search: a state of a
-/// 100 000-branch choice has 100 000 groups, and this is asked once per state and partner
-/// event, which a linear search made quadratic.
+/// The group of `leaf` at `s` on `e` (the one there is: a state's groups are sorted by event,
+/// one per event, so this is a binary search; a linear one made the partner tables of a
+/// 100,000-event choice cost 100,000² steps, issue 14).
 fn group(leaf: &Leaf, s: u32, e: EventId) -> Option<&super::leaf::Group> {
     leaf.group(s, e)
 }

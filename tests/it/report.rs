@@ -473,13 +473,13 @@ fn a_long_check_writes_progress_lines_to_a_log_and_nothing_when_quiet() {
         "--progress-interval",
         "0.01",
     ];
-    let (code, _, err) = crate::support::cspot(&args);
-    assert_eq!(code, report::exit::INCONCLUSIVE);
+    let (code, out, err) = crate::support::cspot(&args);
+    assert_eq!(code, report::exit::INCONCLUSIVE, "{out}{err}");
     let lines: Vec<&str> = err
         .lines()
         .filter(|l| l.starts_with("assert 1: "))
         .collect();
-    assert!(!lines.is_empty(), "no progress line in a log: {err}");
+    assert!(!lines.is_empty(), "no progress line in a log: {err}\n{out}");
     assert!(
         lines[0].contains(" states, ") && lines[0].contains("states/s"),
         "{err}"

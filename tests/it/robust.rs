@@ -118,8 +118,6 @@ pub fn capped_with(dir: &Path, args: &[&str], kill_after: Duration, env: &[(&str
     let out = scratch_file("stdout");
     let err = scratch_file("stderr");
     let started = Instant::now();
-    // Reaped by `wait4` below, which also gives its CPU times; std's `wait` is not used.
-    #[allow(clippy::zombie_processes)]
     let peak_file = scratch_file("peak");
     let _ = std::fs::remove_file(&peak_file);
     // GNU time, when there is one, runs the binary as its own small child, so the peak it
@@ -127,6 +125,8 @@ pub fn capped_with(dir: &Path, args: &[&str], kill_after: Duration, env: &[(&str
     let time = Path::new("/usr/bin/time")
         .exists()
         .then(|| format!("/usr/bin/time -q -f %M -o '{}' ", peak_file.display()));
+    // Reaped by `wait4` below, which also gives its CPU times; std's `wait` is not used.
+    #[allow(clippy::zombie_processes)]
     let mut child = Command::new("bash")
         .arg("-c")
         .arg(format!(

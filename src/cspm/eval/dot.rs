@@ -241,8 +241,15 @@ impl Ctx<'_> {
             let ValueSet::Finite(xs) = set else {
                 return Ok(None);
             };
-            if (partials.len() as u64).saturating_mul(xs.len() as u64) > ENUM_LIMIT {
-                return err(span, "too many values to enumerate");
+            let total = (partials.len() as u64).saturating_mul(xs.len() as u64);
+            if total > ENUM_LIMIT {
+                return err(
+                    span,
+                    format!(
+                        "cannot enumerate {total} or more values (more than the limit of \
+                         {ENUM_LIMIT})"
+                    ),
+                );
             }
             // Each partial value holds its fields twice, plus two vectors' headers.
             let per = 2 * (n + 2);
@@ -288,6 +295,21 @@ impl Ctx<'_> {
         }
     }
 
+    /// Why [`Self::completions`] gave up on `d`: the reason of the first field type that is
+    /// not enumerated (infinite, or finite and too large: never called infinite then).
+    fn field_not_enumerated(&mut self, d: &Arc<Data>, span: Span) -> R<String> {
+        let rt = self.tag_rt(d.tag, span)?;
+        let why = rt.fields.iter().find_map(|s| match s {
+            ValueSet::Infinite(s) => Some(s.not_enumerated()),
+            ValueSet::Finite(_) => None,
+        });
+        Ok(match (why, d.fields.last()) {
+            (Some(w), _) => w,
+            (None, Some(Value::Data(last))) => self.field_not_enumerated(last, span)?,
+            (None, _) => "a field type is not enumerated".into(),
+        })
+    }
+
     /// `extensions(v)`: the values `x` such that `v.x` is complete.
     pub fn extensions(&mut self, v: &Value, span: Span) -> R<ValueSet> {
         match v {
@@ -303,10 +325,13 @@ impl Ctx<'_> {
                         })
                         .collect(),
                 )),
-                None => err(
-                    span,
-                    format!("the extensions of {} are infinite", self.show(v)),
-                ),
+                None => {
+                    let why = self.field_not_enumerated(d, span)?;
+                    err(
+                        span,
+                        format!("cannot enumerate the extensions of {}: {why}", self.show(v)),
+                    )
+                }
             },
             _ => Ok(ValueSet::empty()),
         }

@@ -161,6 +161,7 @@ impl<'a> Ctx<'a> {
         let span = ex.span;
         match &ex.kind {
             ExprKind::Lit(v) => Ok(v.clone()),
+            ExprKind::Str(s) => Ok(s.value()),
             ExprKind::Var(v) => self.read_var(f, *v, span),
             ExprKind::Error(msg) => err(span, msg.clone()),
             ExprKind::Tuple(es) => {
@@ -446,8 +447,15 @@ impl<'a> Ctx<'a> {
         if hi < lo {
             return Ok(Vec::new());
         }
-        if (hi as i64 - lo as i64) as u64 >= super::set::ENUM_LIMIT {
-            return err(span, "range too large to enumerate");
+        let n = (hi as i64 - lo as i64) as u64 + 1;
+        if n > super::set::ENUM_LIMIT {
+            return err(
+                span,
+                format!(
+                    "cannot enumerate {lo}..{hi}: {n} elements, more than the limit of {}",
+                    super::set::ENUM_LIMIT
+                ),
+            );
         }
         Ok((lo..=hi).map(Value::Int).collect())
     }
@@ -912,6 +920,7 @@ impl<'a> Ctx<'a> {
                 }
                 return Ok(self.proc(ProcNode::Stop));
             }
+            BinOp::ExtChoice => return self.choice_chain(f, a, b, span),
             _ => {}
         }
         let x = self.eval(f, a)?;
@@ -1010,6 +1019,34 @@ impl<'a> Ctx<'a> {
             }
             BinOp::And | BinOp::Or | BinOp::Guard => err(span, "internal error: lazy operator"),
         }
+    }
+
+    /// `P1 [] P2 [] ... [] Pn`, read left-nested by the parser, as one n-ary node: `[]` is
+    /// associative and the flat node's LTS is the nested one's, while a binary node per
+    /// operand would make `lts` store the initial transitions of every prefix of the chain
+    /// (quadratic in its length) and recurse once per operand (issue 14: a 100k-branch
+    /// choice). `|~|` and `|||` stay binary: flattening them would drop τ steps, changing
+    /// state counts, and their nested forms cost linear time.
+    fn choice_chain(&mut self, f: &mut Frame, a: ExprId, b: ExprId, span: Span) -> R<Value> {
+        let op = BinOp::ExtChoice;
+        let prog = self.prog;
+        // The right operands from the last to the first, then the leftmost operand.
+        let mut rights = vec![b];
+        let mut head = a;
+        while let ExprKind::Binary(op2, l, r) = &prog.expr(head).kind
+            && *op2 == op
+        {
+            rights.push(*r);
+            head = *l;
+        }
+        let mut procs = Vec::with_capacity(rights.len() + 1);
+        let first = self.eval(f, head)?;
+        procs.push(self.as_proc(first, span)?);
+        for &r in rights.iter().rev() {
+            let v = self.eval(f, r)?;
+            procs.push(self.as_proc(v, span)?);
+        }
+        Ok(self.proc(ProcNode::ExtChoice(procs)))
     }
 
     /// CSPM's `==`: structural, but infinite sequences cannot be compared.

@@ -99,7 +99,11 @@ impl Ctx<'_> {
             }
             B::Card => {
                 let s = self.as_set(arg(0), span)?;
-                let n = self.elems(&s, span)?.len();
+                // A large interval is counted, not enumerated.
+                let n = match s.card() {
+                    Ok(n) => n,
+                    Err(_) => self.elems(&s, span)?.len(),
+                };
                 Value::Int(self.int_of_len(n, span)?)
             }
             B::Empty => {

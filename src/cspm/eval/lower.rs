@@ -173,15 +173,21 @@ fn items<'d>(decls: &[&'d ast::Decl]) -> Vec<Item<'d>> {
     out
 }
 
+/// The items of a dotted expression, left to right, without recursing (a `.` chain may be
+/// 100,000 long).
 fn flatten_dot(e: &ast::Expr) -> Vec<&ast::Expr> {
-    match &e.kind {
-        ast::ExprKind::Dot(a, b) => {
-            let mut v = flatten_dot(a);
-            v.extend(flatten_dot(b));
-            v
+    let mut out = Vec::new();
+    let mut todo = vec![e];
+    while let Some(e) = todo.pop() {
+        match &e.kind {
+            ast::ExprKind::Dot(a, b) => {
+                todo.push(b);
+                todo.push(a);
+            }
+            _ => out.push(e),
         }
-        _ => vec![e],
     }
+    out
 }
 
 impl<'a> Lower<'a> {
@@ -954,6 +960,11 @@ impl<'a> Lower<'a> {
     }
 
     fn expr(&mut self, e: &ast::Expr) -> ExprId {
+        // A long operator chain is a tree as deep as the chain: grow the stack as we go.
+        ast::grow(|| self.expr_level(e))
+    }
+
+    fn expr_level(&mut self, e: &ast::Expr) -> ExprId {
         use ast::ExprKind as E;
         let span = e.span;
         let kind = match &e.kind {
@@ -969,9 +980,7 @@ impl<'a> Lower<'a> {
             },
             E::Bool(b) => ExprKind::Lit(Value::Bool(*b)),
             E::Char(c) => ExprKind::Lit(Value::Char(*c)),
-            E::String(s) => ExprKind::Lit(Value::Seq(super::seq::Seq::from_vec(
-                s.chars().map(Value::Char).collect(),
-            ))),
+            E::String(s) => ExprKind::Str(std::sync::Arc::new(super::program::StrLit::new(s))),
             E::Var(n) => match self.lookup(*n) {
                 Ok(v) => ExprKind::Var(v),
                 Err(msg) => {

@@ -90,9 +90,37 @@ pub enum ReplOp {
     Linked(Pairs),
 }
 
+/// A string literal: its text, and the sequence of characters it denotes, made the first time
+/// it is evaluated. A sequence costs a value (24 bytes) per character; the text one byte or a
+/// few, so a script with a 100 MB literal is checked (lowered) in O(1) per byte and pays the
+/// sequence only if it is used (issue 14).
+#[derive(Debug)]
+pub struct StrLit {
+    pub text: Box<str>,
+    pub seq: std::sync::OnceLock<super::seq::Seq>,
+}
+
+impl StrLit {
+    pub fn new(text: &str) -> Self {
+        StrLit {
+            text: text.into(),
+            seq: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The literal as a CSPM sequence of characters.
+    pub fn value(&self) -> Value {
+        let seq = self.seq.get_or_init(|| {
+            super::seq::Seq::from_vec(self.text.chars().map(Value::Char).collect())
+        });
+        Value::Seq(seq.clone())
+    }
+}
+
 #[derive(Clone, Debug)]
 pub enum ExprKind {
     Lit(Value),
+    Str(std::sync::Arc<StrLit>),
     Var(VarRef),
     Tuple(Vec<ExprId>),
     Dot(ExprId, ExprId),

@@ -47,6 +47,128 @@ pub enum InfSet {
     Diff(ValueSet, ValueSet),
 }
 
+/// How many elements a set that is not enumerated has, as far as it is known without the
+/// script (saturating at `u128::MAX`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Size {
+    /// Exactly this many.
+    Exact(u128),
+    /// At most this many.
+    AtMost(u128),
+    Infinite,
+    /// Depends on channel or datatype types not at hand: infinite or too large.
+    Unknown,
+}
+
+impl InfSet {
+    /// The size of the set, when it can be told from the set alone. FDR's integers are 32-bit,
+    /// so an integer interval reaching `INT_MIN` or `INT_MAX` (`{0..}`, `Int`) is infinite.
+    pub fn size(&self) -> Size {
+        use Size::*;
+        let of = |s: &ValueSet| match s {
+            ValueSet::Finite(vs) => Exact(vs.len() as u128),
+            ValueSet::Infinite(s) => s.size(),
+        };
+        match self {
+            InfSet::Ints(iv) => {
+                if iv.iter().any(|&(a, b)| a == INT_MIN || b == INT_MAX) {
+                    Infinite
+                } else {
+                    Exact(iv.iter().map(|&(a, b)| (b - a + 1) as u128).sum())
+                }
+            }
+            InfSet::Chars | InfSet::Procs | InfSet::SeqOf(_) | InfSet::Datatype(_) => Infinite,
+            InfSet::Events | InfSet::Productions(_) => Unknown,
+            InfSet::SetOf(a) => match of(a) {
+                Exact(n) => Exact(pow(2, n)),
+                AtMost(n) => AtMost(pow(2, n)),
+                other => other,
+            },
+            InfSet::MapOf(k, v) => match (of(k), of(v)) {
+                (Exact(k), Exact(v)) => Exact(pow(v.saturating_add(1), k)),
+                (Exact(k) | AtMost(k), Exact(v) | AtMost(v)) => AtMost(pow(v.saturating_add(1), k)),
+                (Exact(0), _) => Exact(1),
+                (Infinite, _) | (_, Infinite) => Infinite,
+                _ => Unknown,
+            },
+            InfSet::Tuples(sets) => {
+                let mut acc = Exact(1);
+                for s in sets {
+                    acc = match (acc, of(s)) {
+                        (Exact(a), Exact(b)) => Exact(a.saturating_mul(b)),
+                        (Exact(a) | AtMost(a), Exact(b) | AtMost(b)) => AtMost(a.saturating_mul(b)),
+                        (_, Exact(0)) => Exact(0),
+                        (Infinite, _) | (_, Infinite) => Infinite,
+                        _ => Unknown,
+                    };
+                }
+                acc
+            }
+            InfSet::Union(parts) => {
+                let mut total = 0u128;
+                for p in parts {
+                    match of(p) {
+                        Exact(n) | AtMost(n) => total = total.saturating_add(n),
+                        other => return other,
+                    }
+                }
+                AtMost(total)
+            }
+            InfSet::Inter(parts) => {
+                let sizes: Vec<Size> = parts.iter().map(of).collect();
+                sizes
+                    .iter()
+                    .filter_map(|s| match s {
+                        Exact(n) | AtMost(n) => Some(*n),
+                        _ => None,
+                    })
+                    .min()
+                    .map_or(Unknown, AtMost)
+            }
+            InfSet::Diff(a, _) => match of(a) {
+                Exact(n) | AtMost(n) => AtMost(n),
+                other => other,
+            },
+        }
+    }
+
+    /// Why the set is not enumerated, as the error of an operation that needs its elements:
+    /// a finite set is never called infinite.
+    pub fn not_enumerated(&self) -> String {
+        match self.size() {
+            Size::Exact(n) => format!(
+                "cannot enumerate a set of {} elements (more than the limit of {ENUM_LIMIT})",
+                count(n)
+            ),
+            Size::AtMost(n) => format!(
+                "cannot enumerate a set of up to {} elements (more than the limit of {ENUM_LIMIT})",
+                count(n)
+            ),
+            Size::Infinite => "cannot enumerate an infinite set".into(),
+            Size::Unknown => format!(
+                "cannot enumerate a set that is infinite or has more than {ENUM_LIMIT} elements"
+            ),
+        }
+    }
+}
+
+/// `b^e`, saturating.
+fn pow(b: u128, e: u128) -> u128 {
+    u32::try_from(e)
+        .ok()
+        .and_then(|e| b.checked_pow(e))
+        .unwrap_or(if b <= 1 { b } else { u128::MAX })
+}
+
+/// A count for a message; the saturated maximum is shown as a bound.
+fn count(n: u128) -> String {
+    if n == u128::MAX {
+        "more than 10^38".into()
+    } else {
+        n.to_string()
+    }
+}
+
 /// What set operations need to know about the script: which datatype a constructor belongs to.
 pub trait Universe {
     /// `None` for channels.
@@ -157,15 +279,23 @@ impl ValueSet {
         matches!(self, ValueSet::Finite(_))
     }
 
-    /// The elements in canonical order, or an error for an infinite set.
+    /// The elements in canonical order, or an error saying why the set is not enumerated:
+    /// infinite, or finite with more than [`ENUM_LIMIT`] elements (never called infinite).
     pub fn elems(&self) -> SetResult<&[Value]> {
         match self {
             ValueSet::Finite(vs) => Ok(vs),
-            ValueSet::Infinite(_) => Err("cannot enumerate an infinite set".into()),
+            ValueSet::Infinite(s) => Err(s.not_enumerated()),
         }
     }
 
+    /// The number of elements; a large interval of integers is counted, not enumerated.
     pub fn card(&self) -> SetResult<usize> {
+        if let ValueSet::Infinite(s) = self
+            && let InfSet::Ints(_) = &**s
+            && let Size::Exact(n) = s.size()
+        {
+            return usize::try_from(n).map_err(|_| s.not_enumerated());
+        }
         self.elems().map(|e| e.len())
     }
 
@@ -191,7 +321,11 @@ impl ValueSet {
                     }
                     Ok(true)
                 }
-                _ => Err("cannot decide whether this infinite set is empty".into()),
+                _ => Err(
+                    "cannot decide whether this set is empty: it is not enumerated (infinite or \
+                     too large)"
+                        .into(),
+                ),
             },
         }
     }
@@ -418,7 +552,10 @@ impl ValueSet {
                 if self == other {
                     return Ok(true);
                 }
-                Err("cannot compare these infinite sets".into())
+                Err(
+                    "cannot compare these sets: they are not enumerated (infinite or too large)"
+                        .into(),
+                )
             }
         }
     }

@@ -3,7 +3,10 @@
 //!
 //! Left-associative chains and the right-associative `.`, `->` and `&` chains are read in
 //! loops, so a long `a -> b -> ... -> STOP` costs no stack; only real nesting (brackets,
-//! operands of prefix forms) recurses, and [`super::input::nested`] bounds it.
+//! operands of prefix forms) recurses, and [`super::input::nested`] bounds it. The operands of
+//! a chain all sit one level below the chain, however long it is: FDR reads a 100,000-term
+//! `1 + 1 + ... + 1`, and so must we (issue 14). The trees such chains make are deep
+//! (binary nodes), so every later walk of an expression grows its stack (`stacker`).
 
 use nom::Parser;
 use nom::multi::separated_list1;
@@ -24,8 +27,8 @@ pub fn expr(i: Toks<'_>) -> PResult<'_, Expr> {
 /// An expression whose operators all bind at least as tightly as `min`.
 pub fn expr_bp(i: Toks<'_>, min: u8) -> PResult<'_, Expr> {
     let (mut i, mut lhs) = deeper(i, prefix)?;
-    let base = i.depth;
-    let mut chain = 0u32;
+    // Every operand of the chain is one level down: a chain's length is not nesting.
+    let depth = i.depth + 1;
     loop {
         let t = i.peek();
         let Some((lbp, assoc)) = infix_level(t.kind, i.in_seq) else {
@@ -34,8 +37,6 @@ pub fn expr_bp(i: Toks<'_>, min: u8) -> PResult<'_, Expr> {
         if lbp < min {
             break;
         }
-        chain += 1;
-        let depth = base + chain;
         let after = i.bump();
         let (rest, e) = match t.kind {
             Tok::Arrow | Tok::Amp | Tok::Question | Tok::Bang | Tok::Dollar => {
@@ -218,8 +219,7 @@ fn deeper<'a, O>(i: Toks<'a>, f: impl FnOnce(Toks<'a>) -> PResult<'a, O>) -> PRe
 fn dot_chain<'a>(mut i: Toks<'a>, first: Expr, depth: u32) -> PResult<'a, Expr> {
     let mut items = vec![first];
     while i.at(Tok::Dot) {
-        let d = depth + items.len() as u32;
-        let (r, e) = operand(i.bump(), d, prec::DOT + 1)?;
+        let (r, e) = operand(i.bump(), depth, prec::DOT + 1)?;
         items.push(e);
         i = r;
     }
@@ -265,8 +265,7 @@ fn prefix_chain<'a>(mut i: Toks<'a>, first: Expr, depth: u32) -> PResult<'a, Exp
             }
             _ => break,
         }
-        let d = depth + links.len() as u32;
-        let (r, next) = operand(i, d, prec::PREFIX + 1)?;
+        let (r, next) = operand(i, depth, prec::PREFIX + 1)?;
         cur = next;
         i = r;
     }

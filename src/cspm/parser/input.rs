@@ -11,10 +11,13 @@ use crate::cspm::ast::{Interner, Name, Symbol};
 use crate::cspm::lexer::{Tok, Token, fixed_text};
 use crate::cspm::source::{Diagnostic, FileId, Span};
 
-/// The deepest tree the parser builds (counting brackets, operands and each operator of a
-/// chain); deeper input is an error. The parser itself never runs out of stack (it grows it),
-/// but whoever walks the tree later recurses: at this depth even a debug build's derived
-/// `Clone`/`PartialEq`/`Drop` fit in a 2 MiB thread stack.
+/// The deepest nesting the parser reads (brackets, operands of prefix forms such as `if`,
+/// `let`, `\ x @`, unary operators; an operator chain `a + b + ...` or `a -> b -> ...` counts
+/// one level however long it is); deeper input is an error. The parser itself never runs out
+/// of stack (it grows it). The trees of long chains are as deep as the chain, so the walks
+/// over expressions (`Drop`, `Clone`, `PartialEq`, `Debug` of `ast::Expr`, the printer,
+/// span erasure, lowering, evaluation) grow their stack through `stacker`; patterns and type
+/// expressions still count each link of a chain, so their walks recurse at most this deep.
 pub const MAX_DEPTH: u32 = 512;
 
 /// When less stack than this is left, the parser continues on a new segment of
@@ -53,11 +56,7 @@ impl Cx<'_> {
     }
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: u32) -> (usize, usize) {
-        let before = self.src.get(..offset as usize).unwrap_or("");
-        let line = before.matches('\n').count() + 1;
-        let start = before.rfind('\n').map(|k| k + 1).unwrap_or(0);
-        let col = before.get(start..).map(|s| s.chars().count()).unwrap_or(0) + 1;
-        (line, col)
+        crate::cspm::source::line_col_in(self.src, offset as usize)
     }
     pub fn report(&self, d: Diagnostic) {
         self.diags.borrow_mut().push(d);

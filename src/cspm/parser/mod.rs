@@ -128,7 +128,8 @@ pub(crate) fn resume<'a>(
     let first = all.len() - start.toks.len();
     let column = |t: &Token| {
         let before = cx.src.get(..t.start as usize).unwrap_or("");
-        before.len() - before.rfind('\n').map(|k| k + 1).unwrap_or(0)
+        // Any line break (LF, CRLF, CR) starts the line, as in the lexer.
+        before.len() - before.rfind(['\n', '\r']).map(|k| k + 1).unwrap_or(0)
     };
     let decl_col = column(&start.peek());
     let (mut modules, mut braces) = (0i32, 0i32);
