@@ -184,6 +184,16 @@ fn list_rules() -> anyhow::Result<Outcome> {
 /// read is counted in every report format and never passes for holding.
 ///
 /// `max_memory` bounds the spans read (`None`: 80% of the available memory).
+/// Runs `read` (reading dumps) under the time bound `deadline`: a read past it fails with an
+/// error at its position, so an endless stream or a slow bomb stops at `--timeout`.
+pub(super) fn read_within<T>(deadline: Option<Instant>, read: impl FnOnce() -> T) -> T {
+    let bounds = cspot::budget::Bounds {
+        deadline,
+        max_bytes: None,
+    };
+    cspot::budget::scope(bounds, read).0
+}
+
 pub(super) fn read_all(
     input: &InputArgs,
     max_memory: Option<u64>,
@@ -474,7 +484,7 @@ fn run_check(a: CheckArgs) -> anyhow::Result<Outcome> {
     };
     let started = Instant::now();
     let deadline = a.opts.timeout.and_then(|t| started.checked_add(t));
-    let (dump, errors) = read_all(&a.input, a.opts.max_memory)?;
+    let (dump, errors) = read_within(deadline, || read_all(&a.input, a.opts.max_memory))?;
     let forest = &dump.forest;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(a.opts.jobs())

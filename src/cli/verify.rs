@@ -166,7 +166,12 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<Outcome> {
         accept_base64: a.accept_base64,
         max_message: cspot::otlp::DEFAULT_MAX_MESSAGE,
     };
-    let (dump, read_errors) = read_all(&input, a.opts.explore().max_memory)?;
+    let deadline = a
+        .opts
+        .timeout
+        .and_then(|t| std::time::Instant::now().checked_add(t));
+    let (dump, read_errors) =
+        super::traces::read_within(deadline, || read_all(&input, a.opts.explore().max_memory))?;
     let forest = &dump.forest;
     let jobs = match a.opts.jobs() {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),

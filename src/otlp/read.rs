@@ -97,7 +97,7 @@ impl Reader {
                 "not read: the memory bound (--max-memory) was passed in an earlier file".into(),
             );
         }
-        read_any(&mut self.b, file, Box::new(input), 0);
+        read_any(&mut self.b, file, Box::new(Budgeted(input)), 0);
     }
 
     /// Spans read so far.
@@ -167,10 +167,27 @@ fn read_zstd(b: &mut Builder, file: u16, r: impl BufRead, depth: u32) {
     match zstd::Decoder::new(counted) {
         Ok(d) => {
             let outer = b.source.zstd.replace(taken);
-            read_any(b, file, Box::new(d), depth + 1);
+            read_any(b, file, Box::new(Budgeted(d)), depth + 1);
             b.source.zstd = outer;
         }
         Err(e) => b.error(Position::Offset(0), String::new(), format!("zstd: {e}")),
+    }
+}
+
+/// Reads under the run's time bound (`crate::budget`): a read past it fails, so an endless
+/// stream or a bomb whose expansion is scanned for gigabytes stops at `--timeout`. Only the
+/// time is looked at here; the readers' own accounting bounds their memory.
+struct Budgeted<R>(R);
+
+impl<R: Read> Read for Budgeted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if let Err(e) = crate::budget::tick() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!("reading {e} (--timeout)"),
+            ));
+        }
+        self.0.read(buf)
     }
 }
 

@@ -148,6 +148,28 @@ fn zstd_json_document_with_a_huge_string_is_capped() {
     e.assert_memory(MAX_MESSAGE, "JSON string bomb");
 }
 
+/// The same bomb under `--timeout 2`: scanning its 3 GiB expansion took 17 s; reading stops at
+/// the time bound.
+#[test]
+fn zstd_json_bomb_stops_at_the_time_bound() {
+    let dir = scratch_dir("bomb-json-timeout");
+    let head =
+        br#"{"resourceSpans":[{"resource":{"attributes":[{"key":"k","value":{"stringValue":""#;
+    zstd_file(&dir.join("bomb.json.zst"), head, b'a', BOMB, br#""}}]}}]}"#);
+    let e = capped(
+        &dir,
+        &["traces", "check", "bomb.json.zst", "--timeout", "2"],
+        Duration::from_secs(60),
+    );
+    e.assert_bounded("JSON string bomb, --timeout 2");
+    e.assert_within(
+        Duration::from_secs(2),
+        Duration::from_secs(3),
+        "JSON string bomb, --timeout 2",
+    );
+    assert!(said(&e).contains("time bound"), "{}", said(&e));
+}
+
 /// The same through the streamed (serde) reader: a Zipkin array with one 3 GiB name.
 #[test]
 fn zstd_zipkin_document_with_a_huge_string_is_capped() {
