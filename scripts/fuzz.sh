@@ -4,7 +4,7 @@
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]     (default: 60 s, every target)
 #
 # The targets live in fuzz/ (a crate of its own, outside cspot's workspace, with its own
-# Cargo.lock and target directory): cspm, otlp_json, otlp_jsonl, otlp_protobuf, otlp_zstd,
+# Cargo.lock and target directory): cspm, cspm_eval, otlp_json, otlp_jsonl, otlp_protobuf, otlp_zstd,
 # jaeger, zipkin, phi_model, bsp_config. Each calls one reader of the library on arbitrary bytes
 # (fuzz/src/readers.rs). They are built by cargo-fuzz with `-s none`: libFuzzer and
 # SanitizerCoverage (`-Cpasses=sancov-module` and `-Cllvm-args=-sanitizer-coverage-*`, stable
@@ -26,7 +26,7 @@ root=$PWD
 
 secs=${1:-60}
 shift || true
-all=(cspm otlp_json otlp_jsonl otlp_protobuf otlp_zstd jaeger zipkin phi_model bsp_config)
+all=(cspm cspm_eval otlp_json otlp_jsonl otlp_protobuf otlp_zstd jaeger zipkin phi_model bsp_config)
 if [ $# -gt 0 ]; then targets=("$@"); else targets=("${all[@]}"); fi
 rss=${FUZZ_RSS_MB:-2048}
 timeout=${FUZZ_TIMEOUT:-10}
@@ -56,6 +56,7 @@ otlp_docs() { # OTLP/JSON documents (not Jaeger, not Zipkin)
 }
 seed_all() {
   seed cspm $(find tests/data specs examples benches -name '*.csp' | sort)
+  seed cspm_eval $(find tests/data/check specs -name '*.csp' | sort)
   seed otlp_json $(otlp_docs)
   seed otlp_jsonl $(find fixtures tests/data -name '*.jsonl' | sort)
   # One-line forms of the documents, two per file: JSON Lines.

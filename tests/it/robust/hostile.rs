@@ -97,6 +97,11 @@ fn recorded_cspm() {
 }
 
 #[test]
+fn recorded_cspm_eval() {
+    replay("cspm_eval");
+}
+
+#[test]
 fn recorded_otlp_json() {
     replay("otlp_json");
 }
@@ -143,7 +148,7 @@ fn recorded_bsp_config() {
 fn seeds(target: &str) -> Vec<Vec<u8>> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let (dirs, keep): (&[&str], fn(&str) -> bool) = match target {
-        "cspm" => (&["tests/data/check", "specs"], |n| n.ends_with(".csp")),
+        "cspm" | "cspm_eval" => (&["tests/data/check", "specs"], |n| n.ends_with(".csp")),
         "otlp_json" => (&["fixtures/otlp", "tests/data/reports/otlp"], |n| {
             n.ends_with(".json") && !n.starts_with("jaeger-") && !n.starts_with("zipkin-")
         }),
@@ -629,5 +634,15 @@ proptest! {
         stream.extend_from_slice(&v);
         readers::otlp_protobuf(&stream);
         readers::otlp_zstd(&stream);
+    }
+}
+
+proptest! {
+    // Each case loads, evaluates and checks a script under a 0.5 s budget: fewer cases.
+    #![proptest_config(cases(32))]
+
+    #[test]
+    fn mutated_cspm_evaluated_and_checked(data in mutated("cspm_eval")) {
+        readers::cspm_eval(&data);
     }
 }
