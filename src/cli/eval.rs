@@ -24,9 +24,41 @@ pub struct EvalArgs {
     /// unfold up to N calls reachable from them to surface evaluation errors (0: none).
     #[arg(long, value_name = "N", conflicts_with_all = ["expr", "tests"])]
     pub assertions: Option<usize>,
+    /// Stop after this many seconds (fractions allowed), loading included: exit 3. No bound
+    /// without it.
+    #[arg(long, value_name = "SECS", value_parser = super::common::parse_timeout)]
+    pub timeout: Option<std::time::Duration>,
+    /// Stop when the process would hold more memory than this (e.g. 512M, 4G): exit 3.
+    /// Default: 80% of the memory available (or of the container's limit).
+    #[arg(long, value_name = "SIZE", value_parser = super::common::parse_bytes)]
+    pub max_memory: Option<u64>,
 }
 
+/// Evaluation is bounded as in `check`: an expression that loops or grows without end ends
+/// inconclusive (exit 3) at `--timeout` or `--max-memory`.
 pub fn run(args: EvalArgs) -> anyhow::Result<Outcome> {
+    use cspot::budget;
+    let bounds = budget::Bounds {
+        deadline: args
+            .timeout
+            .and_then(|t| std::time::Instant::now().checked_add(t)),
+        max_bytes: args.max_memory.or_else(super::common::default_memory_bound),
+    };
+    let (outcome, exceeded) = budget::scope(bounds, || run_within(args));
+    match exceeded {
+        Some(bound) => {
+            let what = match bound {
+                budget::Exceeded::Time => "raise --timeout",
+                budget::Exceeded::Memory(_) => "raise --max-memory",
+            };
+            diagln!("inconclusive: evaluation {bound}; {what}");
+            Ok(Outcome::Code(exit::INCONCLUSIVE))
+        }
+        None => outcome,
+    }
+}
+
+fn run_within(args: EvalArgs) -> anyhow::Result<Outcome> {
     let file = args.file.display().to_string();
     let mut script = match Script::load(&file, &mut super::parse::FsLoader::default()) {
         Ok(s) => s,

@@ -184,3 +184,37 @@ fn a_choice_of_100k_branches_that_start_with_tau() {
     let src = flat_chain(100_000, " [] ", |i| format!("(c.{i} -> STOP |~| STOP)"));
     stays_bounded("tau-choice-100k", &src, "P");
 }
+
+#[test]
+fn eval_obeys_the_bounds_too() {
+    let dir = scratch_dir("eval");
+    std::fs::write(
+        dir.join("f.csp"),
+        "fib(n) = if n < 2 then n else fib(n-1) + fib(n-2)\nf(s) = f(s ^ s)\n",
+    )
+    .unwrap();
+    let memory = format!("{}M", MAX_MEMORY >> 20);
+    for expr in ["fib(60)", "f(<1>)"] {
+        let what = format!("eval {expr}");
+        let args = [
+            "eval",
+            "f.csp",
+            expr,
+            "--timeout",
+            "2",
+            "--max-memory",
+            &memory,
+        ];
+        let e = capped(&dir, &args, Duration::from_secs(60));
+        assert_eq!(e.code, 3, "{what}: {}", e.stderr);
+        e.assert_within(TIMEOUT, SLACK, &what);
+        e.assert_memory(MAX_MEMORY, &what);
+        says_which_bound(&e, &what);
+    }
+    let e = capped(
+        &dir,
+        &["eval", "f.csp", "fib(10)", "--timeout", "2"],
+        Duration::from_secs(20),
+    );
+    assert_eq!((e.code, e.stdout.trim()), (0, "55"), "{}", e.stderr);
+}
