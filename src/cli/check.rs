@@ -326,25 +326,17 @@ pub struct LtsArgs {
 pub fn run_lts(args: LtsArgs) -> anyhow::Result<Outcome> {
     let file = args.file.display().to_string();
     // One budget for the whole run: loading, evaluating, compiling and exporting.
-    let bounds = budget::Bounds {
-        deadline: args.timeout.and_then(|t| Instant::now().checked_add(t)),
-        max_bytes: args.max_memory.or_else(super::common::default_memory_bound),
-    };
-    let (outcome, exceeded) = budget::scope(bounds, || lts_within(&args, &file, bounds));
-    match exceeded {
-        Some(bound) => {
-            let what = match bound {
-                budget::Exceeded::Time => "raise --timeout",
-                budget::Exceeded::Memory(_) => "raise --max-memory",
-            };
-            diagln!(
-                "inconclusive: {} of {file}: {bound}; nothing exported; {what}",
+    super::common::within_bounds(
+        args.timeout,
+        args.max_memory,
+        |bounds| lts_within(&args, &file, bounds),
+        |bound, hint| {
+            format!(
+                "inconclusive: {} of {file}: {bound}; nothing exported; {hint}",
                 args.process
-            );
-            Ok(Outcome::Code(exit::INCONCLUSIVE))
-        }
-        None => outcome,
-    }
+            )
+        },
+    )
 }
 
 fn lts_within(args: &LtsArgs, file: &str, bounds: budget::Bounds) -> anyhow::Result<Outcome> {

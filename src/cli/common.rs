@@ -233,6 +233,33 @@ impl Drop for Progress {
     }
 }
 
+/// Runs a whole command (`lts`, `eval`) under `--timeout` and `--max-memory` (the default
+/// bound when absent). A bound passed ends it inconclusive (exit 3): `said(bound, hint)` is
+/// the line written, `hint` the option that raises it.
+pub(crate) fn within_bounds(
+    timeout: Option<Duration>,
+    max_memory: Option<u64>,
+    run: impl FnOnce(cspot::budget::Bounds) -> anyhow::Result<super::Outcome>,
+    said: impl FnOnce(cspot::budget::Exceeded, &str) -> String,
+) -> anyhow::Result<super::Outcome> {
+    use cspot::budget;
+    let bounds = budget::Bounds {
+        deadline: timeout.and_then(|t| std::time::Instant::now().checked_add(t)),
+        max_bytes: max_memory.or_else(default_memory_bound),
+    };
+    match budget::scope(bounds, || run(bounds)) {
+        (_, Some(bound)) => {
+            let hint = match bound {
+                budget::Exceeded::Time => "raise --timeout",
+                budget::Exceeded::Memory(_) => "raise --max-memory",
+            };
+            diagln!("{}", said(bound, hint));
+            Ok(super::Outcome::Code(cspot::report::exit::INCONCLUSIVE))
+        }
+        (outcome, None) => outcome,
+    }
+}
+
 /// The default `--max-memory` (see [`cspot::budget::default_max_bytes`]).
 pub(crate) fn default_memory_bound() -> Option<u64> {
     cspot::budget::default_max_bytes()

@@ -37,25 +37,12 @@ pub struct EvalArgs {
 /// Evaluation is bounded as in `check`: an expression that loops or grows without end ends
 /// inconclusive (exit 3) at `--timeout` or `--max-memory`.
 pub fn run(args: EvalArgs) -> anyhow::Result<Outcome> {
-    use cspot::budget;
-    let bounds = budget::Bounds {
-        deadline: args
-            .timeout
-            .and_then(|t| std::time::Instant::now().checked_add(t)),
-        max_bytes: args.max_memory.or_else(super::common::default_memory_bound),
-    };
-    let (outcome, exceeded) = budget::scope(bounds, || run_within(args));
-    match exceeded {
-        Some(bound) => {
-            let what = match bound {
-                budget::Exceeded::Time => "raise --timeout",
-                budget::Exceeded::Memory(_) => "raise --max-memory",
-            };
-            diagln!("inconclusive: evaluation {bound}; {what}");
-            Ok(Outcome::Code(exit::INCONCLUSIVE))
-        }
-        None => outcome,
-    }
+    super::common::within_bounds(
+        args.timeout,
+        args.max_memory,
+        |_| run_within(args),
+        |bound, hint| format!("inconclusive: evaluation {bound}; {hint}"),
+    )
 }
 
 fn run_within(args: EvalArgs) -> anyhow::Result<Outcome> {

@@ -2,7 +2,7 @@
 //! endless inputs, deep parent chains, terminal control characters, unit overflows and
 //! invalid protobuf field numbers. Hostile inputs are generated here, never committed.
 
-use super::{capped, scratch_dir};
+use super::{Ended, capped, scratch_dir};
 use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
@@ -79,7 +79,7 @@ fn proto_resource_spans() -> Vec<u8> {
 }
 
 /// What a run printed, for the assertions on messages.
-fn said(e: &super::Ended) -> String {
+fn said(e: &Ended) -> String {
     format!("{}\n{}", e.stdout, e.stderr)
 }
 
@@ -126,113 +126,92 @@ fn zstd_protobuf_field_is_capped() {
     e.assert_memory(MAX_MESSAGE, "protobuf field bomb");
 }
 
-/// A zstd OTLP/JSON document with one 3 GiB string in its only `resourceSpans` element.
-#[test]
-fn zstd_json_document_with_a_huge_string_is_capped() {
-    let dir = scratch_dir("bomb-json");
-    let head =
-        br#"{"resourceSpans":[{"resource":{"attributes":[{"key":"k","value":{"stringValue":""#;
-    zstd_file(&dir.join("bomb.json.zst"), head, b'a', BOMB, br#""}}]}}]}"#);
-    let e = capped(
-        &dir,
-        &["traces", "check", "bomb.json.zst"],
-        Duration::from_secs(60),
-    );
-    e.assert_bounded("JSON string bomb");
-    assert_eq!(e.code, 2, "{}", said(&e));
-    let text = said(&e);
+/// The head and tail of an OTLP/JSON document whose one attribute value is a string.
+const JSON_STRING: (&[u8], &[u8]) = (
+    br#"{"resourceSpans":[{"resource":{"attributes":[{"key":"k","value":{"stringValue":""#,
+    br#""}}]}}]}"#,
+);
+
+/// Writes `head`, `n` × `a`, `tail` zstd-compressed as `file` in a fresh directory `name` and
+/// runs `traces check` on it with `extra` options.
+fn check_bomb(
+    name: &str,
+    file: &str,
+    (head, tail): (&[u8], &[u8]),
+    n: u64,
+    extra: &[&str],
+) -> Ended {
+    let dir = scratch_dir(name);
+    zstd_file(&dir.join(file), head, b'a', n, tail);
+    let args = [&["traces", "check", file][..], extra].concat();
+    capped(&dir, &args, Duration::from_secs(60))
+}
+
+/// Asserts a bomb was refused as one message over `--max-message`, naming zstd, without
+/// holding more than the cap.
+fn refused_over_the_cap(e: &Ended, what: &str) {
+    e.assert_bounded(what);
+    assert_eq!(e.code, 2, "{}", said(e));
+    let text = said(e);
     assert!(
         text.contains("zstd") && text.contains("--max-message"),
         "{text}"
     );
-    e.assert_memory(MAX_MESSAGE, "JSON string bomb");
+    e.assert_memory(MAX_MESSAGE, what);
+}
+
+/// A zstd OTLP/JSON document with one 3 GiB string in its only `resourceSpans` element.
+#[test]
+fn zstd_json_document_with_a_huge_string_is_capped() {
+    let e = check_bomb("bomb-json", "bomb.json.zst", JSON_STRING, BOMB, &[]);
+    refused_over_the_cap(&e, "JSON string bomb");
 }
 
 /// The same bomb under `--timeout 2`: scanning its 3 GiB expansion took 17 s; reading stops at
 /// the time bound.
 #[test]
 fn zstd_json_bomb_stops_at_the_time_bound() {
-    let dir = scratch_dir("bomb-json-timeout");
-    let head =
-        br#"{"resourceSpans":[{"resource":{"attributes":[{"key":"k","value":{"stringValue":""#;
-    zstd_file(&dir.join("bomb.json.zst"), head, b'a', BOMB, br#""}}]}}]}"#);
-    let e = capped(
-        &dir,
-        &["traces", "check", "bomb.json.zst", "--timeout", "2"],
-        Duration::from_secs(60),
+    let what = "JSON string bomb, --timeout 2";
+    let e = check_bomb(
+        "bomb-json-timeout",
+        "bomb.json.zst",
+        JSON_STRING,
+        BOMB,
+        &["--timeout", "2"],
     );
-    e.assert_bounded("JSON string bomb, --timeout 2");
-    e.assert_within(
-        Duration::from_secs(2),
-        Duration::from_secs(3),
-        "JSON string bomb, --timeout 2",
-    );
+    e.assert_bounded(what);
+    e.assert_within(Duration::from_secs(2), Duration::from_secs(3), what);
     assert!(said(&e).contains("time bound"), "{}", said(&e));
 }
 
 /// The same through the streamed (serde) reader: a Zipkin array with one 3 GiB name.
 #[test]
 fn zstd_zipkin_document_with_a_huge_string_is_capped() {
-    let dir = scratch_dir("bomb-zipkin");
-    zstd_file(
-        &dir.join("bomb.zipkin.zst"),
-        br#"[{"name":""#,
-        b'a',
-        BOMB,
-        br#""}]"#,
-    );
-    let e = capped(
-        &dir,
-        &["traces", "check", "bomb.zipkin.zst"],
-        Duration::from_secs(60),
-    );
-    e.assert_bounded("Zipkin string bomb");
-    assert_eq!(e.code, 2, "{}", said(&e));
-    let text = said(&e);
-    assert!(
-        text.contains("zstd") && text.contains("--max-message"),
-        "{text}"
-    );
-    e.assert_memory(MAX_MESSAGE, "Zipkin string bomb");
+    let zipkin: (&[u8], &[u8]) = (br#"[{"name":""#, br#""}]"#);
+    let e = check_bomb("bomb-zipkin", "bomb.zipkin.zst", zipkin, BOMB, &[]);
+    refused_over_the_cap(&e, "Zipkin string bomb");
 }
 
 /// JSON Lines whose second line is 3 GiB long.
 #[test]
 fn zstd_json_lines_with_a_huge_line_is_capped() {
-    let dir = scratch_dir("bomb-jsonl");
-    zstd_file(
-        &dir.join("bomb.jsonl.zst"),
+    let lines: (&[u8], &[u8]) = (
         b"{\"resourceSpans\":[]}\n{\"resourceSpans\":[{\"x\":\"",
-        b'a',
-        BOMB,
         b"\"}]}\n",
     );
-    let e = capped(
-        &dir,
-        &["traces", "check", "bomb.jsonl.zst"],
-        Duration::from_secs(60),
-    );
-    e.assert_bounded("JSON Lines bomb");
-    assert_eq!(e.code, 2, "{}", said(&e));
-    let text = said(&e);
-    assert!(
-        text.contains("zstd") && text.contains("--max-message"),
-        "{text}"
-    );
-    e.assert_memory(MAX_MESSAGE, "JSON Lines bomb");
+    let e = check_bomb("bomb-jsonl", "bomb.jsonl.zst", lines, BOMB, &[]);
+    refused_over_the_cap(&e, "JSON Lines bomb");
 }
 
 /// `--max-message` lowers the cap (and a bomb then costs what the lower cap allows).
 #[test]
 fn max_message_lowers_the_cap() {
-    let dir = scratch_dir("bomb-lowered");
-    let head =
-        br#"{"resourceSpans":[{"resource":{"attributes":[{"key":"k","value":{"stringValue":""#;
-    zstd_file(&dir.join("b.json.zst"), head, b'a', 1 << 30, br#""}}]}}]}"#);
-    let e = capped(
-        &dir,
-        &["traces", "check", "--max-message", "16M", "b.json.zst"],
-        Duration::from_secs(60),
+    let e = check_bomb(
+        "bomb-lowered",
+        "b.json.zst",
+        JSON_STRING,
+        1 << 30,
+        &["--max-message", "16M"],
     );
     assert_eq!(e.code, 2, "{}", said(&e));
     e.assert_memory(16 << 20, "lowered --max-message");
