@@ -150,9 +150,11 @@ fn check_file(args: &CheckArgs, file: &str, several: bool, last: bool, report: &
         if let Some(bound) = exceeded {
             let reason = cspot::check::exceeded_text(&explore, bound, " while loading");
             diagln!("inconclusive: {file}: {reason}");
+            let id = format!("{file} load");
+            let title = format!("{file} could not be checked");
             report.results.push(report::CheckResult {
-                verdict: report::Verdict::Inconclusive(reason),
-                ..input_error(file, format!("{file} load"), "", file.to_string())
+                source: Some(file.to_string()),
+                ..cspot::check::bound_result(id, report::Kind::Input, title, reason)
             });
             return;
         }
