@@ -242,23 +242,53 @@ impl Builder {
         self.strings.intern(s)
     }
 
-    /// A resource from attributes `attrs[start..]`, picking out `service.name` and `host.name`.
+    /// A resource from attributes `attrs[start..]`, picking out `service.name` and `host.name`
+    /// and keying the process it stands for ([`Resource::process`]).
     pub(crate) fn add_resource(&mut self, attrs: Range32) -> u32 {
         let mut r = Resource {
             attrs,
             ..Resource::default()
         };
+        let (mut namespace, mut instance, mut pid) = (None, None, None);
         for a in self.attrs.get(attrs.range()).unwrap_or(&[]) {
-            if let Value::Str(s) = a.value() {
-                if a.key == self.service_key {
-                    r.service = s;
-                } else if a.key == self.host_key {
-                    r.host = s;
-                }
+            let key = self.strings.get(a.key);
+            match (key, a.value()) {
+                (_, Value::Str(s)) if a.key == self.service_key => r.service = s,
+                (_, Value::Str(s)) if a.key == self.host_key => r.host = s,
+                ("service.namespace", Value::Str(s)) => namespace = Some(s),
+                ("service.instance.id", Value::Str(s)) => instance = Some(s),
+                ("process.pid", Value::Int(n)) => pid = Some(n.to_string()),
+                ("process.pid", Value::Str(s)) => pid = Some(self.strings.get(s).to_string()),
+                _ => {}
             }
         }
+        r.process = self.process_key(&r, namespace, instance, pid);
         self.resources.push(r);
         (self.resources.len() - 1) as u32
+    }
+
+    /// [`Resource::process`]: the parts joined by NUL (which no attribute value of a real
+    /// resource holds), each prefixed by which rule chose them, so that an instance id never
+    /// equals a host and pid by accident.
+    fn process_key(
+        &mut self,
+        r: &Resource,
+        namespace: Option<Sym>,
+        instance: Option<Sym>,
+        pid: Option<String>,
+    ) -> Sym {
+        let service = self.strings.get(r.service).to_string();
+        let key = match (instance, pid) {
+            (Some(i), _) => {
+                let ns = namespace.map_or("", |n| self.strings.get(n));
+                format!("i\0{ns}\0{service}\0{}", self.strings.get(i))
+            }
+            (None, Some(pid)) if r.host != Sym::EMPTY => {
+                format!("p\0{service}\0{}\0{pid}", self.strings.get(r.host))
+            }
+            _ => return r.service,
+        };
+        self.strings.intern(&key)
     }
 
     /// The resource of a Zipkin service (shared by all its spans).

@@ -305,6 +305,15 @@ impl Forest {
             .unwrap_or(Sym::EMPTY)
     }
 
+    /// The process the span ran in ([`Resource::process`]; empty when unknown): what the
+    /// propagation rules compare to tell a remote parent from a local one.
+    pub fn process(&self, i: u32) -> Sym {
+        self.resources
+            .get(self.spans[i as usize].resource as usize)
+            .map(|r| r.process)
+            .unwrap_or(Sym::EMPTY)
+    }
+
     pub fn service_name(&self, i: u32) -> &str {
         self.strings.get(self.service(i))
     }

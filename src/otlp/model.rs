@@ -390,6 +390,12 @@ pub struct Resource {
     pub service: Sym,
     /// `host.name`, or empty.
     pub host: Sym,
+    /// The process the resource stands for, as the propagation rules compare processes: a
+    /// key made of `service.namespace`, `service.name` and `service.instance.id` when the
+    /// instance id is set, else of `service.name`, `host.name` and `process.pid` when both of
+    /// the latter are, else `service.name` alone (empty when there is none). Two replicas of
+    /// one service are two processes; a call between them is a remote call.
+    pub process: Sym,
     pub attrs: Range32,
 }
 

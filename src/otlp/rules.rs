@@ -43,11 +43,11 @@ pub const RULES: &[(&str, &str)] = &[
     ),
     (
         "propagation.remote-flag",
-        "the span's is-remote flag disagrees with whether its parent is in another service",
+        "the span's is-remote flag disagrees with whether its parent is in another process (service or replica)",
     ),
     (
         "propagation.server-parent",
-        "a SERVER or CONSUMER span called from another service does not hang under a CLIENT or PRODUCER span",
+        "a SERVER or CONSUMER span called from another process (service or replica) does not hang under a CLIENT or PRODUCER span",
     ),
     (
         "link.invalid",
@@ -409,9 +409,16 @@ fn check_trace_with(
                 );
             }
         }
-        let (cs, pserv) = (forest.service(i), forest.service(p));
-        let known = cs != Sym::EMPTY && pserv != Sym::EMPTY;
-        let cross = cs != pserv;
+        // Processes, not service names: two replicas of one service (same `service.name`,
+        // different `service.instance.id`) call each other remotely.
+        let (cp, pp) = (forest.process(i), forest.process(p));
+        let known = cp != Sym::EMPTY && pp != Sym::EMPTY;
+        let cross = cp != pp;
+        let elsewhere = if forest.service(i) == forest.service(p) {
+            "another replica of its service"
+        } else {
+            "another service"
+        };
         if known && c.flags & flags::HAS_IS_REMOTE != 0 && out.on("propagation.remote-flag") {
             let remote = c.flags & flags::IS_REMOTE != 0;
             if remote != cross {
@@ -423,7 +430,7 @@ fn check_trace_with(
                     )
                 } else {
                     format!(
-                        "{} is flagged local-parented but its parent {} is in another service",
+                        "{} is flagged local-parented but its parent {} is in {elsewhere}",
                         out.who(i),
                         out.who(p)
                     )
@@ -443,9 +450,10 @@ fn check_trace_with(
             && out.on("propagation.server-parent")
         {
             let msg = format!(
-                "{} {} is called from another service, but its parent {} is {}, not CLIENT or PRODUCER",
+                "{} {} is called from {}, but its parent {} is {}, not CLIENT or PRODUCER",
                 c.kind.as_str(),
                 out.who(i),
+                elsewhere,
                 out.who(p),
                 ps.kind.as_str()
             );

@@ -295,17 +295,19 @@ pub const CATALOGUE: &[Rule] = &[
     Rule {
         id: "propagation.remote-flag",
         name: "RemoteFlagMismatch",
-        short: "A span's is-remote flag disagrees with its parent's service.",
-        full: "The flag says the parent is remote when it is in the same service, or local when \
-               it is in another service.",
+        short: "A span's is-remote flag disagrees with its parent's process.",
+        full: "The flag says the parent is remote when it is in the same process, or local when \
+               it is in another process: another service, or another replica of the same service \
+               (a process is its service.namespace, service.name and service.instance.id, else \
+               service.name, host.name and process.pid, else service.name).",
         help: "Check how the service extracts the incoming context.",
     },
     Rule {
         id: "propagation.server-parent",
         name: "ServerParentNotClient",
-        short: "A SERVER or CONSUMER span called from another service has no CLIENT or PRODUCER parent.",
-        full: "A span entered from another service should hang under the caller's CLIENT or \
-               PRODUCER span.",
+        short: "A SERVER or CONSUMER span called from another process has no CLIENT or PRODUCER parent.",
+        full: "A span entered from another process (another service, or another replica of the \
+               same service) should hang under the caller's CLIENT or PRODUCER span.",
         help: "Instrument the calling side's outgoing request, or fix the span kinds.",
     },
     Rule {
