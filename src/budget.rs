@@ -99,6 +99,7 @@ fn page_size() -> u64 {
 /// The bounds of a scope.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Bounds {
+    /// When time is up.
     pub deadline: Option<Instant>,
     /// Bytes the whole process may hold, resident (see [`used_bytes`]: live heap bytes may
     /// reach 80% of it, the allocator's slack takes the rest).
@@ -108,6 +109,7 @@ pub struct Bounds {
 /// Which bound a stage passed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Exceeded {
+/// The time bound.
     Time,
     /// The memory bound, in bytes.
     Memory(u64),

@@ -22,6 +22,7 @@ pub enum When {
 }
 
 impl When {
+    /// Reads `never`, `any`, `end` or a number of ended spans (`yes`/`true`, `no`/`false` too).
     pub fn parse(s: &str) -> Result<When, ConfigError> {
         match s.trim() {
             "never" | "no" | "false" => Ok(When::Never),
@@ -34,6 +35,7 @@ impl When {
         }
     }
 
+    /// Whether the caller is called at all.
     pub fn called(self) -> bool {
         self != When::Never
     }
@@ -53,9 +55,13 @@ impl std::fmt::Display for When {
 /// One configuration of the model (a `models/bsp/*.toml` file, then command-line overrides).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Config {
+    /// Threads that start and end spans.
     pub producers: u8,
+    /// Spans each producer ends.
     pub spans: u8,
+    /// Capacity of the processor's queue (`maxQueueSize`).
     pub queue: u8,
+    /// Spans per Export call (`maxExportBatchSize`).
     pub batch: u8,
     /// An Export attempt can fail.
     pub export_failures: bool,
@@ -64,7 +70,9 @@ pub struct Config {
     /// A failed attempt means the endpoint is unreachable: the exporter backs off and retries
     /// until it succeeds or is shut down (the OTLP exporters' retry loop).
     pub exporter_retries: bool,
+    /// When a thread calls ForceFlush.
     pub force_flush: When,
+    /// When a thread calls Shutdown.
     pub shutdown: When,
 }
 
@@ -87,19 +95,32 @@ impl Default for Config {
 /// A configuration that cannot be explored.
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum ConfigError {
+    /// A `force_flush`/`shutdown` value that is not a time to call.
     #[error("`{0}` is not a time to call: write never, any, end or a number of ended spans")]
     When(String),
+    /// A parameter out of its range.
     #[error("{what} must be between {min} and {max}, not {value}")]
     Range {
+        /// The parameter.
         what: &'static str,
+        /// Its least value.
         min: u8,
+        /// Its greatest value.
         max: u8,
+        /// The value given.
         value: u64,
     },
+    /// More spans in all than the packed state holds.
     #[error("producers × spans must be at most {MAX_SPANS_TOTAL}, not {0}")]
     TooManySpans(u32),
+    /// A batch larger than the queue.
     #[error("batch ({batch}) must not exceed queue ({queue})")]
-    BatchOverQueue { batch: u8, queue: u8 },
+    BatchOverQueue {
+        /// The batch size given.
+        batch: u8,
+        /// The queue size given.
+        queue: u8,
+    },
     /// A caller waiting for more ended spans than the configuration ends is never called, and
     /// the property about it would hold without being tested.
     #[error(
@@ -108,11 +129,16 @@ pub enum ConfigError {
          \"never\" to leave the caller out on purpose"
     )]
     NeverCalled {
+        /// `force_flush` or `shutdown`.
         caller: &'static str,
+        /// The property that would hold vacuously.
         property: &'static str,
+        /// The ended spans the caller waits for.
         after: u8,
+        /// The spans the configuration ends.
         total: u8,
     },
+    /// The TOML form could not be read.
     #[error("{0}")]
     Toml(String),
 }
@@ -189,6 +215,7 @@ impl Config {
         Ok(())
     }
 
+    /// Spans ended in all: producers × spans.
     pub fn total_spans(&self) -> u8 {
         self.producers * self.spans
     }
@@ -226,15 +253,25 @@ impl Config {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigFile {
+    /// The processor: `spec`, a bug variant's name, or `all`.
     pub variant: Option<String>,
+    /// See [`Config::producers`].
     pub producers: Option<u64>,
+    /// See [`Config::spans`].
     pub spans: Option<u64>,
+    /// See [`Config::queue`].
     pub queue: Option<u64>,
+    /// See [`Config::batch`].
     pub batch: Option<u64>,
+    /// See [`Config::export_failures`].
     pub export_failures: Option<bool>,
+    /// See [`Config::export_timeouts`].
     pub export_timeouts: Option<bool>,
+    /// See [`Config::exporter_retries`].
     pub exporter_retries: Option<bool>,
+    /// See [`Config::force_flush`].
     pub force_flush: Option<WhenValue>,
+    /// See [`Config::shutdown`].
     pub shutdown: Option<WhenValue>,
 }
 
@@ -243,9 +280,13 @@ pub struct ConfigFile {
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
 pub enum WhenValue {
+    /// `true` (any time) or `false` (never).
     Bool(bool),
+    /// After this many ended spans.
     Count(i64),
+    /// `never`, `any`, `end`, or a number written as text.
     Text(String),
+    /// Anything else: an error naming the key.
     Other(toml::Value),
 }
 

@@ -12,18 +12,32 @@
 //! (the properties and violation kinds), `hang` (terminal-cycle pass), `explain`
 //! (counterexamples), `check` (one verdict per property).
 
+// Without `internals`, what only the tests and benchmarks call (the full hang pass, the
+// layout report) is unused here.
+#[cfg_attr(not(feature = "internals"), allow(dead_code))]
 mod check;
 mod config;
 mod explain;
 mod hang;
 mod model;
 mod props;
+#[cfg_attr(not(feature = "internals"), allow(dead_code))]
 mod state;
 mod variant;
 
-pub use check::{HangCheck, PropertyResult, Search, check_variant, check_variant_with};
+pub use crate::run::bsp::{Options, explore};
 pub use config::{Config, ConfigError, ConfigFile, When};
-pub use model::{Action, BspModel};
-pub use props::{Property, PropertySet, Violation, ViolationKind};
-pub use state::{Layout, St};
+pub use props::{Property, PropertySet};
 pub use variant::Variant;
+
+// The search's parts, for cspot's own tests and benchmarks (feature `internals`).
+#[cfg(feature = "internals")]
+pub use check::{HangCheck, PropertyResult, Search, check_variant, check_variant_with};
+#[cfg(not(feature = "internals"))]
+pub(crate) use check::{Search, check_variant_with};
+#[cfg(feature = "internals")]
+pub use model::{Action, BspModel};
+#[cfg(feature = "internals")]
+pub use props::{Violation, ViolationKind};
+#[cfg(feature = "internals")]
+pub use state::{Layout, St};

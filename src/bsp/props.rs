@@ -17,6 +17,7 @@ pub enum Property {
 }
 
 impl Property {
+    /// Every property, P1 to P5.
     pub const ALL: [Property; 5] = [
         Property::P1,
         Property::P2,
@@ -36,6 +37,7 @@ impl Property {
         }
     }
 
+    /// The property's number, e.g. `P3`.
     pub fn short(self) -> &'static str {
         match self {
             Property::P1 => "P1",
@@ -46,6 +48,7 @@ impl Property {
         }
     }
 
+    /// What the property says, in a sentence.
     pub fn title(self) -> &'static str {
         match self {
             Property::P1 => "Export is never called concurrently",
@@ -72,24 +75,31 @@ impl Property {
 pub struct PropertySet(u8);
 
 impl PropertySet {
+    /// Every property.
     pub fn all() -> Self {
         PropertySet(0b1_1111)
     }
+    /// No property.
     pub fn none() -> Self {
         PropertySet(0)
     }
+    /// Just `p`.
     pub fn only(p: Property) -> Self {
         PropertySet(p.bit())
     }
+    /// Whether `p` is in the set.
     pub fn has(self, p: Property) -> bool {
         self.0 & p.bit() != 0
     }
+    /// The set without `p`.
     pub fn without(self, p: Property) -> Self {
         PropertySet(self.0 & !p.bit())
     }
+    /// Whether the set has no property.
     pub fn is_empty(self) -> bool {
         self.0 == 0
     }
+    /// The properties in the set, P1 first.
     pub fn iter(self) -> impl Iterator<Item = Property> {
         Property::ALL.into_iter().filter(move |p| self.has(*p))
     }

@@ -39,6 +39,7 @@ pub enum Variant {
 }
 
 impl Variant {
+    /// The specification first, then every bug variant.
     pub const ALL: [Variant; 8] = [
         Variant::Spec,
         Variant::OnEndShutdownRace,
@@ -50,6 +51,7 @@ impl Variant {
         Variant::GoTimerDrain,
     ];
 
+    /// The name `--variant` takes, e.g. `count-after-send`.
     pub fn name(self) -> &'static str {
         match self {
             Variant::Spec => "spec",
@@ -63,6 +65,7 @@ impl Variant {
         }
     }
 
+    /// The variant of a [`Variant::name`].
     pub fn from_name(name: &str) -> Option<Variant> {
         Variant::ALL.into_iter().find(|v| v.name() == name)
     }

@@ -4,9 +4,9 @@ use super::common::CheckOpts;
 use super::{Outcome, Reported};
 use anyhow::bail;
 use clap::Args;
-use cspot::bsp::{self, Config, ConfigError, ConfigFile, PropertySet, Variant, When};
-use cspot::cspm::source::{Diagnostic, FileId, SourceMap, Span};
-use cspot::report::Report;
+use crate::bsp::{Config, ConfigError, ConfigFile, Variant, When};
+use crate::cspm::source::{Diagnostic, FileId, SourceMap, Span};
+use crate::report::Report;
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -75,7 +75,7 @@ fn list_variants() -> anyhow::Result<Outcome> {
         );
         outln!("{:<34} {:<12} {}", v.name(), breaks, v.summary());
     }
-    Ok(Outcome::Code(cspot::report::exit::HOLDS))
+    Ok(Outcome::Code(crate::report::exit::HOLDS))
 }
 
 /// Where a configuration key's value came from, to point at it when it is refused.
@@ -130,13 +130,13 @@ fn config_error_report(args: &BspArgs, e: &anyhow::Error) -> Report {
     }
     let mut report = Report::new("bsp");
     report.inputs.extend(file.clone());
-    report.results.push(cspot::report::CheckResult {
+    report.results.push(crate::report::CheckResult {
         id: "configuration".into(),
-        kind: cspot::report::Kind::Input,
+        kind: crate::report::Kind::Input,
         title: "the BSP configuration could not be used".into(),
         source: position.clone(),
         input: file,
-        verdict: cspot::report::Verdict::Error(cspot::report::InputError { message, position }),
+        verdict: crate::report::Verdict::Error(crate::report::InputError { message, position }),
         ..Default::default()
     });
     report
@@ -197,7 +197,7 @@ const KEYS: [&str; 9] = [
 
 /// Reads the configuration file: its keys, and where each key's value is.
 fn read_file(path: &Path, origins: &mut Origins) -> anyhow::Result<ConfigFile> {
-    let text = super::read::read_text_capped(path, super::read::CONFIG)?;
+    let text = crate::run::read::read_text_capped(path, crate::run::read::CONFIG)?;
     let mut map = SourceMap::default();
     let id = map.add(path.display().to_string(), text.clone());
     let src = Source { map, id };
@@ -340,38 +340,20 @@ pub fn run(args: BspArgs) -> anyhow::Result<Outcome> {
                 .outcome(config_error_report(&args, &e), String::new()));
         }
     };
-    let several = variants.len() > 1;
-    let opts = args.opts.explore();
-    let mut report = Report::new("bsp");
+    let options = crate::run::bsp::Options {
+        variants,
+        symmetry: args.symmetry,
+        jobs: args.opts.jobs(),
+        max_states: args.opts.max_states,
+        max_memory: args.opts.max_memory,
+        timeout: args.opts.timeout,
+        stats: args.stats,
+    };
+    let mut observer = super::common::Shown::new(&args.opts);
+    let mut report = crate::run::bsp::explore_observed(&cfg, &options, &mut observer);
     let input = args.config.as_ref().map(|p| p.display().to_string());
-    for v in variants {
-        let mut progress = args.opts.progress(&format!("bsp {}", v.name()));
-        let search = bsp::Search {
-            symmetry: args.symmetry,
-            ..bsp::Search::default()
-        };
-        let results =
-            bsp::check_variant_with(&cfg, v, PropertySet::all(), search, &opts, &mut |p| {
-                progress.update(p)
-            });
-        for r in results {
-            if args.stats {
-                let per = r.memory_bytes as f64 / (r.stats.states.max(1)) as f64;
-                diagln!(
-                    "bsp stats: {} {}: {} states, {} transitions, {} words/state, {:.1} bytes stored/state, {:.3}s",
-                    v.name(),
-                    r.property.short(),
-                    r.stats.states,
-                    r.stats.transitions,
-                    r.state_words,
-                    per,
-                    r.stats.seconds
-                );
-            }
-            let mut result = r.to_check_result(&cfg, v, several);
-            result.input.clone_from(&input);
-            report.results.push(result);
-        }
+    for r in &mut report.results {
+        r.input.clone_from(&input);
     }
     // Every property is about the configuration file, when one was given.
     if let Some(path) = &args.config {
@@ -383,3 +365,4 @@ pub fn run(args: BspArgs) -> anyhow::Result<Outcome> {
     }
     Ok(args.opts.outcome(report, String::new()))
 }
+

@@ -4,16 +4,15 @@
 
 use super::Outcome;
 use super::common::CheckOpts;
-use super::parse::FsLoader;
+use crate::run::FsLoader;
+use crate::run::check::copy_map;
 use clap::{Args, ValueEnum};
-use cspot::budget;
-use cspot::check::{CheckOptions, Checker};
-use cspot::cspm::Script;
-use cspot::cspm::source::{Diagnostic, SourceMap, Span};
-use cspot::lts::{CompileOptions, Compiler, export};
-use cspot::report::{self, Report, exit};
+use crate::budget;
+use crate::cspm::Script;
+use crate::lts::{CompileOptions, Compiler, export};
+use crate::report::exit;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 #[derive(Args, Debug)]
 #[command(
@@ -43,253 +42,20 @@ pub struct CheckArgs {
     pub opts: CheckOpts,
 }
 
-/// A copy of a script's files, so that positions can be rendered while the script is
-/// borrowed by the checker.
-fn copy_map(map: &SourceMap) -> SourceMap {
-    let mut out = SourceMap::default();
-    for (_, f) in map.files() {
-        out.add(f.name.clone(), f.text.clone());
-    }
-    out
-}
-
-/// The result recorded for an assertion that could not be evaluated: titled with its first
-/// line in the source (the `assert` line at or before the error).
-fn unevaluated(map: &SourceMap, id: String, d: &Diagnostic) -> report::CheckResult {
-    let text = &map.file(d.span.file).text;
-    let at = (d.span.start as usize).min(text.len());
-    let start = text[..at]
-        .rmatch_indices("assert")
-        .map(|(i, _)| i)
-        .find(|&i| i == 0 || text[..i].ends_with('\n'))
-        .unwrap_or(0);
-    let line = text[start..].lines().next().unwrap_or("");
-    let title = line
-        .strip_prefix("assert")
-        .unwrap_or(line)
-        .trim()
-        .to_string();
-    let source = map.position(Span::new(d.span.file, start, start));
-    cspot::check::error_result(
-        id,
-        cspot::check::kind_of_text(&title),
-        title,
-        Some(source),
-        &d.message,
-        &map.position(d.span),
-    )
-}
-
-/// One result of kind `input` per error of a file that could not be loaded (read, parsed,
-/// scope-checked), so that every report format shows it and counts it.
-fn load_errors(file: &str, e: &cspot::cspm::ScriptErrors) -> Vec<report::CheckResult> {
-    let known = e.source_map.files().count();
-    e.diagnostics
-        .iter()
-        .filter(|d| d.severity == cspot::cspm::source::Severity::Error)
-        .enumerate()
-        .map(|(i, d)| {
-            let position = if (d.span.file.0 as usize) < known {
-                e.source_map.position(d.span)
-            } else {
-                file.to_string()
-            };
-            input_error(
-                file,
-                format!("{file} error {}", i + 1),
-                &d.message,
-                position,
-            )
-        })
-        .collect()
-}
-
-/// A result with verdict `error` about `file`.
-fn input_error(file: &str, id: String, message: &str, position: String) -> report::CheckResult {
-    report::CheckResult {
-        id,
-        kind: report::Kind::Input,
-        title: format!("{file} could not be checked"),
-        source: Some(position.clone()),
-        input: Some(file.to_string()),
-        verdict: report::Verdict::Error(report::InputError {
-            message: message.to_string(),
-            position: Some(position),
-        }),
-        ..Default::default()
-    }
-}
-
 pub fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
-    let mut report = Report::new("check");
-    let several = args.files.len() > 1;
-    for (k, path) in args.files.iter().enumerate() {
-        let last = k + 1 == args.files.len();
-        let file = path.display().to_string();
-        report.inputs.push(file.clone());
-        let first = report.results.len();
-        check_file(&args, &file, several, last, &mut report);
-        for r in &mut report.results[first..] {
-            r.input = Some(file.clone());
-        }
-    }
-    Ok(args.opts.outcome(report, String::new()))
-}
-
-/// Checks the assertions of one file into `report`. Errors are reported on stderr (with
-/// their source snippets) and recorded as results with verdict `error`: the other
-/// assertions and files are still checked, and the exit code is 2.
-fn check_file(args: &CheckArgs, file: &str, several: bool, last: bool, report: &mut Report) {
-    {
-        let first = report.results.len();
-        let explore = args.opts.explore();
-        // Loading evaluates the channel and datatype declarations: it obeys the bounds too.
-        let bounds = cspot::check::bounds(&explore, Instant::now());
-        let (loaded, exceeded) =
-            budget::scope(bounds, || Script::load(file, &mut FsLoader::default()));
-        if let Some(bound) = exceeded {
-            let reason = cspot::check::exceeded_text(&explore, bound, " while loading");
-            diagln!("inconclusive: {file}: {reason}");
-            let id = format!("{file} load");
-            let title = format!("{file} could not be checked");
-            report.results.push(report::CheckResult {
-                source: Some(file.to_string()),
-                ..cspot::check::bound_result(id, report::Kind::Input, title, reason)
-            });
-            return;
-        }
-        let mut script = match loaded {
-            Ok(s) => s,
-            Err(e) => {
-                diag!("{e}");
-                report.results.extend(load_errors(file, &e));
-                return;
-            }
-        };
-        let count = script.assertion_count();
-        let map = copy_map(script.source_map());
-        if let Some(n) = args.assert.filter(|&n| n == 0 || n > count) {
-            let message = format!(
-                "{file} has {count} assertion{}; --assert {n} is out of range",
-                if count == 1 { "" } else { "s" }
-            );
-            diagln!("error: {message}");
-            report.results.push(input_error(
-                file,
-                format!("{file} --assert {n}"),
-                &message,
-                file.to_string(),
-            ));
-            return;
-        }
-        let opts = CheckOptions {
-            explore,
-            compile: CompileOptions {
-                max_leaf_states: args.max_leaf_states,
-                ..CompileOptions::default()
-            },
-            show_tau: args.show_tau,
-        };
-        // Each assertion is evaluated under its own bounds, which its check then continues.
-        let asserts: Vec<Evaluated> = (0..count)
-            .filter(|&i| args.assert.is_none_or(|n| n == i + 1))
-            .map(|i| {
-                let started = Instant::now();
-                let bounds = cspot::check::bounds(&opts.explore, started);
-                let (value, exceeded) = budget::scope(bounds, || script.assertion(i));
-                Evaluated {
-                    index: i,
-                    value,
-                    spent: started.elapsed(),
-                    exceeded,
-                }
-            })
-            .collect();
-        let explore = opts.explore.clone();
-        let pos_map = &map;
-        let mut checker = Checker::new(
-            &mut script,
-            opts,
-            Box::new(move |s: Span| pos_map.position(s)),
-        );
-        for e in &asserts {
-            let id = if several {
-                format!("{file} assert {}", e.index + 1)
-            } else {
-                format!("assert {}", e.index + 1)
-            };
-            if let Some(bound) = e.exceeded {
-                let reason =
-                    cspot::check::exceeded_text(&explore, bound, " while evaluating the assertion");
-                diagln!("inconclusive: {id}: {reason}");
-                report
-                    .results
-                    .push(stopped_evaluating(&map, id, &e.value, reason));
-                continue;
-            }
-            // An assertion that cannot be evaluated or checked is reported (stderr, with its
-            // position, and in the report); the others are still checked; the exit code is 2.
-            let a = match &e.value {
-                Ok(a) => a,
-                Err(d) => {
-                    diag!("{}", d.render(&map));
-                    report.results.push(unevaluated(&map, id, d));
-                    continue;
-                }
-            };
-            let mut progress = args.opts.progress(&id);
-            // The time spent evaluating the assertion counts against its --timeout.
-            let started = Instant::now()
-                .checked_sub(e.spent)
-                .unwrap_or_else(Instant::now);
-            match checker.check_from(started, a, id.clone(), &mut |p| progress.update(p)) {
-                Ok(r) => report.results.push(r),
-                Err(d) => {
-                    diag!("{}", d.render(&map));
-                    report.results.push(checker.error_result(a, id, &d));
-                }
-            }
-        }
-        // Freeing what a check stopped at a bound built (millions of values and terms) took
-        // seconds past --timeout; after the last file the process ends and the system takes
-        // it back at once. Before another file it is freed, so that file starts afresh.
-        let stopped = report.results[first..]
-            .iter()
-            .any(|r| matches!(r.verdict, report::Verdict::Inconclusive(_)));
-        if last && stopped {
-            std::mem::forget(checker);
-            std::mem::forget(script);
-        }
-    }
-}
-
-/// An assertion evaluated before its check.
-struct Evaluated {
-    /// 0-based, in file order.
-    index: usize,
-    value: Result<cspot::cspm::proc::Assertion, Diagnostic>,
-    spent: Duration,
-    /// The bound its evaluation passed, if it did.
-    exceeded: Option<budget::Exceeded>,
-}
-
-/// The result recorded for an assertion whose evaluation a bound stopped: inconclusive,
-/// titled as [`unevaluated`] titles it.
-fn stopped_evaluating(
-    map: &SourceMap,
-    id: String,
-    value: &Result<cspot::cspm::proc::Assertion, Diagnostic>,
-    reason: String,
-) -> report::CheckResult {
-    let span = match value {
-        Ok(a) => a.span,
-        Err(d) => d.span,
+    let files: Vec<String> = args.files.iter().map(|p| p.display().to_string()).collect();
+    let options = crate::run::check::Options {
+        assert: args.assert,
+        show_tau: args.show_tau,
+        max_leaf_states: args.max_leaf_states,
+        jobs: args.opts.jobs(),
+        max_states: args.opts.max_states,
+        max_memory: args.opts.max_memory,
+        timeout: args.opts.timeout,
     };
-    let located = unevaluated(map, id, &Diagnostic::error(span, ""));
-    report::CheckResult {
-        verdict: report::Verdict::Inconclusive(reason),
-        ..located
-    }
+    let mut observer = super::common::Shown::new(&args.opts);
+    let report = crate::run::check::check_files_then_exit(&files, &options, &mut observer, true);
+    Ok(args.opts.outcome(report, String::new()))
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -362,7 +128,7 @@ fn lts_within(args: &LtsArgs, file: &str, bounds: budget::Bounds) -> anyhow::Res
         ..CompileOptions::default()
     };
     let mut c = Compiler::new(&mut script, opts);
-    c.sem.budget = cspot::lts::sem::Budget {
+    c.sem.budget = crate::lts::sem::Budget {
         max_bytes: bounds.max_bytes,
         deadline: bounds.deadline,
     };

@@ -2,8 +2,8 @@
 
 use anyhow::Context as _;
 use clap::{Args, ValueEnum};
-use cspot::explore;
-use cspot::report::{self, Format, RenderOptions, Report};
+use crate::explore;
+use crate::report::{self, Format, RenderOptions, Report};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -175,6 +175,39 @@ impl CheckOpts {
     }
 }
 
+/// The CLI's [`Observer`](crate::run::Observer): diagnostics on stderr, and the progress of
+/// each search as [`CheckOpts::progress`] shows it.
+pub struct Shown<'a> {
+    opts: &'a CheckOpts,
+    current: Option<Progress>,
+}
+
+impl<'a> Shown<'a> {
+    pub fn new(opts: &'a CheckOpts) -> Self {
+        Shown {
+            opts,
+            current: None,
+        }
+    }
+}
+
+impl crate::run::Observer for Shown<'_> {
+    fn diagnostic(&mut self, rendered: &str) {
+        diag!("{rendered}");
+    }
+    fn started(&mut self, id: &str) {
+        self.current = Some(self.opts.progress(id));
+    }
+    fn progress(&mut self, progress: &explore::Progress) {
+        if let Some(p) = &mut self.current {
+            p.update(progress);
+        }
+    }
+    fn finished(&mut self) {
+        self.current = None;
+    }
+}
+
 /// Live progress of one check; cleared when dropped.
 pub struct Progress {
     show: Show,
@@ -239,10 +272,10 @@ impl Drop for Progress {
 pub(crate) fn within_bounds(
     timeout: Option<Duration>,
     max_memory: Option<u64>,
-    run: impl FnOnce(cspot::budget::Bounds) -> anyhow::Result<super::Outcome>,
-    said: impl FnOnce(cspot::budget::Exceeded, &str) -> String,
+    run: impl FnOnce(crate::budget::Bounds) -> anyhow::Result<super::Outcome>,
+    said: impl FnOnce(crate::budget::Exceeded, &str) -> String,
 ) -> anyhow::Result<super::Outcome> {
-    use cspot::budget;
+    use crate::budget;
     let bounds = budget::Bounds {
         deadline: timeout.and_then(|t| std::time::Instant::now().checked_add(t)),
         max_bytes: max_memory.or_else(default_memory_bound),
@@ -254,15 +287,15 @@ pub(crate) fn within_bounds(
                 budget::Exceeded::Memory(_) => "raise --max-memory",
             };
             diagln!("{}", said(bound, hint));
-            Ok(super::Outcome::Code(cspot::report::exit::INCONCLUSIVE))
+            Ok(super::Outcome::Code(crate::report::exit::INCONCLUSIVE))
         }
         (outcome, None) => outcome,
     }
 }
 
-/// The default `--max-memory` (see [`cspot::budget::default_max_bytes`]).
+/// The default `--max-memory` (see [`crate::budget::default_max_bytes`]).
 pub(crate) fn default_memory_bound() -> Option<u64> {
-    cspot::budget::default_max_bytes()
+    crate::budget::default_max_bytes()
 }
 
 pub(crate) fn parse_bytes(s: &str) -> Result<u64, String> {
@@ -327,7 +360,7 @@ pub(crate) fn parse_timeout(s: &str) -> Result<Duration, String> {
 /// group and locate results by file (JUnit suites, SARIF locations). Results about no one
 /// file (corpus checks) keep no input.
 pub fn record_inputs<'a>(
-    report: &mut cspot::report::Report,
+    report: &mut crate::report::Report,
     files: impl IntoIterator<Item = &'a str>,
 ) {
     for f in files {
@@ -340,7 +373,7 @@ pub fn record_inputs<'a>(
         if r.input.is_none()
             && let Some(src) = r.source.as_deref()
         {
-            let file = cspot::report::split_source(src).0;
+            let file = crate::report::split_source(src).0;
             if report.inputs.iter().any(|i| i == file) {
                 r.input = Some(file.to_string());
             }

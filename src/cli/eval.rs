@@ -4,8 +4,8 @@
 
 use super::Outcome;
 use clap::Args;
-use cspot::cspm::Script;
-use cspot::report::exit;
+use crate::cspm::Script;
+use crate::report::exit;
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
@@ -47,7 +47,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<Outcome> {
 
 fn run_within(args: EvalArgs) -> anyhow::Result<Outcome> {
     let file = args.file.display().to_string();
-    let mut script = match Script::load(&file, &mut super::parse::FsLoader::default()) {
+    let mut script = match Script::load(&file, &mut crate::run::FsLoader::default()) {
         Ok(s) => s,
         Err(e) => {
             diag!("{e}");
@@ -56,7 +56,15 @@ fn run_within(args: EvalArgs) -> anyhow::Result<Outcome> {
     };
     if args.tests {
         let mut code = exit::HOLDS;
-        for t in script.tests() {
+        let tests = script.tests();
+        if tests.is_empty() {
+            diagln!(
+                "warning: {file} has no test… binding and no procTest… process: nothing was \
+                 checked (exit code 4)"
+            );
+            return Ok(Outcome::Code(exit::NOTHING_CHECKED));
+        }
+        for t in tests {
             match (&t.result, t.passed) {
                 (Ok(v), Some(true)) | (Ok(v), None) => outln!("{} = {v}", t.name),
                 (Ok(v), Some(false)) => {
@@ -90,7 +98,7 @@ fn run_within(args: EvalArgs) -> anyhow::Result<Outcome> {
 
 /// `--assertions`: every assertion's property, its processes' calls unfolded up to `limit`.
 fn assertions(script: &mut Script, limit: usize) -> anyhow::Result<i32> {
-    use cspot::cspm::proc::Property;
+    use crate::cspm::proc::Property;
     let mut code = exit::HOLDS;
     for (i, a) in script.assertions().into_iter().enumerate() {
         let a = match a {

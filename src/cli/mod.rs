@@ -35,18 +35,72 @@ macro_rules! diagln {
     }};
 }
 
-pub mod bsp;
-pub mod check;
-pub mod common;
-pub mod eval;
-pub mod parse;
-pub mod read;
-pub mod render;
-pub mod traces;
-pub mod verify;
+pub(crate) mod bsp;
+pub(crate) mod check;
+pub(crate) mod common;
+pub(crate) mod eval;
+pub(crate) mod parse;
+pub(crate) mod render;
+pub(crate) mod traces;
+pub(crate) mod verify;
+
+use clap::{Parser, Subcommand};
+
+/// cspot: model checking for CSPM and verification of captured OpenTelemetry traces.
+///
+/// Exit codes: 0 every property holds, 1 a property is violated, 2 usage, parse, type or IO
+/// error (an input that could not be checked is also a result with verdict `error` in every
+/// report format), 3 a bound (states, memory, time) stopped a check before an answer. An
+/// error beats a violation, which beats an inconclusive result.
+///
+/// Files read whole are capped: a CSPM source or included file at 256 MiB, a model or BSP
+/// configuration file at 16 MiB, a saved report at 1 GiB; devices (`/dev/zero`) are refused.
+#[derive(Parser)]
+#[command(name = "cspot", version, about, long_about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Parse CSPM files and check their scopes.
+    Parse(parse::ParseArgs),
+    /// Evaluate an expression in the context of a CSPM file.
+    Eval(eval::EvalArgs),
+    /// Pretty-print a CSPM file.
+    Fmt(parse::FmtArgs),
+    /// Check the assertions of CSPM files.
+    Check(check::CheckArgs),
+    /// Export the labelled transition system of a process (dot, aut, json).
+    Lts(check::LtsArgs),
+    /// Read, assemble and check captured OpenTelemetry traces.
+    Traces(traces::TracesArgs),
+    /// Explore the OpenTelemetry BatchSpanProcessor model.
+    Bsp(bsp::BspArgs),
+    /// Render a saved JSON report again: human, JSON, JUnit, SARIF or HTML.
+    Report(render::RenderArgs),
+}
+
+/// Parses the process's command line, runs the subcommand and gives the exit code; the
+/// `cspot` binary is this function and a counting allocator.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Parse(a) => parse::run(a),
+        Command::Eval(a) => eval::run(a),
+        Command::Fmt(a) => parse::run_fmt(a),
+        Command::Check(a) => check::run(a),
+        Command::Lts(a) => check::run_lts(a),
+        Command::Traces(a) => traces::run(a),
+        Command::Bsp(a) => bsp::run(a),
+        Command::Report(a) => render::run(a),
+    };
+    finish(result)
+}
 
 use anyhow::Context as _;
-use cspot::report::{self, Format, RenderOptions, Report, exit};
+use crate::report::{self, Format, RenderOptions, Report, exit};
 use std::io::{ErrorKind, Write as _};
 
 /// What a subcommand produced.

@@ -1,15 +1,15 @@
-//! `cspot parse FILE...` and `cspot fmt FILE`, and the file-system [`FsLoader`] that every
-//! command reading CSPM uses.
+//! `cspot parse FILE...` and `cspot fmt FILE`.
 
 use std::io::IsTerminal;
-use std::path::{Component, Path, PathBuf};
+use std::path::PathBuf;
+use crate::cspm::load;
 
 use clap::Args;
-use cspot::cspm::ast::Interner;
-use cspot::cspm::load::{self, Encoding};
-use cspot::cspm::source::{Diagnostic, Loader, Severity, SourceMap};
-use cspot::cspm::{parse, pretty};
-use cspot::report::exit;
+use crate::cspm::ast::Interner;
+use crate::cspm::source::{Diagnostic, Severity, SourceMap};
+use crate::run::FsLoader;
+use crate::cspm::{parse, pretty};
+use crate::report::exit;
 
 use super::Outcome;
 
@@ -42,9 +42,11 @@ pub fn run(args: ParseArgs) -> anyhow::Result<Outcome> {
         let extra: Vec<Diagnostic> = if loaded.has_errors() || args.syntax_only {
             Vec::new()
         } else {
-            cspot::cspm::check_scopes(&loaded.module, &interner, &map)
+            crate::cspm::check_scopes(&loaded.module, &interner, &map)
         };
-        loader.print_notes();
+        for n in loader.take_notes() {
+            diagln!("{n}");
+        }
         let diags: Vec<&Diagnostic> = loaded.diagnostics.iter().chain(&extra).collect();
         for d in &diags {
             diag!("{}", d.render_styled(&map, color));
@@ -92,7 +94,7 @@ pub struct FmtArgs {
 
 pub fn run_fmt(args: FmtArgs) -> anyhow::Result<Outcome> {
     let name = args.file.to_string_lossy().into_owned();
-    let bytes = super::read::read_capped(&args.file, super::read::SOURCE)?;
+    let bytes = crate::run::read::read_capped(&args.file, crate::run::read::SOURCE)?;
     let (text, _) = load::decode_owned(bytes);
     let mut map = SourceMap::default();
     let id = map.add(name.clone(), text.clone());
@@ -145,59 +147,3 @@ pub fn stderr_color() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
-/// Reads CSPM files from the file system: an include is resolved relative to the directory of
-/// the including file; bytes that are not UTF-8 are read as Windows-1252 (a note is kept).
-#[derive(Default)]
-pub struct FsLoader {
-    notes: Vec<String>,
-}
-
-impl FsLoader {
-    /// Prints (on stderr) what the loader noticed, such as files read as Windows-1252.
-    pub fn print_notes(&mut self) {
-        for n in self.notes.drain(..) {
-            diagln!("{n}");
-        }
-    }
-}
-
-impl Loader for FsLoader {
-    fn load(&mut self, path: &str, from: Option<&str>) -> Result<(String, String), String> {
-        let joined = match from.and_then(|f| Path::new(f).parent()) {
-            Some(dir) if Path::new(path).is_relative() => dir.join(path),
-            _ => PathBuf::from(path),
-        };
-        let name = clean(&joined);
-        let bytes = super::read::read_capped(&name, super::read::SOURCE).map_err(|e| e.reason())?;
-        let (text, encoding) = load::decode_owned(bytes);
-        let name = name.to_string_lossy().into_owned();
-        if encoding == Encoding::Windows1252 {
-            self.notes.push(format!(
-                "{name}: warning: not valid UTF-8; read as Windows-1252"
-            ));
-        }
-        Ok((name, text))
-    }
-}
-
-/// `a/./b/../c` as `a/c`, without touching the file system.
-fn clean(p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                let last_is_parent =
-                    matches!(out.components().next_back(), Some(Component::ParentDir));
-                if last_is_parent || !out.pop() {
-                    out.push("..");
-                }
-            }
-            other => out.push(other),
-        }
-    }
-    if out.as_os_str().is_empty() {
-        out.push(".");
-    }
-    out
-}

@@ -9,7 +9,7 @@ use super::Outcome;
 use super::common::{FormatArg, OutputFiles};
 use anyhow::Context as _;
 use clap::Args;
-use cspot::report::{self, RenderOptions};
+use crate::report::{self, RenderOptions};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
@@ -39,11 +39,11 @@ pub struct RenderArgs {
 pub fn run(args: RenderArgs) -> anyhow::Result<Outcome> {
     let name = args.file.display().to_string();
     let text = if name == "-" {
-        let bytes = super::read::read_stdin_capped(super::read::REPORT)
+        let bytes = crate::run::read::read_stdin_capped(crate::run::read::REPORT)
             .context("cannot read the report from standard input")?;
         String::from_utf8(bytes).context("the report on standard input is not UTF-8")?
     } else {
-        super::read::read_text_capped(&args.file, super::read::REPORT)?
+        crate::run::read::read_text_capped(&args.file, crate::run::read::REPORT)?
     };
     let saved =
         report::parse_json(&text).with_context(|| format!("{name} is not a cspot JSON report"))?;

@@ -7,13 +7,15 @@
 
 use super::Outcome;
 use super::common::CheckOpts;
-use clap::{Args, Subcommand};
-use cspot::otlp::rules::{self, RULES, RuleConfig, fmt_ns};
-use cspot::otlp::{Dump, Forest, Position, ReadError, ReadOptions, Reader, Trace};
-use cspot::report::{
-    self, CheckResult, Counterexample, Finding, Kind, Report, Stats, Verdict, clean,
+use crate::run::traces::{
+    check_dump, empty_error, error_result, read_error_results, read_within,
 };
-use rayon::prelude::*;
+use clap::{Args, Subcommand};
+use crate::otlp::rules::{self, RULES, RuleConfig};
+use crate::otlp::{Dump, Forest, Position, ReadError, ReadOptions, Reader, Trace};
+use crate::report::{
+    self, CheckResult, Report, clean,
+};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{BufRead, IsTerminal, Read};
@@ -184,14 +186,13 @@ fn list_rules() -> anyhow::Result<Outcome> {
 /// read is counted in every report format and never passes for holding.
 ///
 /// `max_memory` bounds the spans read (`None`: 80% of the available memory).
-/// Runs `read` (reading dumps) under the time bound `deadline`: a read past it fails with an
-/// error at its position, so an endless stream or a slow bomb stops at `--timeout`.
-pub(super) fn read_within<T>(deadline: Option<Instant>, read: impl FnOnce() -> T) -> T {
-    let bounds = cspot::budget::Bounds {
-        deadline,
-        max_bytes: None,
-    };
-    cspot::budget::scope(bounds, read).0
+/// Diagnostics on stderr, as they come.
+struct Stderr;
+
+impl crate::run::Observer for Stderr {
+    fn diagnostic(&mut self, rendered: &str) {
+        diag!("{rendered}");
+    }
 }
 
 pub(super) fn read_all(
@@ -239,28 +240,7 @@ pub(super) fn read_all(
     let mut errors = unopened;
     errors.extend(read_error_results(&dump.errors));
     for file in empty {
-        // A file that could not be read already has its errors; no span is their consequence.
-        if dump.errors.iter().any(|e| e.file == file) {
-            continue;
-        }
-        if input.allow_empty {
-            diagln!(
-                "note: no span in {} (accepted: --allow-empty)",
-                clean(&file)
-            );
-        } else {
-            let message = format!(
-                "no span in {file}: an empty capture usually means the test or its exporter \
-                 is broken (--allow-empty accepts it)"
-            );
-            diagln!("error: {}", clean(&message));
-            errors.push(error_result(
-                &file,
-                format!("{file} empty"),
-                &message,
-                file.clone(),
-            ));
-        }
+        errors.extend(empty_error(&dump, &file, input.allow_empty, &mut Stderr));
     }
     Ok((dump, errors))
 }
@@ -285,79 +265,6 @@ fn open_dump(name: &str) -> Result<std::fs::File, String> {
         ));
     }
     Ok(f)
-}
-
-/// A result with verdict `error` about input `file` (kind `input`).
-pub(super) fn error_result(file: &str, id: String, message: &str, position: String) -> CheckResult {
-    CheckResult {
-        id,
-        kind: Kind::Input,
-        title: format!("{file} could not be read"),
-        source: Some(position.clone()),
-        input: Some(file.to_string()),
-        verdict: Verdict::Error(report::InputError {
-            message: message.to_string(),
-            position: Some(position),
-        }),
-        ..Default::default()
-    }
-}
-
-/// More read errors than this per file are summed up in one result: a dump of a million bad
-/// lines must not make a million results.
-const MAX_ERROR_RESULTS: usize = 100;
-
-/// One result per read error, at most [`MAX_ERROR_RESULTS`] per file plus one that counts
-/// the rest.
-fn read_error_results(errors: &[ReadError]) -> Vec<CheckResult> {
-    let mut per_file: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut out = Vec::new();
-    for e in errors {
-        let n = per_file.entry(e.file.as_str()).or_default();
-        *n += 1;
-        if *n > MAX_ERROR_RESULTS {
-            continue;
-        }
-        let position = match e.position {
-            Position::LineCol { line, col } => format!("{}:{line}:{col}", e.file),
-            Position::Offset(o) => format!("{}: byte {o}", e.file),
-            Position::File => e.file.clone(),
-        };
-        let message = if e.path.is_empty() {
-            e.message.clone()
-        } else {
-            format!("{}: {}", e.path, e.message)
-        };
-        out.push(error_result(
-            &e.file,
-            format!("{} read error {n}", e.file),
-            &message,
-            position,
-        ));
-    }
-    for (file, n) in per_file {
-        if n > MAX_ERROR_RESULTS {
-            out.push(error_result(
-                file,
-                format!("{file} more read errors"),
-                &format!(
-                    "{} more read errors in {file} (the first {MAX_ERROR_RESULTS} are listed)",
-                    n - MAX_ERROR_RESULTS
-                ),
-                file.to_string(),
-            ));
-        }
-    }
-    out
-}
-
-/// The input file of a trace: the file its first span was read from.
-pub(super) fn trace_file(forest: &Forest, t: &Trace) -> Option<String> {
-    forest
-        .spans
-        .get(t.spans.start as usize)
-        .and_then(|s| forest.files.get(s.file as usize))
-        .cloned()
 }
 
 /// `traces check` stores no states; say so instead of ignoring the state bounds.
@@ -456,27 +363,6 @@ fn clip(text: &str, col: usize) -> (String, usize) {
     (chars[start..end].iter().collect(), col - start)
 }
 
-fn title(forest: &Forest, t: &Trace, services: &mut Vec<cspot::otlp::Sym>) -> String {
-    let n = t.spans.len;
-    services.clear();
-    services.extend(t.spans.range().map(|i| forest.service(i as u32)));
-    services.sort_unstable();
-    services.dedup();
-    let root = forest
-        .tops(t)
-        .find(|&i| !forest.span(i).has_parent())
-        .or_else(|| forest.tops(t).next());
-    let root = root
-        .map(|i| format!(", root '{}'", forest.name(i)))
-        .unwrap_or_default();
-    format!(
-        "{n} span{}, {} service{}{root}",
-        if n == 1 { "" } else { "s" },
-        services.len(),
-        if services.len() == 1 { "" } else { "s" }
-    )
-}
-
 fn run_check(a: CheckArgs) -> anyhow::Result<Outcome> {
     refuse_state_bounds(&a.opts)?;
     let Some(cfg) = rule_config(&a.input)? else {
@@ -485,58 +371,14 @@ fn run_check(a: CheckArgs) -> anyhow::Result<Outcome> {
     let started = Instant::now();
     let deadline = a.opts.timeout.and_then(|t| started.checked_add(t));
     let (dump, errors) = read_within(deadline, || read_all(&a.input, a.opts.max_memory))?;
+    let options = crate::run::traces::Options {
+        rules: cfg.clone(),
+        timeout: a.opts.timeout,
+        jobs: a.opts.jobs(),
+        ..Default::default()
+    };
+    let mut report = check_dump(&dump, errors, &options, started);
     let forest = &dump.forest;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(a.opts.jobs())
-        .build()?;
-    // `None`: the time bound passed before the trace's turn came (reading is not
-    // interrupted; the bound is looked at before each trace).
-    let findings: Vec<Option<Vec<Finding>>> = pool.install(|| {
-        forest
-            .traces
-            .par_iter()
-            .map_init(rules::Checker::default, |c, t| {
-                if deadline.is_some_and(|d| Instant::now() >= d) {
-                    None
-                } else {
-                    Some(c.check_trace(forest, t, &cfg))
-                }
-            })
-            .collect()
-    });
-    let mut report = Report::new("traces check");
-    report.results = errors;
-    let mut services = Vec::new();
-    for (t, f) in forest.traces.iter().zip(findings) {
-        let (verdict, mut f) = match f {
-            Some(f) => (verdict_of(&f), f),
-            None => (
-                Verdict::Inconclusive(format!(
-                    "the time bound ({:?}) passed before this trace was checked",
-                    a.opts.timeout.unwrap_or_default()
-                )),
-                Vec::new(),
-            ),
-        };
-        let file = trace_file(forest, t);
-        cspot::otlp::view::locate_findings(forest, t, &mut f);
-        // Violated traces carry their span tree for timelines; holding ones stay summarised.
-        let view = matches!(verdict, Verdict::Violated(_)).then(|| {
-            let marked = f.iter().find_map(|x| x.span_id.as_deref());
-            Box::new(cspot::otlp::view::trace_view(forest, t, marked))
-        });
-        report.results.push(CheckResult {
-            id: t.id.to_string(),
-            kind: Kind::TraceStructure,
-            title: title(forest, t, &mut services),
-            source: file.clone(),
-            input: file,
-            verdict,
-            findings: f,
-            trace: view,
-            stats: Stats::default(),
-        });
-    }
     super::common::record_inputs(&mut report, a.input.dumps.iter().map(String::as_str));
     let seconds = started.elapsed().as_secs_f64();
     let format = a.opts.format();
@@ -557,25 +399,6 @@ fn run_check(a: CheckArgs) -> anyhow::Result<Outcome> {
         render,
         files: a.opts.outputs.clone(),
         trailer,
-    })
-}
-
-/// Holds when the rules found nothing, violated with a one-line summary of the rules otherwise.
-fn verdict_of(f: &[Finding]) -> Verdict {
-    if f.is_empty() {
-        return Verdict::Holds;
-    }
-    let mut rules: Vec<&str> = f.iter().map(|x| x.rule.as_str()).collect();
-    rules.sort_unstable();
-    rules.dedup();
-    Verdict::Violated(Counterexample {
-        summary: format!(
-            "{} finding{}: {}",
-            f.len(),
-            if f.len() == 1 { "" } else { "s" },
-            rules.join(", ")
-        ),
-        ..Counterexample::default()
     })
 }
 
@@ -656,7 +479,7 @@ fn run_tree(a: TreeArgs) -> anyhow::Result<Outcome> {
     };
     for t in chosen {
         let findings = rules::check_trace(forest, t, &cfg);
-        if draw(&mut out, forest, t, &findings, a.width.clamp(4, 200), color).is_err() {
+        if crate::otlp::draw::draw(&mut out, forest, t, &findings, a.width.clamp(4, 200), color).is_err() {
             break;
         }
     }
@@ -666,221 +489,6 @@ fn run_tree(a: TreeArgs) -> anyhow::Result<Outcome> {
     } else {
         report::exit::HOLDS
     }))
-}
-
-/// Levels of indentation a tree draws: a deeper span shows `[depth N]` after this many guides
-/// instead of more, so a line is bounded whatever the depth and the drawing is linear in the
-/// spans (a 100,000-span chain drew 3 · 10⁹ guide characters before).
-const MAX_INDENT: usize = 24;
-
-/// Where a span is drawn: its depth under its top span, whether it is the last of its
-/// siblings, and the "last" flags of its ancestors below the top (their guides).
-struct Row<'a> {
-    span: u32,
-    depth: usize,
-    top: bool,
-    last: bool,
-    guides: &'a [(u32, usize, bool)],
-}
-
-impl Row<'_> {
-    /// The indentation: a guide per ancestor level (at most [`MAX_INDENT`]), the depth when
-    /// deeper, and the branch.
-    fn prefix(&self) -> String {
-        let mut p = String::new();
-        for &(_, _, last) in self.guides.iter().take(MAX_INDENT) {
-            p.push_str(if last { "   " } else { "│  " });
-        }
-        if self.guides.len() > MAX_INDENT {
-            let _ = write!(p, "[depth {}] ", self.depth);
-        }
-        p.push_str(match (self.top, self.last) {
-            (true, _) => "",
-            (false, true) => "└─ ",
-            (false, false) => "├─ ",
-        });
-        p
-    }
-}
-
-/// Visits the spans of `t` depth first, children in order, each once (a parent cycle cannot
-/// loop). Iterative, with one frame per level of the current path: memory is linear in the
-/// depth, never in the spans, and no depth overflows the stack.
-fn walk(
-    forest: &Forest,
-    t: &Trace,
-    drawn: &mut [bool],
-    mut visit: impl FnMut(&Row) -> std::fmt::Result,
-) -> std::fmt::Result {
-    let base = t.spans.start as usize;
-    let mut mark = |i: u32| -> bool {
-        match drawn.get_mut(i as usize - base) {
-            Some(d) if !*d => {
-                *d = true;
-                true
-            }
-            _ => false,
-        }
-    };
-    // Frames: (span, index of its next child, whether it is the last of its siblings).
-    let mut frames: Vec<(u32, usize, bool)> = Vec::new();
-    for top in forest.tops(t) {
-        if !mark(top) {
-            continue;
-        }
-        visit(&Row {
-            span: top,
-            depth: 0,
-            top: true,
-            last: true,
-            guides: &[],
-        })?;
-        frames.push((top, 0, true));
-        while let Some(frame) = frames.last_mut() {
-            let kids = forest.children(frame.0);
-            let Some(&c) = kids.get(frame.1) else {
-                frames.pop();
-                continue;
-            };
-            frame.1 += 1;
-            let last = frame.1 == kids.len();
-            if !mark(c) {
-                continue;
-            }
-            visit(&Row {
-                span: c,
-                depth: frames.len(),
-                top: false,
-                last,
-                guides: frames.get(1..).unwrap_or(&[]),
-            })?;
-            frames.push((c, 0, last));
-        }
-    }
-    Ok(())
-}
-
-/// Draws one trace into `out` as it walks it (no whole-tree string): a first walk measures
-/// the labels so that the bars line up, a second writes the lines. Text from the dump goes
-/// through [`clean`].
-pub(super) fn draw(
-    out: &mut impl std::fmt::Write,
-    forest: &Forest,
-    t: &Trace,
-    findings: &[Finding],
-    width: usize,
-    color: bool,
-) -> std::fmt::Result {
-    let range = t.spans.range();
-    let t0 = range
-        .clone()
-        .map(|i| forest.spans[i].start)
-        .min()
-        .unwrap_or(0);
-    let t1 = range
-        .clone()
-        .map(|i| forest.spans[i].end.max(forest.spans[i].start))
-        .max()
-        .unwrap_or(0);
-    let total = t1.saturating_sub(t0).max(1);
-    writeln!(
-        out,
-        "trace {}  {}  {}{}",
-        t.id,
-        clean(&title(forest, t, &mut Vec::new())),
-        fmt_ns(t1.saturating_sub(t0)),
-        if findings.is_empty() {
-            String::new()
-        } else {
-            format!("  {} finding(s)", findings.len())
-        }
-    )?;
-    // The rules broken at each span, looked up once per span (not a scan of the findings).
-    let mut marks: std::collections::HashMap<&str, Vec<&str>> = Default::default();
-    for f in findings {
-        if let Some(id) = f.span_id.as_deref() {
-            let v = marks.entry(id).or_default();
-            if v.last() != Some(&f.rule.as_str()) {
-                v.push(f.rule.as_str());
-            }
-        }
-    }
-    let label = |row: &Row| -> String {
-        let (i, s) = (row.span, forest.span(row.span));
-        let mut label = format!(
-            "{}  {} {}  {}",
-            clean(forest.name(i)),
-            clean(or_dash(forest.service_name(i))),
-            s.kind.as_str(),
-            fmt_ns(s.duration())
-        );
-        if row.top && s.has_parent() {
-            let _ = write!(label, "  (parent {} not in trace)", s.parent);
-        }
-        label
-    };
-    let mut drawn = vec![false; t.spans.len as usize];
-    let mut wide = 0;
-    walk(forest, t, &mut drawn, |row| {
-        wide = wide.max(row.prefix().chars().count() + label(row).chars().count());
-        Ok(())
-    })?;
-    let wide = wide.min(100);
-    drawn.fill(false);
-    walk(forest, t, &mut drawn, |row| {
-        let (p, l) = (row.prefix(), label(row));
-        let s = forest.span(row.span);
-        let n = p.chars().count() + l.chars().count();
-        let bar = bar(
-            s.start.saturating_sub(t0),
-            s.end.max(s.start).saturating_sub(t0),
-            total,
-            width,
-        );
-        write!(
-            out,
-            "  {p}{l}{}  |{bar}|",
-            " ".repeat(wide.saturating_sub(n))
-        )?;
-        if let Some(m) = marks.get(s.id.to_string().as_str()) {
-            let text = clean(&format!("  ✗ {}", m.join(", "))).into_owned();
-            if color {
-                write!(out, "\x1b[31m{text}\x1b[0m")?;
-            } else {
-                out.write_str(&text)?;
-            }
-        }
-        out.write_char('\n')
-    })?;
-    let mut unreached = range
-        .clone()
-        .filter(|&i| !drawn[i - t.spans.start as usize])
-        .peekable();
-    if unreached.peek().is_some() {
-        writeln!(out, "  not reachable from any root (parent cycle):")?;
-        for i in unreached {
-            let i = i as u32;
-            let s = forest.span(i);
-            writeln!(
-                out,
-                "    {} {}  {} {}  parent {}",
-                s.id,
-                clean(forest.name(i)),
-                clean(or_dash(forest.service_name(i))),
-                s.kind.as_str(),
-                s.parent
-            )?;
-        }
-    }
-    for f in findings {
-        let span = f
-            .span_id
-            .as_deref()
-            .map(|s| format!(" span {}", clean(s)))
-            .unwrap_or_default();
-        writeln!(out, "  ✗ {}{span}: {}", clean(&f.rule), clean(&f.message))?;
-    }
-    out.write_char('\n')
 }
 
 /// Text written to standard output in pieces of about 64 KiB as it is drawn (through
@@ -912,20 +520,4 @@ impl std::fmt::Write for Chunked {
         }
         Ok(())
     }
-}
-
-fn or_dash(s: &str) -> &str {
-    if s.is_empty() { "-" } else { s }
-}
-
-/// A timeline bar: `█` where the span runs, spaces elsewhere; at least one block.
-fn bar(start: u64, end: u64, total: u64, width: usize) -> String {
-    let scale = |x: u64| ((x as u128 * width as u128) / total as u128) as usize;
-    let a = scale(start).min(width.saturating_sub(1));
-    let b = scale(end).clamp(a + 1, width);
-    let mut s = String::with_capacity(width * 3);
-    for k in 0..width {
-        s.push(if k >= a && k < b { '█' } else { ' ' });
-    }
-    s
 }

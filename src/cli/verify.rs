@@ -7,16 +7,12 @@
 
 use super::Outcome;
 use super::common::CheckOpts;
-use super::parse::FsLoader;
-use super::traces::{InputArgs, draw, read_all};
+use crate::run::verify::{ModelSource, Verified, verify_one};
+use super::traces::{InputArgs, read_all};
 use anyhow::Context as _;
 use clap::Args;
-use cspot::otlp::Forest;
-use cspot::phi::corpus::{self, Coverage};
-use cspot::phi::{Limits, LoadError, Model, ModelFile, Outcome as PhiOutcome, Verifier, result};
-use cspot::report::{self, Finding, Report, Stats, Verdict};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use crate::phi::{Limits, Outcome as PhiOutcome, Verifier, result};
+use crate::report::{self, Stats, Verdict};
 use std::time::Instant;
 
 #[derive(Args, Debug)]
@@ -53,86 +49,11 @@ pub struct VerifyArgs {
     pub opts: CheckOpts,
 }
 
-/// Everything a worker needs to build its own verifier.
-pub struct ModelSource {
-    pub model_path: String,
-    pub model_text: String,
-    pub file: ModelFile,
-    pub spec_path: String,
-}
-
-impl ModelSource {
-    /// Reads and parses the model file; errors name the file and position.
-    pub fn read(path: &str) -> anyhow::Result<ModelSource> {
-        let text = super::read::read_text_capped(Path::new(path), super::read::CONFIG)
-            .context("cannot read the model file")?;
-        let file = ModelFile::parse(&text).map_err(|e| anyhow::anyhow!("{path}:{e}"))?;
-        let dir = Path::new(path).parent().unwrap_or(Path::new("."));
-        let spec: PathBuf = dir.join(&file.spec);
-        Ok(ModelSource {
-            model_path: path.to_string(),
-            model_text: text,
-            file,
-            spec_path: spec.to_string_lossy().into_owned(),
-        })
-    }
-
-    /// Loads the script and resolves the mapping (each thread calls this once).
-    pub fn load(&self) -> anyhow::Result<Model> {
-        let mut loader = FsLoader::default();
-        let m = Model::from_file(
-            self.file.clone(),
-            &self.model_text,
-            &self.spec_path,
-            &mut loader,
-        )
-        .map_err(|e| match e {
-            LoadError::Script(text) => {
-                diag!("{text}");
-                anyhow::anyhow!(
-                    "{}: the specification {} could not be loaded",
-                    self.model_path,
-                    self.spec_path
-                )
-            }
-            e => anyhow::anyhow!("{}:{e}", self.model_path),
-        })?;
-        loader.print_notes();
-        Ok(m)
-    }
-}
-
-/// A verified trace: its report entry, and what the corpus checks need.
-struct Verified {
-    result: report::CheckResult,
-    canon: Option<corpus::TreeSummary>,
-}
-
-/// The report of a run whose model file could not be used: one result with verdict `error`
-/// about it, so that every report format says why no trace was verified.
-fn model_error(a: &VerifyArgs, e: &anyhow::Error) -> Outcome {
-    if e.downcast_ref::<super::Reported>().is_none() {
-        diagln!("error: {e:#}");
-    }
-    let mut report = Report::new("traces verify");
-    report.inputs.push(a.model.clone());
-    report.inputs.extend(a.dumps.iter().cloned());
-    let text = format!("{e:#}");
-    // `model.toml:3:7: message` keeps its position; otherwise the file is the position.
-    let located = text
-        .strip_prefix(a.model.as_str())
-        .and_then(|rest| rest.strip_prefix(':'))
-        .and_then(|rest| {
-            let mut parts = rest.splitn(3, ':');
-            let line: u32 = parts.next()?.trim().parse().ok()?;
-            let col: u32 = parts.next()?.trim().parse().ok()?;
-            let message = parts.next()?.trim().to_string();
-            Some((format!("{}:{line}:{col}", a.model), message))
-        });
-    let (position, message) = located.unwrap_or_else(|| (a.model.clone(), text.clone()));
-    let mut r = super::traces::error_result(&a.model, "model".into(), &message, position);
-    r.title = format!("the model file {} could not be used", a.model);
-    report.results.push(r);
+/// The report of a run whose model file could not be used (see
+/// [`model_error_report`](crate::run::verify::model_error_report)); the message on stderr.
+fn model_error(a: &VerifyArgs, e: &str) -> Outcome {
+    diagln!("error: {e}");
+    let report = crate::run::verify::model_error_report(&a.model, &a.dumps, e);
     a.opts.outcome(report, String::new())
 }
 
@@ -153,8 +74,9 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<Outcome> {
         }
         return run_stream(a, src);
     }
+    let mut observer = super::common::Shown::new(&a.opts);
     // Load once on this thread first, so that model errors are reported once.
-    let model = match src.load() {
+    let model = match src.load(&mut observer) {
         Ok(m) => m,
         Err(e) => return Ok(model_error(&a, &e)),
     };
@@ -164,98 +86,36 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<Outcome> {
         clock_skew: 0,
         allow_empty: a.allow_empty,
         accept_base64: a.accept_base64,
-        max_message: cspot::otlp::DEFAULT_MAX_MESSAGE,
+        max_message: crate::otlp::DEFAULT_MAX_MESSAGE,
     };
     let deadline = a
         .opts
         .timeout
         .and_then(|t| std::time::Instant::now().checked_add(t));
     let (dump, read_errors) =
-        super::traces::read_within(deadline, || read_all(&input, a.opts.explore().max_memory))?;
-    let forest = &dump.forest;
-    let jobs = match a.opts.jobs() {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        n => n,
-    }
-    .min(forest.traces.len().max(1));
-    // Each worker holds its own states and memo tables: the memory bound is shared out.
-    let max_bytes = a.opts.explore().max_memory.map(|m| m / jobs.max(1) as u64);
-    let limits = Limits {
-        max_states: a.opts.max_states.unwrap_or(Limits::default().max_states),
-        deadline: None,
-        reduce: !a.no_reduction,
-        max_bytes,
+        crate::run::traces::read_within(deadline, || read_all(&input, a.opts.explore().max_memory))?;
+    let options = crate::run::verify::Options {
+        coverage_depth: a.coverage_depth,
+        allow_empty: a.allow_empty,
+        accept_base64: a.accept_base64,
+        reduction: !a.no_reduction,
+        jobs: a.opts.jobs(),
+        max_states: a.opts.max_states,
+        max_memory: a.opts.max_memory,
+        timeout: a.opts.timeout,
     };
-    let next = AtomicUsize::new(0);
-    let mut slots: Vec<Option<Verified>> = (0..forest.traces.len()).map(|_| None).collect();
-    let slots_ptr = std::sync::Mutex::new(&mut slots);
-    let timeout = a.opts.timeout;
-    let first = std::sync::Mutex::new(Some(model));
-    std::thread::scope(|scope| -> anyhow::Result<()> {
-        let mut handles = Vec::new();
-        for _ in 0..jobs {
-            handles.push(scope.spawn(|| -> anyhow::Result<()> {
-                let taken = first
-                    .lock()
-                    .map_err(|_| anyhow::anyhow!("poisoned"))?
-                    .take();
-                let mut model = match taken {
-                    Some(x) => x,
-                    None => src.load()?,
-                };
-                let mut v = model.verifier();
-                loop {
-                    let k = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(t) = forest.traces.get(k) else { break };
-                    let lim = Limits {
-                        deadline: timeout.and_then(|d| Instant::now().checked_add(d)),
-                        ..limits
-                    };
-                    let out = verify_one(&mut v, forest, t, lim, a.coverage_depth.is_some());
-                    if let Ok(mut s) = slots_ptr.lock() {
-                        s[k] = Some(out);
-                    }
-                }
-                Ok(())
-            }));
-        }
-        for h in handles {
-            h.join()
-                .map_err(|_| anyhow::anyhow!("a verifier thread panicked"))??;
-        }
-        Ok(())
-    })?;
-    let verified: Vec<Verified> = slots.into_iter().flatten().collect();
-    let mut report = Report::new("traces verify");
-    report.results = read_errors;
-    let mut summaries: Vec<corpus::TreeSummary> = Vec::new();
-    for (v, t) in verified.into_iter().zip(&forest.traces) {
-        let mut result = v.result;
-        result.input = super::traces::trace_file(forest, t);
-        report.results.push(result);
-        summaries.extend(v.canon);
-    }
-    let conforming: Vec<&corpus::TreeSummary> = summaries.iter().collect();
-    let round_trip_failures: Vec<&corpus::TreeSummary> = conforming
-        .iter()
-        .filter(|s| !s.round_trip)
-        .copied()
-        .collect();
-    let collisions = corpus::injectivity(&conforming);
-    // Corpus-level results.
-    let mut corpus_results = Vec::new();
-    corpus_results.push(corpus::round_trip_result(
-        conforming.len(),
-        &round_trip_failures,
-    ));
-    corpus_results.push(corpus::injectivity_result(conforming.len(), &collisions));
-    if let Some(depth) = a.coverage_depth {
-        let mut model = src.load()?;
-        let mut v = model.verifier();
-        let cov: Coverage = corpus::coverage(&mut v, &conforming, depth, limits.max_states);
-        corpus_results.push(corpus::coverage_result(&v, &cov, depth));
-    }
-    report.results.extend(corpus_results);
+    let mut report = match crate::run::verify::verify_dump(
+        &src,
+        model,
+        &dump,
+        read_errors,
+        &options,
+        &mut observer,
+    ) {
+        Ok(r) => r,
+        Err(e) => return Ok(model_error(&a, &e)),
+    };
+    let forest = &dump.forest;
     super::common::record_inputs(&mut report, a.dumps.iter().map(String::as_str));
     let format = a.opts.format();
     let render = a.opts.render();
@@ -282,65 +142,6 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<Outcome> {
         files: a.opts.outputs.clone(),
         trailer,
     })
-}
-
-fn verify_one(
-    v: &mut Verifier,
-    forest: &Forest,
-    t: &cspot::otlp::Trace,
-    lim: Limits,
-    keep_order: bool,
-) -> Verified {
-    let clock = Instant::now();
-    match v.verify(forest, t, lim) {
-        Ok(tv) => {
-            let stats = Stats {
-                states: tv.cost.states,
-                transitions: tv.cost.transitions,
-                seconds: clock.elapsed().as_secs_f64(),
-            };
-            let mut result = result::check_result(v, forest, t, &tv.obs, &tv.outcome, stats);
-            let canon = match &tv.outcome {
-                PhiOutcome::Conforms(run) => {
-                    Some(corpus::summarise(v, forest, t, &tv.obs, run, keep_order))
-                }
-                _ => None,
-            };
-            if let Verdict::Violated(cx) = &mut result.verdict {
-                let mut tree = String::new();
-                // (Writing into a String cannot fail.)
-                let _ = draw(&mut tree, forest, t, &result.findings, 30, false);
-                // The findings follow in the report; the tree keeps its marks only.
-                let tree: Vec<&str> = tree.lines().filter(|l| !l.starts_with("  ✗")).collect();
-                cx.facts
-                    .push(("tree".into(), tree.join("\n").trim_end().to_string()));
-            }
-            Verified { result, canon }
-        }
-        Err(d) => {
-            let mut result = result::check_result(
-                v,
-                forest,
-                t,
-                &Default::default(),
-                &PhiOutcome::Inconclusive(String::new()),
-                Stats::default(),
-            );
-            result.verdict = Verdict::Error(report::InputError {
-                message: d.message.clone(),
-                position: result.source.clone(),
-            });
-            result.findings.push(Finding {
-                rule: "phi.error".into(),
-                message: d.message.clone(),
-                ..Default::default()
-            });
-            Verified {
-                result,
-                canon: None,
-            }
-        }
-    }
 }
 
 #[derive(Args, Debug)]
@@ -370,15 +171,15 @@ pub struct SynthArgs {
 }
 
 pub fn run_synth(a: SynthArgs) -> anyhow::Result<Outcome> {
-    let src = ModelSource::read(&a.model)?;
-    let mut model = src.load()?;
+    let src = ModelSource::read(&a.model).map_err(anyhow::Error::msg)?;
+    let mut model = src.load(&mut Stderr).map_err(anyhow::Error::msg)?;
     let mut v = model.verifier();
-    let opts = cspot::phi::synth::SynthOptions {
+    let opts = crate::phi::synth::SynthOptions {
         max_steps: a.max_steps,
         hosts_per_service: a.hosts.max(1),
         ..Default::default()
     };
-    let spans = cspot::phi::synth::synthesise(&mut v, a.seed, a.count, &opts)
+    let spans = crate::phi::synth::synthesise(&mut v, a.seed, a.count, &opts)
         .map_err(|e| anyhow::anyhow!("{}: {e}", a.model))?;
     let text = if a.jsonl {
         // One line per trace, traces in the order they were drawn.
@@ -386,18 +187,18 @@ pub fn run_synth(a: SynthArgs) -> anyhow::Result<Outcome> {
         for (k, sp) in spans.iter().enumerate() {
             first.entry(sp.trace).or_insert(k);
         }
-        let mut ordered: Vec<&cspot::otlp::write::SpanOut> = spans.iter().collect();
+        let mut ordered: Vec<&crate::otlp::write::SpanOut> = spans.iter().collect();
         ordered.sort_by_key(|sp| first[&sp.trace]);
-        let ordered: Vec<cspot::otlp::write::SpanOut> = ordered.into_iter().cloned().collect();
+        let ordered: Vec<crate::otlp::write::SpanOut> = ordered.into_iter().cloned().collect();
         let mut text = String::new();
         for chunk in ordered.chunk_by(|x, y| x.trace == y.trace) {
-            let doc = cspot::otlp::write::otlp_json(chunk, "cspot.synth");
+            let doc = crate::otlp::write::otlp_json(chunk, "cspot.synth");
             text.push_str(&serde_json::to_string(&doc)?);
             text.push('\n');
         }
         text
     } else {
-        let doc = cspot::otlp::write::otlp_json(&spans, "cspot.synth");
+        let doc = crate::otlp::write::otlp_json(&spans, "cspot.synth");
         serde_json::to_string(&doc)? + "\n"
     };
     if a.output == "-" {
@@ -422,7 +223,7 @@ fn run_stream(a: VerifyArgs, src: ModelSource) -> anyhow::Result<Outcome> {
              sarif need the whole report (leave out --stream)"
         );
     }
-    let mut model = src.load()?;
+    let mut model = src.load(&mut Stderr).map_err(anyhow::Error::msg)?;
     let mut v = model.verifier();
     let render = a.opts.render();
     let limits = Limits {
@@ -431,7 +232,7 @@ fn run_stream(a: VerifyArgs, src: ModelSource) -> anyhow::Result<Outcome> {
         reduce: !a.no_reduction,
         max_bytes: a.opts.explore().max_memory,
     };
-    let opts = cspot::otlp::ReadOptions {
+    let opts = crate::otlp::ReadOptions {
         accept_base64: a.accept_base64,
         ..Default::default()
     };
@@ -460,10 +261,10 @@ fn run_stream(a: VerifyArgs, src: ModelSource) -> anyhow::Result<Outcome> {
         let mut r = std::io::BufReader::with_capacity(1 << 20, input);
         let mut line = Vec::new();
         let mut group: Vec<u8> = Vec::new();
-        let mut group_ids: std::collections::HashSet<cspot::otlp::TraceId> = Default::default();
+        let mut group_ids: std::collections::HashSet<crate::otlp::TraceId> = Default::default();
         let mut lineno = 0usize;
         let mut file_spans = 0usize;
-        let mut single: Option<cspot::otlp::Dump> = None;
+        let mut single: Option<crate::otlp::Dump> = None;
         loop {
             line.clear();
             let n = r
@@ -482,7 +283,7 @@ fn run_stream(a: VerifyArgs, src: ModelSource) -> anyhow::Result<Outcome> {
                      is another format (leave out --stream)"
                 );
             }
-            let one = cspot::otlp::read(label, &line[..], opts);
+            let one = crate::otlp::read(label, &line[..], opts);
             if lineno == 1 && !one.errors.is_empty() && one.forest.spans.is_empty() {
                 anyhow::bail!(
                     "{label}: the first line is not a whole OTLP/JSON document: --stream reads \
@@ -493,12 +294,12 @@ fn run_stream(a: VerifyArgs, src: ModelSource) -> anyhow::Result<Outcome> {
                 if errors < 50 {
                     diagln!(
                         "error: {label}:{lineno}: {}",
-                        cspot::report::clean(&e.message)
+                        crate::report::clean(&e.message)
                     );
                 }
                 errors += 1;
             }
-            let ids: Vec<cspot::otlp::TraceId> = one.forest.traces.iter().map(|t| t.id).collect();
+            let ids: Vec<crate::otlp::TraceId> = one.forest.traces.iter().map(|t| t.id).collect();
             file_spans += one.forest.spans.len();
             if !group.is_empty() && !ids.iter().any(|id| group_ids.contains(id)) {
                 errors += stream.flush(label, &group, single.take())?;
@@ -542,11 +343,11 @@ fn run_stream(a: VerifyArgs, src: ModelSource) -> anyhow::Result<Outcome> {
 /// What `--stream` keeps from one group of lines to the next.
 struct Streamer<'a, 's> {
     v: &'a mut Verifier<'s>,
-    opts: cspot::otlp::ReadOptions,
+    opts: crate::otlp::ReadOptions,
     limits: Limits,
     timeout: Option<std::time::Duration>,
     /// Ids of the traces verified so far: one that comes back is an error.
-    seen: std::collections::HashSet<cspot::otlp::TraceId>,
+    seen: std::collections::HashSet<crate::otlp::TraceId>,
     out: StreamOut,
 }
 
@@ -557,11 +358,11 @@ impl Streamer<'_, '_> {
         &mut self,
         label: &str,
         group: &[u8],
-        read: Option<cspot::otlp::Dump>,
+        read: Option<crate::otlp::Dump>,
     ) -> anyhow::Result<usize> {
         let (v, opts, limits, timeout) = (&mut *self.v, self.opts, self.limits, self.timeout);
         let (seen, out) = (&mut self.seen, &mut self.out);
-        let dump = read.unwrap_or_else(|| cspot::otlp::read(label, group, opts));
+        let dump = read.unwrap_or_else(|| crate::otlp::read(label, group, opts));
         let forest = &dump.forest;
         let mut errors = 0;
         for t in &forest.traces {
@@ -685,5 +486,14 @@ impl StreamOut {
             outln!("{spans} spans in {traces} traces, verified as they were read");
         }
         Ok(())
+    }
+}
+
+/// Diagnostics on stderr, as they come.
+struct Stderr;
+
+impl crate::run::Observer for Stderr {
+    fn diagnostic(&mut self, rendered: &str) {
+        diag!("{rendered}");
     }
 }

@@ -124,10 +124,15 @@ pub enum Bound {
 /// A snapshot handed to the progress callback, about once per BFS level or second.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Progress {
+    /// States stored so far.
     pub states: u64,
+    /// Transitions followed so far.
     pub transitions: u64,
+    /// The breadth-first level being expanded.
     pub depth: u32,
+    /// Seconds since the search started.
     pub seconds: f64,
+    /// Bytes the state store and frontier hold.
     pub memory_bytes: u64,
 }
 

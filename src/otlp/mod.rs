@@ -19,6 +19,7 @@
 //! ```
 
 mod build;
+pub mod draw;
 mod error;
 mod forest;
 pub mod ids;

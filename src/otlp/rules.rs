@@ -83,6 +83,7 @@ impl RuleConfig {
         }
     }
 
+    /// No rule on (a selection must then turn some on).
     pub fn none() -> RuleConfig {
         RuleConfig {
             enabled: 0,
@@ -90,10 +91,12 @@ impl RuleConfig {
         }
     }
 
+    /// Whether the rule with this id is on.
     pub fn is_enabled(&self, rule: &str) -> bool {
         rule_index(rule).is_some_and(|i| self.enabled & (1 << i) != 0)
     }
 
+    /// Turns the rule with this id on or off; false when there is no such rule.
     pub fn set(&mut self, rule: &str, on: bool) -> bool {
         match rule_index(rule) {
             Some(i) if on => self.enabled |= 1 << i,

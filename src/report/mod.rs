@@ -40,6 +40,10 @@ pub mod exit {
     pub const ERROR: i32 = 2;
     /// A bound (states, memory, time) stopped a check before an answer.
     pub const INCONCLUSIVE: i32 = 3;
+    /// Nothing failed, but something was not checked at all: an input with no assertion,
+    /// no trace or no property to check, or `eval --tests` on a file with no test. A CI job
+    /// that checks nothing must not pass silently.
+    pub const NOTHING_CHECKED: i32 = 4;
 }
 
 /// Version of the JSON output schema; bumped only when a field is renamed or removed.
@@ -79,7 +83,8 @@ pub fn render(report: &Report, format: Format, opts: RenderOptions) -> String {
 
 impl Report {
     /// The exit code this report calls for: an input error beats violated beats
-    /// inconclusive beats holds (an input that could not be checked must never pass).
+    /// inconclusive beats nothing checked beats holds (an input that could not be checked
+    /// must never pass, nor one in which there was nothing to check).
     pub fn exit_code(&self) -> i32 {
         let s = self.summary();
         if s.errors > 0 {
@@ -88,8 +93,19 @@ impl Report {
             exit::VIOLATED
         } else if s.inconclusive > 0 {
             exit::INCONCLUSIVE
+        } else if !self.unchecked_inputs().is_empty() || self.results.is_empty() {
+            exit::NOTHING_CHECKED
         } else {
             exit::HOLDS
         }
+    }
+
+    /// The inputs that gave no result at all: a CSPM file with no assertion, for instance.
+    pub fn unchecked_inputs(&self) -> Vec<&str> {
+        self.inputs
+            .iter()
+            .filter(|i| !self.results.iter().any(|r| r.input.as_deref() == Some(i.as_str())))
+            .map(String::as_str)
+            .collect()
     }
 }
