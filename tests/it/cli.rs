@@ -229,3 +229,27 @@ fn readme_variant_table_matches_the_binary() {
         "README table (left) and `cspot bsp --variant all` (right)"
     );
 }
+
+/// A file with no assertion checks nothing: a warning naming it and exit 4, never a silent
+/// 0; beside a file whose assertions hold, still 4; beside a violation, the violation's 1.
+#[test]
+fn a_file_with_no_assertion_is_nothing_checked() {
+    let empty = "tests/data/check/nothing/no-assertion.csp";
+    let (code, out, err) = cspot(&["check", empty, "--no-timings"]);
+    assert_eq!(code, 4, "{out}{err}");
+    assert!(err.contains("warning:") && err.contains("no-assertion.csp has no assertion"), "{err}");
+    let (code, _, err) = cspot(&["check", "specs/queue.csp", empty, "-q", "--no-timings"]);
+    assert_eq!(code, 4, "{err}");
+    let (code, _, _) = cspot(&["check", "specs/phils.csp", empty, "-q", "--no-timings"]);
+    assert_eq!(code, 1);
+    let (code, _, _) = cspot(&["check", "specs/queue.csp", "-q", "--no-timings"]);
+    assert_eq!(code, 0);
+}
+
+/// `eval --tests` on a file with no test: a warning and exit 4.
+#[test]
+fn eval_tests_with_no_test_is_nothing_checked() {
+    let (code, out, err) = cspot(&["eval", "tests/data/check/nothing/no-test.csp", "--tests"]);
+    assert_eq!(code, 4, "{out}{err}");
+    assert!(err.contains("warning:") && err.contains("nothing was checked"), "{err}");
+}
