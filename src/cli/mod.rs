@@ -50,8 +50,9 @@ use clap::{Parser, Subcommand};
 ///
 /// Exit codes: 0 every property holds, 1 a property is violated, 2 usage, parse, type or IO
 /// error (an input that could not be checked is also a result with verdict `error` in every
-/// report format), 3 a bound (states, memory, time) stopped a check before an answer. An
-/// error beats a violation, which beats an inconclusive result.
+/// report format), 3 a bound (states, memory, time) stopped a check before an answer, 4
+/// nothing was checked (a file with no assertion, `eval --tests` with no test). An error
+/// beats a violation, which beats an inconclusive result, which beats nothing checked.
 ///
 /// Files read whole are capped: a CSPM source or included file at 256 MiB, a model or BSP
 /// configuration file at 16 MiB, a saved report at 1 GiB; devices (`/dev/zero`) are refused.
@@ -80,6 +81,25 @@ enum Command {
     Bsp(bsp::BspArgs),
     /// Render a saved JSON report again: human, JSON, JUnit, SARIF or HTML.
     Report(render::RenderArgs),
+    /// Print a shell completion script: `cspot completions bash > ~/.local/share/bash-completion/completions/cspot`.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff): `cspot man > cspot.1 && man ./cspot.1`; `--dir DIR`
+    /// writes a page per subcommand too.
+    Man(ManArgs),
+}
+
+#[derive(clap::Args)]
+struct ManArgs {
+    /// Write `cspot.1` and one page per subcommand (`cspot-check.1`, ...) into DIR instead.
+    #[arg(long, value_name = "DIR")]
+    dir: Option<std::path::PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    shell: clap_complete::Shell,
 }
 
 /// Parses the process's command line, runs the subcommand and gives the exit code; the
@@ -95,8 +115,37 @@ pub fn main() -> i32 {
         Command::Traces(a) => traces::run(a),
         Command::Bsp(a) => bsp::run(a),
         Command::Report(a) => render::run(a),
+        Command::Completions(a) => completions(a.shell),
+        Command::Man(a) => man_page(a.dir),
     };
     finish(result)
+}
+
+/// The completion script of `shell` on stdout.
+fn completions(shell: clap_complete::Shell) -> anyhow::Result<Outcome> {
+    use clap::CommandFactory as _;
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "cspot", &mut out);
+    emit(&String::from_utf8_lossy(&out))?;
+    Ok(Outcome::Code(exit::HOLDS))
+}
+
+/// The man page of `cspot` on stdout, or with `dir` one page per command and subcommand
+/// (`cspot.1`, `cspot-check.1`, `cspot-traces-verify.1`, ...) written into it.
+fn man_page(dir: Option<std::path::PathBuf>) -> anyhow::Result<Outcome> {
+    use clap::CommandFactory as _;
+    let cmd = Cli::command();
+    if let Some(dir) = dir {
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        clap_mangen::generate_to(cmd, &dir)
+            .with_context(|| format!("cannot write the man pages into {}", dir.display()))?;
+        return Ok(Outcome::Code(exit::HOLDS));
+    }
+    let mut out = Vec::new();
+    clap_mangen::Man::new(cmd).render(&mut out)?;
+    emit(&String::from_utf8_lossy(&out))?;
+    Ok(Outcome::Code(exit::HOLDS))
 }
 
 use anyhow::Context as _;

@@ -10,6 +10,7 @@ use super::common::CheckOpts;
 use crate::run::traces::{
     check_dump, empty_error, error_result, read_error_results, read_within,
 };
+use anyhow::Context as _;
 use clap::{Args, Subcommand};
 use crate::otlp::rules::{self, RULES, RuleConfig};
 use crate::otlp::{Dump, Forest, Position, ReadError, ReadOptions, Reader, Trace};
@@ -40,6 +41,9 @@ pub enum TracesCommand {
     Check(CheckArgs),
     /// Draw span trees: service, kind, duration and a timeline bar per span, findings marked.
     Tree(TreeArgs),
+    /// List the rules of `traces check`: the id `--rules` takes and what each finds, and the
+    /// groups (`span`, `trace`, `timing`, `propagation`, `link`).
+    Rules,
     /// Check every trace against a CSP model through a Φ model file (conformance and call
     /// structure), then the corpus: round trip, injectivity and, with --coverage-depth,
     /// coverage of the model's traces.
@@ -59,12 +63,14 @@ pub enum TracesCommand {
 /// What both subcommands read.
 #[derive(Args, Debug, Clone)]
 pub struct InputArgs {
-    /// Dump files; `-` reads standard input.
+    /// Dump files; `-` reads standard input; a directory reads every dump under it
+    /// (`*.json`, `*.jsonl`, `*.ndjson`, `*.pb`, `*.binpb`, `*.bin`, `*.zst`, in name order,
+    /// subdirectories included, hidden files skipped).
     #[arg(required = true, value_name = "DUMP")]
     pub dumps: Vec<String>,
     /// Rules to run, comma-separated: ids, groups (`span`, `trace`, `timing`, `propagation`,
     /// `link`), `all`; `-id` removes one (a list that starts with a removal starts from all).
-    /// Default: all. `--rules list` prints the rules. A selection that leaves no rule on
+    /// Default: all. `cspot traces rules` lists the rules. A selection that leaves no rule on
     /// (an empty list, `-all`) is an error, not a run that checks nothing.
     #[arg(long, value_name = "RULES", allow_hyphen_values = true)]
     pub rules: Option<String>,
@@ -121,9 +127,19 @@ pub struct TreeArgs {
 
 pub fn run(args: TracesArgs) -> anyhow::Result<Outcome> {
     match args.command {
-        TracesCommand::Check(a) => run_check(a),
-        TracesCommand::Tree(a) => run_tree(a),
-        TracesCommand::Verify(a) => super::verify::run(a),
+        TracesCommand::Check(mut a) => {
+            a.input.dumps = expand_dumps(&a.input.dumps)?;
+            run_check(a)
+        }
+        TracesCommand::Tree(mut a) => {
+            a.input.dumps = expand_dumps(&a.input.dumps)?;
+            run_tree(a)
+        }
+        TracesCommand::Rules => list_rules(),
+        TracesCommand::Verify(mut a) => {
+            a.dumps = expand_dumps(&a.dumps)?;
+            super::verify::run(a)
+        }
         TracesCommand::Synth(a) => super::verify::run_synth(a),
     }
 }
@@ -171,6 +187,52 @@ fn rule_config(input: &InputArgs) -> anyhow::Result<Option<RuleConfig>> {
     }
     cfg.clock_skew_ns = input.clock_skew;
     Ok(Some(cfg))
+}
+
+/// Extensions of the files a directory argument reads as dumps.
+const DUMP_EXTENSIONS: [&str; 7] = ["json", "jsonl", "ndjson", "pb", "binpb", "bin", "zst"];
+
+/// The dump arguments with each directory replaced by the dumps under it, in name order
+/// (subdirectories included, hidden entries skipped): a CI job passes the folder its tests
+/// captured into. A directory with no dump is an error naming it, not a run over nothing.
+pub(super) fn expand_dumps(dumps: &[String]) -> anyhow::Result<Vec<String>> {
+    let mut out = Vec::new();
+    for d in dumps {
+        let path = std::path::Path::new(d);
+        if d == "-" || !path.is_dir() {
+            out.push(d.clone());
+            continue;
+        }
+        let before = out.len();
+        collect_dumps(path, &mut out)?;
+        if out.len() == before {
+            anyhow::bail!(
+                "no dump in the directory {d} (read: {})",
+                DUMP_EXTENSIONS.map(|e| format!("*.{e}")).join(", ")
+            );
+        }
+    }
+    Ok(out)
+}
+
+fn collect_dumps(dir: &std::path::Path, out: &mut Vec<String>) -> anyhow::Result<()> {
+    let mut entries: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read the directory {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            collect_dumps(&p, out)?;
+        } else if p
+            .extension()
+            .is_some_and(|e| DUMP_EXTENSIONS.contains(&e.to_string_lossy().as_ref()))
+        {
+            out.push(p.display().to_string());
+        }
+    }
+    Ok(())
 }
 
 fn list_rules() -> anyhow::Result<Outcome> {

@@ -717,3 +717,38 @@ fn compact_and_spaced_attributes_read_alike() {
     assert_eq!(compact[4], "big = Int(9223372036854775807)");
     assert_eq!(compact[5], "esc\"aped = str a\\b");
 }
+
+/// `cspot traces rules` lists every rule with what it finds (`--rules list` needed a dump).
+#[test]
+fn traces_rules_lists_every_rule() {
+    let (code, out, err) = cspot(&["traces", "rules"]);
+    assert_eq!(code, 0, "{err}");
+    for (id, what) in cspot::traces::RULES {
+        assert!(out.lines().any(|l| l.starts_with(id) && l.ends_with(what)), "{id}: {out}");
+    }
+}
+
+/// A directory argument reads every dump under it, subdirectories included, in name order,
+/// skipping other files; a directory with no dump is an error naming it.
+#[test]
+fn a_directory_reads_every_dump_in_it() {
+    let dir = std::env::temp_dir().join(format!("cspot-dumps-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("b-sub")).expect("temp dir");
+    std::fs::copy(fixture_dir().join("good-otlp.json"), dir.join("a.json")).expect("copy");
+    std::fs::copy(fixture_dir().join("good-jsonl.jsonl"), dir.join("b-sub/c.jsonl")).expect("copy");
+    std::fs::write(dir.join("notes.txt"), "not a dump").expect("write");
+    std::fs::write(dir.join(".hidden.json"), "{").expect("write");
+    let d = dir.display().to_string();
+    let (code, out, err) = cspot(&["traces", "check", &d, "--format", "json", "--no-timings"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let inputs: Vec<&str> = v["inputs"].as_array().expect("inputs").iter().filter_map(|i| i.as_str()).collect();
+    assert_eq!(inputs, [format!("{d}/a.json"), format!("{d}/b-sub/c.jsonl")]);
+    let empty = dir.join("b-sub/empty");
+    std::fs::create_dir_all(&empty).expect("dir");
+    let (code, _, err) = cspot(&["traces", "check", &empty.display().to_string()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no dump in the directory"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
