@@ -338,11 +338,10 @@ pub fn record_inputs<'a>(
     }
     for r in &mut report.results {
         if r.input.is_none()
-            && let Some(src) = r.source.as_deref()
+            && let Some(src) = &r.source
         {
-            let file = cspot::report::split_source(src).0;
-            if report.inputs.iter().any(|i| i == file) {
-                r.input = Some(file.to_string());
+            if report.inputs.iter().any(|i| *i == src.file) {
+                r.input = Some(src.file.clone());
             }
         }
     }

@@ -224,7 +224,7 @@ pub(super) fn read_all(
                         name,
                         format!("{name} unreadable"),
                         &e,
-                        name.clone(),
+                        report::Location::file(name.clone()),
                     ));
                     continue;
                 }
@@ -258,7 +258,7 @@ pub(super) fn read_all(
                 &file,
                 format!("{file} empty"),
                 &message,
-                file.clone(),
+                report::Location::file(file.clone()),
             ));
         }
     }
@@ -288,7 +288,12 @@ fn open_dump(name: &str) -> Result<std::fs::File, String> {
 }
 
 /// A result with verdict `error` about input `file` (kind `input`).
-pub(super) fn error_result(file: &str, id: String, message: &str, position: String) -> CheckResult {
+pub(super) fn error_result(
+    file: &str,
+    id: String,
+    message: &str,
+    position: report::Location,
+) -> CheckResult {
     CheckResult {
         id,
         kind: Kind::Input,
@@ -319,9 +324,9 @@ fn read_error_results(errors: &[ReadError]) -> Vec<CheckResult> {
             continue;
         }
         let position = match e.position {
-            Position::LineCol { line, col } => format!("{}:{line}:{col}", e.file),
-            Position::Offset(o) => format!("{}: byte {o}", e.file),
-            Position::File => e.file.clone(),
+            Position::LineCol { line, col } => report::Location::at(e.file.clone(), line, col),
+            Position::Offset(o) => report::Location::byte(e.file.clone(), o),
+            Position::File => report::Location::file(e.file.clone()),
         };
         let message = if e.path.is_empty() {
             e.message.clone()
@@ -344,7 +349,7 @@ fn read_error_results(errors: &[ReadError]) -> Vec<CheckResult> {
                     "{} more read errors in {file} (the first {MAX_ERROR_RESULTS} are listed)",
                     n - MAX_ERROR_RESULTS
                 ),
-                file.to_string(),
+                report::Location::file(file),
             ));
         }
     }
@@ -529,7 +534,7 @@ fn run_check(a: CheckArgs) -> anyhow::Result<Outcome> {
             id: t.id.to_string(),
             kind: Kind::TraceStructure,
             title: title(forest, t, &mut services),
-            source: file.clone(),
+            source: file.clone().map(report::Location::file),
             input: file,
             verdict,
             findings: f,

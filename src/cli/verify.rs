@@ -127,9 +127,11 @@ fn model_error(a: &VerifyArgs, e: &anyhow::Error) -> Outcome {
             let line: u32 = parts.next()?.trim().parse().ok()?;
             let col: u32 = parts.next()?.trim().parse().ok()?;
             let message = parts.next()?.trim().to_string();
-            Some((format!("{}:{line}:{col}", a.model), message))
+            let at = report::Location::at(a.model.clone(), line.into(), col.into());
+            Some((at, message))
         });
-    let (position, message) = located.unwrap_or_else(|| (a.model.clone(), text.clone()));
+    let (position, message) =
+        located.unwrap_or_else(|| (report::Location::file(a.model.clone()), text.clone()));
     let mut r = super::traces::error_result(&a.model, "model".into(), &message, position);
     r.title = format!("the model file {} could not be used", a.model);
     report.results.push(r);

@@ -1,10 +1,21 @@
 //! The data of a report: results, verdicts, counterexamples and findings.
+//!
+//! Producers fill in data (locations, events, leaf states, the facts of a violation by kind)
+//! and the prose a person reads beside it; renderers never parse prose back into data.
+
+use std::fmt;
+
+/// The version of this cspot, as written in every report it makes.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// What one run of a checking command found.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Report {
     /// The subcommand that produced it: `check`, `traces check`, `traces verify`, `bsp`.
     pub command: String,
+    /// The version of cspot that produced it ([`VERSION`] for a report made by this build;
+    /// `None` for a saved report written before the field existed).
+    pub cspot_version: Option<String>,
     /// The input files, in command-line order (a file that gave no result is still listed:
     /// JUnit gives every input its test suite).
     pub inputs: Vec<String>,
@@ -25,6 +36,7 @@ impl Report {
     pub fn new(command: impl Into<String>) -> Self {
         Report {
             command: command.into(),
+            cspot_version: Some(VERSION.to_string()),
             inputs: Vec::new(),
             results: Vec::new(),
         }
@@ -112,8 +124,8 @@ pub struct CheckResult {
     pub kind: Kind,
     /// The assertion as the user wrote it, or a one-line description of the property.
     pub title: String,
-    /// `file:line:col` of what was checked, when it has a source.
-    pub source: Option<String>,
+    /// Where what was checked is (the assertion, the trace's dump), when it has a source.
+    pub source: Option<Location>,
     /// The input file the result belongs to (one of [`Report::inputs`]), when it has one.
     pub input: Option<String>,
     pub verdict: Verdict,
@@ -142,8 +154,8 @@ pub enum Verdict {
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct InputError {
     pub message: String,
-    /// `file:line:col` (or `file`) of the error, when it has a position.
-    pub position: Option<String>,
+    /// Where the error is, when it has a position.
+    pub position: Option<Location>,
 }
 
 impl Verdict {
@@ -171,23 +183,210 @@ pub struct Counterexample {
     /// The state before the first step, as named parts (leaf processes and their states;
     /// the BSP's queue and counters); empty when the check does not describe states.
     pub initial: Vec<(String, String)>,
+    /// The leaf processes before the first step, as data (CSP checks; empty otherwise).
+    pub initial_leaves: Vec<LeafState>,
+    /// The leaf processes at the violation with what each offers (a deadlock, a refused
+    /// acceptance, a nondeterministic state); empty when the check does not describe them.
+    pub leaves: Vec<LeafState>,
+    /// The facts of the violation as data, by kind (what was refused, allowed, performed).
+    pub evidence: Evidence,
+}
+
+/// The facts of a violation as events, one field per kind; `None` where the check has no
+/// such fact. The prose of [`Counterexample::facts`] says the same for people.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Evidence {
+    /// The event the violation is about: the one the implementation performed and the
+    /// specification could not (traces refinement), the one another state on the same trace
+    /// performs while this one refuses it (determinism).
+    pub performed: Option<Event>,
+    /// What the specification allowed after the trace (traces refinement).
+    pub allowed: Option<Vec<Event>>,
+    /// What the implementation or process offered in the final state (failures refinement,
+    /// determinism, has trace: the union over the states reached by the longest prefix).
+    pub offered: Option<Vec<Event>>,
+    /// What the implementation can refuse there (failures refinement, determinism).
+    pub refusal: Option<Vec<Event>>,
+    /// The specification's minimal acceptances after the trace: the implementation must
+    /// accept all of one of them; empty when the specification never becomes stable there
+    /// (failures refinement).
+    pub acceptances: Option<Vec<Vec<Event>>>,
+    /// The event of the asserted trace the process cannot perform next (has trace).
+    pub missing: Option<Event>,
+}
+
+impl Evidence {
+    /// No fact as data: the check records none.
+    pub fn is_empty(&self) -> bool {
+        *self == Evidence::default()
+    }
+}
+
+/// An event as data: its channel and its fields, each in FDR's display form, so that
+/// `c.1.(0.2)` is channel `c` with fields `1` and `(0.2)`, and joining the channel and the
+/// fields with `.` gives the event's display form. The internal event τ and termination ✓
+/// are the channels `τ` and `✓`, without fields.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Event {
+    pub channel: String,
+    pub fields: Vec<String>,
+}
+
+impl Event {
+    /// The channel of the internal event.
+    pub const TAU: &'static str = "τ";
+    /// The channel of successful termination.
+    pub const TICK: &'static str = "✓";
+
+    pub fn new(channel: impl Into<String>, fields: Vec<String>) -> Event {
+        Event {
+            channel: channel.into(),
+            fields,
+        }
+    }
+
+    pub fn tau() -> Event {
+        Event::new(Event::TAU, Vec::new())
+    }
+
+    pub fn tick() -> Event {
+        Event::new(Event::TICK, Vec::new())
+    }
+}
+
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.channel)?;
+        for x in &self.fields {
+            write!(f, ".{x}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A leaf process (a sequential component of a CSP system) in one state.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct LeafState {
+    /// The leaf's name, as in [`Step::actors`].
+    pub process: String,
+    /// Its state, as a short display form of the process term.
+    pub state: String,
+    /// The events it offers in that state, on its own (before synchronisation), in event
+    /// order; τ and ✓ included.
+    pub offers: Vec<Event>,
+}
+
+/// A place in an input file: the data behind `file:line:col`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Location {
+    /// The file, as named on the command line or by an `include`.
+    pub file: String,
+    /// The line, from 1, when known.
+    pub line: Option<u64>,
+    /// The column, from 1, when known (only with a line).
+    pub col: Option<u64>,
+    /// The byte offset in the file, for inputs without lines (a protobuf dump), when that
+    /// is all that is known.
+    pub byte: Option<u64>,
+}
+
+impl Location {
+    /// A whole file.
+    pub fn file(file: impl Into<String>) -> Location {
+        Location {
+            file: file.into(),
+            ..Location::default()
+        }
+    }
+
+    /// A line of a file.
+    pub fn line(file: impl Into<String>, line: u64) -> Location {
+        Location {
+            line: Some(line),
+            ..Location::file(file)
+        }
+    }
+
+    /// A line and column of a file.
+    pub fn at(file: impl Into<String>, line: u64, col: u64) -> Location {
+        Location {
+            col: Some(col),
+            ..Location::line(file, line)
+        }
+    }
+
+    /// A byte offset in a file.
+    pub fn byte(file: impl Into<String>, byte: u64) -> Location {
+        Location {
+            byte: Some(byte),
+            ..Location::file(file)
+        }
+    }
+
+    /// Reads the display form back (`file:line:col`, `file:line`, `file: byte N` or `file`),
+    /// for reports saved before locations were written as data. A file name that ends in
+    /// `:<digits>` is read as a line: the data form has no such ambiguity.
+    pub fn parse(s: &str) -> Location {
+        if let Some((file, n)) = s.rsplit_once(": byte ")
+            && let Some(b) = n.parse().ok().filter(|_| !n.starts_with('+'))
+        {
+            return Location::byte(file, b);
+        }
+        let (file, line, col) = split_source(s);
+        Location {
+            file: file.to_string(),
+            line,
+            col,
+            byte: None,
+        }
+    }
+}
+
+impl From<&str> for Location {
+    /// [`Location::parse`].
+    fn from(s: &str) -> Location {
+        Location::parse(s)
+    }
+}
+
+impl fmt::Display for Location {
+    /// `file:line:col`, `file:line`, `file: byte N` or `file`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.file)?;
+        match (self.line, self.col, self.byte) {
+            (Some(l), Some(c), _) => write!(f, ":{l}:{c}"),
+            (Some(l), None, _) => write!(f, ":{l}"),
+            (None, _, Some(b)) => write!(f, ": byte {b}"),
+            (None, _, None) => Ok(()),
+        }
+    }
 }
 
 /// One step of a counterexample.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Step {
-    /// Who acted: a leaf process, a BSP actor.
+    /// Who acted, as one line: the leaf processes, a BSP actor, a span.
     pub actor: String,
+    /// Who acted, one name each: the leaf processes that took part (CSP), the BSP actor,
+    /// the span's name (Φ).
+    pub actors: Vec<String>,
     /// What happened: an event (`τ` for internal steps), an action.
     pub action: String,
+    /// The event performed, as data, when the step is one (CSP; Φ steps that match a span
+    /// event); `None` for BSP actions and the starts and ends of spans.
+    pub event: Option<Event>,
+    /// The span the step belongs to, in hex (Φ).
+    pub span_id: Option<String>,
     /// What changed or who took part, one line each.
     pub details: Vec<String>,
-    /// `file:line:col` of the acting definition, when it has one.
-    pub source: Option<String>,
+    /// Where the acting definition is, when it has one.
+    pub source: Option<Location>,
     /// Internal steps are hidden by the human renderer unless asked for.
     pub internal: bool,
     /// The state after this step, as named parts (see [`Counterexample::initial`]).
     pub state: Vec<(String, String)>,
+    /// The leaf processes after this step, as data (CSP checks; empty otherwise).
+    pub leaves: Vec<LeafState>,
 }
 
 /// A broken rule in captured traces.
@@ -200,8 +399,8 @@ pub struct Finding {
     pub message: String,
     /// Other spans involved, in hex.
     pub related: Vec<String>,
-    /// `file:line` of the span in its dump, where the reader knows it.
-    pub source: Option<String>,
+    /// The line of the span in its dump, where the reader knows it.
+    pub source: Option<Location>,
 }
 
 /// A captured trace's span tree as renderers draw it (timelines).
@@ -233,8 +432,8 @@ pub struct SpanView {
     /// Depth in the tree (0 for roots).
     pub depth: u32,
     pub events: Vec<EventView>,
-    /// `file:line` of the span in its dump, where the reader knows it.
-    pub source: Option<String>,
+    /// The line of the span in its dump, where the reader knows it.
+    pub source: Option<Location>,
 }
 
 /// A span event: its name and Unix nanoseconds.
@@ -261,7 +460,7 @@ impl CheckResult {
         let file = self
             .input
             .as_deref()
-            .or_else(|| self.source.as_deref().map(|s| split_source(s).0));
+            .or_else(|| self.source.as_ref().map(|s| s.file.as_str()));
         file.and_then(|f| self.id.strip_prefix(f))
             .and_then(|rest| rest.strip_prefix(' '))
             .filter(|rest| !rest.is_empty())
