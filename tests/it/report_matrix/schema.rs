@@ -256,8 +256,8 @@ fn documents_that_break_the_contract_are_rejected() {
 #[test]
 fn a_report_with_every_field_filled_conforms() {
     use cspot::report::{
-        self, CheckResult, Counterexample, EventView, Finding, Format, InputError, RenderOptions,
-        Report, SpanView, Stats, Step, TraceView, Verdict,
+        self, CheckResult, Counterexample, Event, EventView, Evidence, Finding, Format, InputError,
+        LeafState, Location, RenderOptions, Report, SpanView, Stats, Step, TraceView, Verdict,
     };
     let pair = |k: &str, v: &str| (k.to_string(), v.to_string());
     let span = |id: &str, parent: Option<&str>, depth| SpanView {
@@ -284,15 +284,41 @@ fn a_report_with_every_field_filled_conforms() {
             summary: "wrong parent".into(),
             steps: vec![Step {
                 actor: "work 00f0".into(),
-                action: "start".into(),
+                actors: vec!["work".into()],
+                action: "c.1".into(),
+                event: Some(Event::new("c", vec!["1".into()])),
+                span_id: Some("00000000000000f0".into()),
                 details: vec!["a detail".into()],
-                source: Some("spec.csp:4:1".into()),
+                source: Some(Location::at("spec.csp", 4, 1)),
                 internal: true,
                 state: vec![pair("W", "STOP")],
+                leaves: vec![LeafState {
+                    process: "W".into(),
+                    state: "STOP".into(),
+                    offers: vec![Event::tau(), Event::tick()],
+                }],
             }],
             loop_start: Some(0),
             facts: vec![pair("allowed", "done")],
             initial: vec![pair("W", "W")],
+            initial_leaves: vec![LeafState {
+                process: "W".into(),
+                state: "W".into(),
+                offers: vec![Event::new("c", vec!["1".into()])],
+            }],
+            leaves: vec![LeafState {
+                process: "W".into(),
+                state: "STOP".into(),
+                offers: vec![],
+            }],
+            evidence: Evidence {
+                performed: Some(Event::new("c", vec!["1".into()])),
+                allowed: Some(vec![Event::new("done", vec![])]),
+                offered: Some(vec![]),
+                refusal: Some(vec![Event::new("done", vec![])]),
+                acceptances: Some(vec![vec![Event::new("done", vec![])], vec![]]),
+                missing: Some(Event::tick()),
+            },
         }),
         findings: vec![Finding {
             rule: "phi.parent".into(),
@@ -340,6 +366,7 @@ fn a_report_with_every_field_filled_conforms() {
     };
     let r = Report {
         command: "traces verify".into(),
+        cspot_version: Some(report::VERSION.into()),
         inputs: vec!["dump.json".into(), "broken.csp".into()],
         results: vec![violated, inconclusive, error, holds],
     };
