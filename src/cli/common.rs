@@ -339,10 +339,9 @@ pub fn record_inputs<'a>(
     for r in &mut report.results {
         if r.input.is_none()
             && let Some(src) = &r.source
+            && report.inputs.contains(&src.file)
         {
-            if report.inputs.iter().any(|i| *i == src.file) {
-                r.input = Some(src.file.clone());
-            }
+            r.input = Some(src.file.clone());
         }
     }
 }

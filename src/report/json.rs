@@ -546,7 +546,7 @@ impl Reader {
             facts: self.pairs(o, "facts")?,
             initial_leaves: self.leaves(o, "initial_leaves")?,
             leaves: self.leaves(o, "leaves")?,
-            evidence: self.evidence(o.get("evidence"))?,
+            evidence: Box::new(self.evidence(o.get("evidence"))?),
         })
     }
 

@@ -188,8 +188,9 @@ pub struct Counterexample {
     /// The leaf processes at the violation with what each offers (a deadlock, a refused
     /// acceptance, a nondeterministic state); empty when the check does not describe them.
     pub leaves: Vec<LeafState>,
-    /// The facts of the violation as data, by kind (what was refused, allowed, performed).
-    pub evidence: Evidence,
+    /// The facts of the violation as data, by kind (what was refused, allowed, performed);
+    /// boxed, as most counterexamples have none.
+    pub evidence: Box<Evidence>,
 }
 
 /// The facts of a violation as events, one field per kind; `None` where the check has no

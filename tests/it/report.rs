@@ -118,14 +118,14 @@ fn full_report() -> Report {
         loop_start: Some(0),
         facts: vec![("allowed".into(), "{b}".into())],
         leaves: vec![leaf("P(1)", vec![b()])],
-        evidence: Evidence {
+        evidence: Box::new(Evidence {
             performed: Some(a1()),
             allowed: Some(vec![b()]),
             offered: Some(vec![b(), a1()]),
             refusal: Some(vec![]),
             acceptances: Some(vec![vec![b()], vec![]]),
             missing: Some(Event::tick()),
-        },
+        }),
     };
     let mut violated = result("4bf9", Verdict::Violated(cx));
     violated.kind = Kind::TraceConformance;

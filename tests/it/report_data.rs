@@ -489,7 +489,7 @@ fn counterexample() -> impl Strategy<Value = Counterexample> {
                     initial,
                     initial_leaves,
                     leaves,
-                    evidence,
+                    evidence: Box::new(evidence),
                 }
             },
         )

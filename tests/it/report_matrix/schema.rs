@@ -413,14 +413,14 @@ fn a_report_with_every_field_filled_conforms() {
                 state: "STOP".into(),
                 offers: vec![],
             }],
-            evidence: Evidence {
+            evidence: Box::new(Evidence {
                 performed: Some(Event::new("c", vec!["1".into()])),
                 allowed: Some(vec![Event::new("done", vec![])]),
                 offered: Some(vec![]),
                 refusal: Some(vec![Event::new("done", vec![])]),
                 acceptances: Some(vec![vec![Event::new("done", vec![])], vec![]]),
                 missing: Some(Event::tick()),
-            },
+            }),
         }),
         findings: vec![Finding {
             rule: "phi.parent".into(),
