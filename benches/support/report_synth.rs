@@ -9,8 +9,8 @@
 #![allow(dead_code)]
 
 use cspot::report::{
-    CheckResult, Counterexample, EventView, Finding, InputError, Kind, Report, SpanView, Stats,
-    Step, TraceView, Verdict,
+    CheckResult, Counterexample, EventView, Finding, InputError, Kind, Location, Report, SpanView,
+    Stats, Step, TraceView, Verdict,
 };
 
 fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -85,6 +85,7 @@ fn philosophers_deadlock() -> CheckResult {
             source: Some("specs/phils.csp:19:1".into()),
             internal: false,
             state: state.clone(),
+            ..Default::default()
         });
     }
     for i in 0..5 {
@@ -100,6 +101,7 @@ fn philosophers_deadlock() -> CheckResult {
             source: Some("specs/phils.csp:19:1".into()),
             internal: false,
             state: state.clone(),
+            ..Default::default()
         });
     }
     let facts = (0..5)
@@ -125,6 +127,7 @@ fn philosophers_deadlock() -> CheckResult {
             loop_start: None,
             facts,
             initial,
+            ..Default::default()
         }),
         stats: Stats {
             states: 1212,
@@ -147,6 +150,7 @@ fn protocol_divergence() -> CheckResult {
         source: Some("specs/protocol.csp:43:1".into()),
         internal,
         state,
+        ..Default::default()
     };
     CheckResult {
         id: "specs/protocol.csp assert 5".into(),
@@ -182,6 +186,7 @@ fn protocol_divergence() -> CheckResult {
             ],
             loop_start: Some(1),
             facts: vec![],
+            ..Default::default()
         }),
         ..Default::default()
     }
@@ -204,6 +209,7 @@ fn long_refinement(steps: usize) -> CheckResult {
                 ("COUNTER", &format!("COUNT({})", i + 1)),
                 ("CLOCK", if i % 2 == 0 { "tock -> CLOCK" } else { "CLOCK" }),
             ]),
+            ..Default::default()
         })
         .collect();
     CheckResult {
@@ -217,6 +223,7 @@ fn long_refinement(steps: usize) -> CheckResult {
             steps,
             loop_start: None,
             facts: pairs(&[("specification allows", "{tick.0, tick.1, tick.2}")]),
+            ..Default::default()
         }),
         ..Default::default()
     }
@@ -303,8 +310,9 @@ fn span(
                 time: T0 + t,
             })
             .collect(),
-        source: Some(format!(
-            "fixtures/phi/checkout/captured-bad-charge-after-confirm.json:{line}"
+        source: Some(Location::line(
+            "fixtures/phi/checkout/captured-bad-charge-after-confirm.json",
+            line as u64,
         )),
     }
 }
@@ -435,6 +443,7 @@ fn checkout_conformance() -> CheckResult {
                 ("model allowed", "payment.refunded | terminate"),
             ]),
             initial: vec![],
+            ..Default::default()
         }),
         findings: vec![Finding {
             rule: "phi.conformance".into(),
@@ -496,7 +505,7 @@ pub fn phi_report() -> Report {
             id: format!("4a1b{i:028x}"),
             kind: Kind::TraceConformance,
             title: "7 spans, 3 services, root 'POST /checkout'".into(),
-            source: Some(format!("fixtures/phi/checkout/{file}.json")),
+            source: Some(Location::file(format!("fixtures/phi/checkout/{file}.json"))),
             input: Some(format!("fixtures/phi/checkout/{file}.json")),
             ..Default::default()
         });
@@ -537,6 +546,7 @@ pub fn bsp_report() -> Report {
         source: None,
         internal: false,
         state: st,
+        ..Default::default()
     };
     let mut r = Report::new("bsp");
     r.results.push(CheckResult {
@@ -558,6 +568,7 @@ pub fn bsp_report() -> Report {
                 ("property", "every span is exported, failed in an export, dropped because the queue was full or dropped after Shutdown, exactly once"),
                 ("configuration", "2 producers × 2 spans, queue 3, batch 2, exporter fails and retries, ForceFlush any, Shutdown any"),
             ]),
+            ..Default::default()
         }),
         stats: Stats { states: 692, transitions: 1191, seconds: 0.0004 },
         ..Default::default()
@@ -606,7 +617,10 @@ fn synthetic_violation(mix: &mut Mix, n: usize, spans: usize) -> CheckResult {
                 name: "cache.miss".into(),
                 time: 1_718_000_000_000_000_000 + start + 100_000,
             }],
-            source: Some(format!("dumps/batch-{}.json:{}", n / 100, 10 + k * 20)),
+            source: Some(Location::line(
+                format!("dumps/batch-{}.json", n / 100),
+                (10 + k * 20) as u64,
+            )),
         });
         ids.push(id);
     }
@@ -615,7 +629,7 @@ fn synthetic_violation(mix: &mut Mix, n: usize, spans: usize) -> CheckResult {
         id: mix.hex(16),
         kind: Kind::TraceConformance,
         title: format!("{spans} spans, 4 services, root 'GET /items/0'"),
-        source: Some(format!("dumps/batch-{}.json", n / 100)),
+        source: Some(Location::file(format!("dumps/batch-{}.json", n / 100))),
         input: Some(format!("dumps/batch-{}.json", n / 100)),
         verdict: Verdict::Violated(Counterexample {
             summary: "the trace calls the cart after the payment, which the model does not allow"
@@ -638,10 +652,9 @@ fn synthetic_violation(mix: &mut Mix, n: usize, spans: usize) -> CheckResult {
             span_id: marked.clone(),
             message: "'GET /items' (shipping) is not allowed here".into(),
             related: vec![],
-            source: Some(format!(
-                "dumps/batch-{}.json:{}",
-                n / 100,
-                10 + (spans - 1) * 20
+            source: Some(Location::line(
+                format!("dumps/batch-{}.json", n / 100),
+                (10 + (spans - 1) * 20) as u64,
             )),
         }],
         trace: Some(Box::new(TraceView {
@@ -672,7 +685,7 @@ pub fn many_traces(total: usize, violated: usize, spans: usize) -> Report {
                 id: mix.hex(16),
                 kind: Kind::TraceConformance,
                 title: format!("{} spans, 4 services, root 'GET /items/0'", 4 + n % 40),
-                source: Some(format!("dumps/batch-{}.json", n / 100)),
+                source: Some(Location::file(format!("dumps/batch-{}.json", n / 100))),
                 input: Some(format!("dumps/batch-{}.json", n / 100)),
                 ..Default::default()
             });

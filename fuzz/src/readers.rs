@@ -106,7 +106,11 @@ pub fn cspm_eval(data: &[u8]) {
             },
             ..CheckOptions::default()
         };
-        let mut checker = Checker::new(&mut script, opts, Box::new(|s| format!("{s:?}")));
+        let mut checker = Checker::new(
+            &mut script,
+            opts,
+            Box::new(|s| cspot::report::Location::file(format!("{s:?}"))),
+        );
         for a in asserts.iter().flatten() {
             let _ = checker.check(a, "fuzz".into(), &mut |_| {});
         }

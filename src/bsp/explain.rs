@@ -509,12 +509,12 @@ pub fn counterexample(
         .map(|(i, (a, _))| {
             let (actor, action) = describe(m, *a);
             Step {
+                actors: vec![actor.clone()],
                 actor,
                 action,
                 details: changes(m, *a, &states[i], &states[i + 1]),
-                source: None,
-                internal: false,
                 state: state_parts(m, &states[i + 1]),
+                ..Step::default()
             }
         })
         .collect();
@@ -540,5 +540,6 @@ pub fn counterexample(
         steps,
         loop_start,
         facts,
+        ..Counterexample::default()
     }
 }

@@ -1,10 +1,12 @@
 //! Counterexamples from machine paths: one step per transition, naming the leaves that took
-//! part, where they are defined, and what state each moved to.
+//! part, where they are defined, and what state each moved to. Each is data (the leaves'
+//! names, the event's channel and fields, the leaves' states and offers) with its prose
+//! beside it, made from the same values.
 
 use crate::cspm::proc::{EventId, TAU, TICK};
 use crate::cspm::source::Span;
 use crate::lts::{Compiler, Machine};
-use crate::report::{Counterexample, Step};
+use crate::report::{Counterexample, Event, LeafState, Location, Step};
 
 pub fn event_text(c: &Compiler<'_>, e: EventId) -> String {
     match e {
@@ -12,6 +14,23 @@ pub fn event_text(c: &Compiler<'_>, e: EventId) -> String {
         TICK => "✓".into(),
         _ => c.event_name(e).to_string(),
     }
+}
+
+/// An event as data: its channel and fields (τ and ✓ are channels of their own).
+pub fn event(c: &Compiler<'_>, e: EventId) -> Event {
+    match e {
+        TAU => Event::tau(),
+        TICK => Event::tick(),
+        _ => {
+            let (channel, fields) = c.event_parts(e);
+            Event::new(channel, fields)
+        }
+    }
+}
+
+/// Events as data, in the order given.
+pub fn events(c: &Compiler<'_>, es: &[EventId]) -> Vec<Event> {
+    es.iter().map(|&e| event(c, e)).collect()
 }
 
 /// A leaf's name for a report: call names with big arguments (a regulator over an alphabet of
@@ -34,10 +53,12 @@ pub fn build(
     offset: usize,
     loop_at: usize,
     show_tau: bool,
-    position: &dyn Fn(Span) -> String,
+    position: &dyn Fn(Span) -> Location,
 ) -> Counterexample {
+    let initial = leaves(c, m, &m.initial);
     let mut cx = Counterexample {
-        initial: leaf_states(c, m, &m.initial),
+        initial: pairs(&initial),
+        initial_leaves: initial,
         ..Counterexample::default()
     };
     for (k, (label, state)) in steps.iter().enumerate() {
@@ -50,9 +71,13 @@ pub fn build(
             continue;
         }
         let parts = m.label_parts(*label);
-        let names: Vec<std::borrow::Cow<'_, str>> = parts
+        let names: Vec<String> = parts
             .iter()
-            .filter_map(|&(i, _)| m.leaves.get(i as usize).map(|l| short(&l.name)))
+            .filter_map(|&(i, _)| {
+                m.leaves
+                    .get(i as usize)
+                    .map(|l| short(&l.name).into_owned())
+            })
             .collect();
         let mut details = Vec::new();
         for (k, &(i, le)) in parts.iter().enumerate() {
@@ -76,56 +101,68 @@ pub fn build(
             .and_then(|&(i, _)| m.leaves.get(i as usize))
             .and_then(|l| l.span)
             .map(position);
+        let after = leaves(c, m, &state[offset..]);
         cx.steps.push(Step {
             actor: names.join(", "),
+            actors: names,
             action: event_text(c, e),
+            event: Some(event(c, e)),
             details,
             source,
             internal,
-            state: leaf_states(c, m, &state[offset..]),
+            state: pairs(&after),
+            leaves: after,
+            ..Step::default()
         });
     }
     cx
 }
 
-/// Every leaf's name and local state in the machine state `st`: the state of a step, for
-/// renderers that draw the path through the states.
-fn leaf_states(c: &Compiler<'_>, m: &Machine, st: &[u32]) -> Vec<(String, String)> {
+/// Every leaf's name, local state and offers in the machine state `st`: the state of a
+/// step, for renderers that draw the path through the states.
+fn leaves(c: &Compiler<'_>, m: &Machine, st: &[u32]) -> Vec<LeafState> {
     m.leaves
         .iter()
         .enumerate()
         .map(|(i, leaf)| {
-            (
-                short(&leaf.name).into_owned(),
-                c.leaf_state(m, i, m.local(st, i)),
-            )
+            let local = m.local(st, i);
+            LeafState {
+                process: short(&leaf.name).into_owned(),
+                state: c.leaf_state(m, i, local),
+                offers: leaf
+                    .groups_of(local)
+                    .iter()
+                    .map(|g| event(c, g.event))
+                    .collect(),
+            }
         })
         .collect()
 }
 
-/// One fact per leaf: its state and what it offers, for the final state of a counterexample.
+/// The named parts of a state: each leaf and its state, as text.
+fn pairs(leaves: &[LeafState]) -> Vec<(String, String)> {
+    leaves
+        .iter()
+        .map(|l| (l.process.clone(), l.state.clone()))
+        .collect()
+}
+
+/// The leaves at the final state of a counterexample, as data and as one fact per leaf
+/// (its state and what it offers).
 pub fn leaf_facts(
     c: &Compiler<'_>,
     m: &Machine,
     state: &[u32],
     offset: usize,
-    facts: &mut Vec<(String, String)>,
+    cx: &mut Counterexample,
 ) {
-    let st = &state[offset..];
-    for (i, leaf) in m.leaves.iter().enumerate() {
-        let local = m.local(st, i);
-        let offers: Vec<String> = leaf
-            .groups_of(local)
-            .iter()
-            .map(|g| event_text(c, g.event))
-            .collect();
-        facts.push((
-            short(&leaf.name).into_owned(),
-            format!(
-                "at {} offering {{{}}}",
-                c.leaf_state(m, i, local),
-                offers.join(", ")
-            ),
+    let at = leaves(c, m, &state[offset..]);
+    for l in &at {
+        let offers: Vec<String> = l.offers.iter().map(Event::to_string).collect();
+        cx.facts.push((
+            l.process.clone(),
+            format!("at {} offering {{{}}}", l.state, offers.join(", ")),
         ));
     }
+    cx.leaves = at;
 }

@@ -14,11 +14,11 @@ pub mod normal;
 pub mod scc;
 
 use crate::cspm::proc::{Assertion, EventId, ProcId, ProcSource, Property, SemanticModel, TAU};
-use crate::cspm::source::{Diagnostic, Span};
+use crate::cspm::source::{Diagnostic, SourceMap, Span};
 use crate::explore::{self, Bound, Exploration, Model, Outcome, Progress};
 use crate::lts::export::{Limits, Stop};
 use crate::lts::{CompileOptions, Compiler, Machine, export};
-use crate::report::{CheckResult, Counterexample, Kind, Stats, Verdict};
+use crate::report::{CheckResult, Counterexample, Event, Kind, Location, Stats, Verdict};
 use models::{DetModel, RefModel, RefViolation, RefineModel, SysModel, TraceModel};
 use normal::NormalForm;
 use std::time::{Duration, Instant};
@@ -38,7 +38,7 @@ pub struct Checker<'s> {
     opts: CheckOptions,
     /// The `:[tau priority over]:` set of the assertion being checked.
     prio: Option<crate::lts::sets::SetIx>,
-    position: Box<dyn Fn(Span) -> String + 's>,
+    position: Box<dyn Fn(Span) -> Location + 's>,
     /// When the assertion being checked started: `--timeout` covers all its phases.
     started: Instant,
 }
@@ -88,11 +88,12 @@ fn time_text(t: Duration, doing: &str) -> String {
 }
 
 impl<'s> Checker<'s> {
-    /// `position` turns a span into `file:line:col` (the caller owns the source map).
+    /// `position` turns a span into its location (the caller owns the source map; see
+    /// [`location`]).
     pub fn new(
         src: &'s mut dyn ProcSource,
         opts: CheckOptions,
-        position: Box<dyn Fn(Span) -> String + 's>,
+        position: Box<dyn Fn(Span) -> Location + 's>,
     ) -> Self {
         let compile = opts.compile;
         Checker {
@@ -338,7 +339,7 @@ impl<'s> Checker<'s> {
             title(a),
             Some((self.position)(a.span)),
             &d.message,
-            &(self.position)(self.at(d.clone(), a.span).span),
+            (self.position)(self.at(d.clone(), a.span).span),
         )
     }
 
@@ -377,7 +378,7 @@ impl<'s> Checker<'s> {
                 cx.summary =
                     "the process can deadlock: it reaches a state that refuses every event".into();
                 let dead = ex.state(state).to_vec();
-                cex::leaf_facts(&self.compiler, &m, &dead, 0, &mut cx.facts);
+                cex::leaf_facts(&self.compiler, &m, &dead, 0, &mut cx);
                 Ok(Answer::Violated(cx))
             }
             Outcome::Bounded(b) => Ok(Answer::Inconclusive(self.bound_text(b))),
@@ -520,6 +521,8 @@ impl<'s> Checker<'s> {
                         );
                         let allowed: Vec<EventId> = node.trans.iter().map(|&(e, _)| e).collect();
                         cx.facts.push(("specification allows".into(), self.set_text(&allowed)));
+                        cx.evidence.performed = Some(self.event(e));
+                        cx.evidence.allowed = Some(self.events(&allowed));
                         cx
                     }
                     RefViolation::Acceptance => {
@@ -547,7 +550,11 @@ impl<'s> Checker<'s> {
                                 req.join(" or ")
                             },
                         ));
-                        cex::leaf_facts(&self.compiler, &m, &here, 1, &mut cx.facts);
+                        cx.evidence.offered = Some(self.events(&offered));
+                        cx.evidence.refusal = Some(self.events(&refused));
+                        cx.evidence.acceptances =
+                            Some(node.acceptances.iter().map(|a| self.events(a)).collect());
+                        cex::leaf_facts(&self.compiler, &m, &here, 1, &mut cx);
                         cx
                     }
                 };
@@ -640,7 +647,10 @@ impl<'s> Checker<'s> {
                     "another state on the same trace accepts".into(),
                     self.ev(violation.event),
                 ));
-                cex::leaf_facts(&self.compiler, &m, lts.state(q), 0, &mut cx.facts);
+                cx.evidence.performed = Some(self.event(violation.event));
+                cx.evidence.offered = Some(self.events(&offered));
+                cx.evidence.refusal = Some(vec![self.event(violation.event)]);
+                cex::leaf_facts(&self.compiler, &m, lts.state(q), 0, &mut cx);
                 Ok(Answer::Violated(cx))
             }
             Outcome::Bounded(b) => Ok(Answer::Inconclusive(self.bound_text(b))),
@@ -695,6 +705,8 @@ impl<'s> Checker<'s> {
                 );
                 cx.facts
                     .push(("offered there".into(), self.set_text(&offered)));
+                cx.evidence.offered = Some(self.events(&offered));
+                cx.evidence.missing = trace.get(best.0 as usize).map(|&e| self.event(e));
                 Answer::Violated(cx)
             }
         }
@@ -724,6 +736,14 @@ impl<'s> Checker<'s> {
 
     fn ev(&self, e: EventId) -> String {
         cex::event_text(&self.compiler, e)
+    }
+
+    fn event(&self, e: EventId) -> Event {
+        cex::event(&self.compiler, e)
+    }
+
+    fn events(&self, es: &[EventId]) -> Vec<Event> {
+        cex::events(&self.compiler, es)
     }
 
     fn set_text(&self, es: &[EventId]) -> String {
@@ -806,9 +826,9 @@ pub fn error_result(
     id: String,
     kind: Kind,
     title: String,
-    source: Option<String>,
+    source: Option<Location>,
     message: &str,
-    at: &str,
+    at: Location,
 ) -> CheckResult {
     CheckResult {
         id,
@@ -817,10 +837,17 @@ pub fn error_result(
         source,
         verdict: Verdict::Error(crate::report::InputError {
             message: message.to_string(),
-            position: Some(at.to_string()),
+            position: Some(at),
         }),
         ..Default::default()
     }
+}
+
+/// Where `span` is, as data: the file's name in `map` and the line and column of the span's
+/// start (what [`SourceMap::position`] writes as `file:line:col`).
+pub fn location(map: &SourceMap, span: Span) -> Location {
+    let (line, col) = map.line_col(span.file, span.start);
+    Location::at(map.file(span.file).name.clone(), line as u64, col as u64)
 }
 
 /// The kind of an assertion from its text, for one that could not even be evaluated.

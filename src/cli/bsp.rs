@@ -97,7 +97,7 @@ impl Source {
     /// Prints `file:line:col: error: message` with a caret under `range`.
     fn error(&self, range: Range<usize>, message: String) -> anyhow::Error {
         let span = Span::new(self.id, range.start, range.end);
-        let position = self.map.position(span);
+        let position = crate::check::location(&self.map, span);
         let d = Diagnostic::error(span, message.clone());
         diag!("{}", d.render(&self.map));
         anyhow::Error::new(Reported).context(Located { message, position })
@@ -108,7 +108,7 @@ impl Source {
 #[derive(Debug)]
 struct Located {
     message: String,
-    position: String,
+    position: crate::report::Location,
 }
 
 impl std::fmt::Display for Located {
@@ -123,7 +123,10 @@ fn config_error_report(args: &BspArgs, e: &anyhow::Error) -> Report {
     let file = args.config.as_ref().map(|p| p.display().to_string());
     let (message, position) = match e.downcast_ref::<Located>() {
         Some(l) => (l.message.clone(), Some(l.position.clone())),
-        None => (format!("{e:#}"), file.clone()),
+        None => (
+            format!("{e:#}"),
+            file.clone().map(crate::report::Location::file),
+        ),
     };
     if e.downcast_ref::<Located>().is_none() && e.downcast_ref::<Reported>().is_none() {
         diagln!("error: {e:#}");

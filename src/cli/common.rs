@@ -371,12 +371,10 @@ pub fn record_inputs<'a>(
     }
     for r in &mut report.results {
         if r.input.is_none()
-            && let Some(src) = r.source.as_deref()
+            && let Some(src) = &r.source
+            && report.inputs.contains(&src.file)
         {
-            let file = crate::report::split_source(src).0;
-            if report.inputs.iter().any(|i| i == file) {
-                r.input = Some(file.to_string());
-            }
+            r.input = Some(src.file.clone());
         }
     }
 }

@@ -153,6 +153,9 @@ use crate::report::{self, Format, RenderOptions, Report, exit};
 use std::io::{ErrorKind, Write as _};
 
 /// What a subcommand produced.
+// One per run, moved once: its size does not matter, and boxing the report would only add
+// an indirection to every subcommand.
+#[allow(clippy::large_enum_variant)]
 pub enum Outcome {
     /// A report to render on stdout (followed by `trailer`, human text such as a summary
     /// table) and into the report files asked for; the exit code follows its verdicts.

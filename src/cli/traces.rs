@@ -287,7 +287,7 @@ pub(super) fn read_all(
                         name,
                         format!("{name} unreadable"),
                         &e,
-                        name.clone(),
+                        report::Location::file(name.clone()),
                     ));
                     continue;
                 }

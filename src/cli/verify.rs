@@ -434,8 +434,9 @@ impl StreamOut {
                 .map(|f| if f == "-" { "<stdin>" } else { f.as_str() })
                 .collect();
             out!(
-                "{{\n  \"schema_version\": {},\n  \"command\": \"traces verify\",\n  \"inputs\": {},\n  \"results\": [\n",
+                "{{\n  \"schema_version\": {},\n  \"cspot_version\": {},\n  \"command\": \"traces verify\",\n  \"inputs\": {},\n  \"results\": [\n",
                 report::SCHEMA_VERSION,
+                serde_json::to_string(report::VERSION)?,
                 serde_json::to_string(&inputs)?
             );
         }

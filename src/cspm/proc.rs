@@ -90,6 +90,10 @@ pub trait ProcSource {
     fn event_count(&self) -> u32;
     /// Display form of an event, e.g. `c.1.true`, `τ`, `✓`.
     fn event_name(&self, e: EventId) -> &str;
+    /// An event as data: its channel and its fields, each in display form, so that joining
+    /// them with `.` gives [`ProcSource::event_name`] (`c.1.true` is `c` with `1` and
+    /// `true`); τ and ✓ are the channels `τ` and `✓` without fields.
+    fn event_parts(&self, e: EventId) -> (String, Vec<String>);
     /// All events of the script (`Events`), sorted.
     fn all_events(&self) -> &[EventId];
 }

@@ -241,6 +241,13 @@ impl ProcSource for ProcBuilder {
             .map(|s| s.as_str())
             .unwrap_or("?")
     }
+    /// A hand-built event has only its name: the channel is what comes before the first
+    /// `.`, the fields what the other dots separate (`picks.0.1` is `picks` with `0` and `1`).
+    fn event_parts(&self, e: EventId) -> (String, Vec<String>) {
+        let mut parts = self.event_name(e).split('.').map(str::to_string);
+        let channel = parts.next().unwrap_or_default();
+        (channel, parts.collect())
+    }
     fn all_events(&self) -> &[EventId] {
         &self.all
     }

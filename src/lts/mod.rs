@@ -267,6 +267,11 @@ impl<'s> Compiler<'s> {
     pub fn event_name(&self, e: EventId) -> &str {
         self.sem.src.event_name(e)
     }
+
+    /// An event's channel and fields, in display form (see [`ProcSource::event_parts`]).
+    pub fn event_parts(&self, e: EventId) -> (String, Vec<String>) {
+        self.sem.src.event_parts(e)
+    }
 }
 
 /// One step of compilation under the run's budget (`crate::budget`): building the network,

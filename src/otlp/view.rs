@@ -2,16 +2,16 @@
 //! draw timelines. Owns only the conversion from the forest; draws nothing and reads nothing.
 
 use super::{Forest, Trace};
-use crate::report::{EventView, Finding, SpanView, TraceView};
+use crate::report::{EventView, Finding, Location, SpanView, TraceView};
 
-/// `file:line` of span `i` where the reader knows its line, else its file.
-pub fn span_source(forest: &Forest, i: u32) -> Option<String> {
+/// The line of span `i` in its dump where the reader knows it, else its file.
+pub fn span_source(forest: &Forest, i: u32) -> Option<Location> {
     let s = forest.span(i);
     let file = forest.files.get(s.file as usize)?;
     Some(if s.line > 0 {
-        format!("{file}:{}", s.line)
+        Location::line(file.clone(), u64::from(s.line))
     } else {
-        file.clone()
+        Location::file(file.clone())
     })
 }
 

@@ -83,7 +83,7 @@ pub fn check_result(
         .spans
         .get(trace.spans.start as usize)
         .and_then(|s| forest.files.get(s.file as usize))
-        .cloned();
+        .map(|f| report::Location::file(f.clone()));
     CheckResult {
         id: trace.id.to_string(),
         kind: Kind::TraceConformance,
@@ -193,12 +193,19 @@ impl Names<'_, '_> {
             (NodeKind::Start, Some(c)) => format!("start {}", self.v.sem.call_name(c)),
             _ => self.node(st.span, st.node),
         };
+        let event = match self.obs.chain(st.span)[st.node as usize].kind {
+            NodeKind::Event(e) => {
+                let (channel, fields) = self.v.sem.src.event_parts(e);
+                Some(report::Event::new(channel, fields))
+            }
+            NodeKind::Start | NodeKind::End => None,
+        };
         report::Step {
             actor: format!("{} {}", self.forest.name(i), self.forest.span(i).id),
+            actors: vec![self.forest.name(i).to_string()],
             action,
-            details: Vec::new(),
-            source: None,
-            internal: false,
+            event,
+            span_id: Some(self.forest.span(i).id.to_string()),
             ..Default::default()
         }
     }

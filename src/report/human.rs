@@ -54,7 +54,7 @@ fn result(out: &mut String, r: &CheckResult, opts: RenderOptions) {
         let _ = write!(out, ": {}", clean(&r.title));
     }
     if let Some(src) = &r.source {
-        let _ = write!(out, "  ({})", clean(src));
+        let _ = write!(out, "  ({})", clean(&src.to_string()));
     }
     if opts.timings {
         let _ = write!(
@@ -75,7 +75,7 @@ fn result(out: &mut String, r: &CheckResult, opts: RenderOptions) {
                     out,
                     "    error: {}  ({})",
                     clean_lines(&e.message),
-                    clean(at)
+                    clean(&at.to_string())
                 );
             }
             None => {
@@ -95,7 +95,7 @@ fn result(out: &mut String, r: &CheckResult, opts: RenderOptions) {
                 };
                 let _ = write!(out, "    {:>3}. {actor}{}", i + 1, clean(&s.action));
                 if let Some(src) = &s.source {
-                    let _ = write!(out, "  ({})", clean(src));
+                    let _ = write!(out, "  ({})", clean(&src.to_string()));
                 }
                 out.push('\n');
                 for d in &s.details {

@@ -4,8 +4,8 @@
 //! byte-identically to the one that was saved.
 
 use super::{
-    CheckResult, Counterexample, EventView, Finding, InputError, Kind, RenderOptions, Report,
-    SCHEMA_VERSION, SpanView, Stats, Step, TraceView, Verdict,
+    CheckResult, Counterexample, Event, EventView, Evidence, Finding, InputError, Kind, LeafState,
+    Location, RenderOptions, Report, SCHEMA_VERSION, SpanView, Stats, Step, TraceView, Verdict,
 };
 use serde_json::{Map, Value, json};
 
@@ -25,6 +25,7 @@ pub fn to_value(report: &Report, opts: RenderOptions) -> Value {
         .collect();
     json!({
         "schema_version": SCHEMA_VERSION,
+        "cspot_version": report.cspot_version,
         "command": report.command,
         "inputs": report.inputs,
         "results": results,
@@ -40,20 +41,22 @@ pub fn to_value(report: &Report, opts: RenderOptions) -> Value {
 /// One result as the element of `results` it is in a report.
 pub fn result_value(r: &CheckResult, opts: RenderOptions) -> Value {
     let (counterexample, reason, position) = match &r.verdict {
-        Verdict::Holds => (Value::Null, Value::Null, Value::Null),
-        Verdict::Violated(cx) => (counterexample(cx), Value::Null, Value::Null),
-        Verdict::Inconclusive(why) => (Value::Null, json!(why), Value::Null),
-        Verdict::Error(e) => (Value::Null, json!(e.message), json!(e.position)),
+        Verdict::Holds => (Value::Null, Value::Null, None),
+        Verdict::Violated(cx) => (counterexample(cx), Value::Null, None),
+        Verdict::Inconclusive(why) => (Value::Null, json!(why), None),
+        Verdict::Error(e) => (Value::Null, json!(e.message), e.position.as_ref()),
     };
     json!({
         "id": r.id,
         "kind": r.kind.as_str(),
         "title": r.title,
-        "source": r.source,
+        "source": text(r.source.as_ref()),
+        "location": location(r.source.as_ref()),
         "input": r.input,
         "verdict": r.verdict.as_str(),
         "reason": reason,
-        "position": position,
+        "position": text(position),
+        "error_location": location(position),
         "counterexample": counterexample,
         "findings": r.findings.iter().map(finding).collect::<Vec<_>>(),
         "trace": r.trace.as_deref().map_or(Value::Null, trace),
@@ -71,24 +74,76 @@ fn pairs(p: &[(String, String)]) -> Value {
         .collect()
 }
 
+/// A location's display form (`file:line:col`), or null.
+fn text(l: Option<&Location>) -> Value {
+    l.map_or(Value::Null, |l| json!(l.to_string()))
+}
+
+/// A location as data, or null.
+fn location(l: Option<&Location>) -> Value {
+    l.map_or(
+        Value::Null,
+        |l| json!({ "file": l.file, "line": l.line, "col": l.col, "byte": l.byte }),
+    )
+}
+
+fn event(e: &Event) -> Value {
+    json!({ "channel": e.channel, "fields": e.fields })
+}
+
+fn events(es: &[Event]) -> Value {
+    es.iter().map(event).collect()
+}
+
+fn leaves(ls: &[LeafState]) -> Value {
+    ls.iter()
+        .map(|l| json!({ "process": l.process, "state": l.state, "offers": events(&l.offers) }))
+        .collect()
+}
+
+/// The facts as data, or null when the check records none.
+fn evidence(e: &Evidence) -> Value {
+    if e.is_empty() {
+        return Value::Null;
+    }
+    json!({
+        "performed": e.performed.as_ref().map_or(Value::Null, event),
+        "allowed": e.allowed.as_deref().map_or(Value::Null, events),
+        "offered": e.offered.as_deref().map_or(Value::Null, events),
+        "refusal": e.refusal.as_deref().map_or(Value::Null, events),
+        "acceptances": e.acceptances.as_ref().map_or(Value::Null, |a| {
+            a.iter().map(|s| events(s)).collect()
+        }),
+        "missing": e.missing.as_ref().map_or(Value::Null, event),
+    })
+}
+
 fn counterexample(cx: &Counterexample) -> Value {
     json!({
         "summary": cx.summary,
         "initial": pairs(&cx.initial),
+        "initial_leaves": leaves(&cx.initial_leaves),
         "steps": cx.steps.iter().map(step).collect::<Vec<_>>(),
         "loop_start": cx.loop_start,
         "facts": pairs(&cx.facts),
+        "evidence": evidence(&cx.evidence),
+        "leaves": leaves(&cx.leaves),
     })
 }
 
 fn step(s: &Step) -> Value {
     json!({
         "actor": s.actor,
+        "actors": s.actors,
         "action": s.action,
+        "event": s.event.as_ref().map_or(Value::Null, event),
+        "span_id": s.span_id,
         "details": s.details,
-        "source": s.source,
+        "source": text(s.source.as_ref()),
+        "location": location(s.source.as_ref()),
         "internal": s.internal,
         "state": pairs(&s.state),
+        "leaves": leaves(&s.leaves),
     })
 }
 
@@ -98,7 +153,8 @@ fn finding(f: &Finding) -> Value {
         "span_id": f.span_id,
         "message": f.message,
         "related": f.related,
-        "source": f.source,
+        "source": text(f.source.as_ref()),
+        "location": location(f.source.as_ref()),
     })
 }
 
@@ -116,7 +172,8 @@ fn trace(t: &TraceView) -> Value {
             "start": s.start,
             "end": s.end,
             "depth": s.depth,
-            "source": s.source,
+            "source": text(s.source.as_ref()),
+            "location": location(s.source.as_ref()),
             "events": s.events.iter()
                 .map(|e| json!({ "name": e.name, "time": e.time }))
                 .collect::<Vec<_>>(),
@@ -127,7 +184,9 @@ fn trace(t: &TraceView) -> Value {
 /// Why a JSON report could not be read back: the JSON path of the offending field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseError {
+    /// Where in the document (a JSON path such as `results[2].verdict`).
     pub path: String,
+    /// What is wrong there.
     pub message: String,
 }
 
@@ -255,6 +314,7 @@ impl Reader {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Report {
             command: self.string(o, "command")?,
+            cspot_version: self.opt_string(o, "cspot_version")?,
             inputs: self.strings(o, "inputs")?,
             results,
         })
@@ -277,7 +337,7 @@ impl Reader {
             "inconclusive" => Verdict::Inconclusive(self.string(o, "reason")?),
             "error" => Verdict::Error(InputError {
                 message: self.string(o, "reason")?,
-                position: self.opt_string(o, "position")?,
+                position: self.location(o, "error_location", "position")?,
             }),
             other => {
                 return self
@@ -311,7 +371,7 @@ impl Reader {
             id: self.string(o, "id")?,
             kind,
             title: self.opt_string(o, "title")?.unwrap_or_default(),
-            source: self.opt_string(o, "source")?,
+            source: self.location(o, "location", "source")?,
             input: self.opt_string(o, "input")?,
             verdict,
             findings,
@@ -332,6 +392,124 @@ impl Reader {
             .collect()
     }
 
+    /// A location written as data under `data`, or (a report saved before locations were
+    /// data) read back from its display form under `text`.
+    fn location(
+        &self,
+        o: &Map<String, Value>,
+        data: &str,
+        text: &str,
+    ) -> Result<Option<Location>, ParseError> {
+        match o.get(data) {
+            None | Some(Value::Null) => Ok(self.opt_string(o, text)?.map(|s| Location::parse(&s))),
+            Some(v) => {
+                let at = self.at(data);
+                let lo = at.obj(v)?;
+                let number = |k: &str| -> Result<Option<u64>, ParseError> {
+                    match lo.get(k) {
+                        None | Some(Value::Null) => Ok(None),
+                        Some(n) => match n.as_u64() {
+                            Some(n) => Ok(Some(n)),
+                            None => at.at(k).fail("expected a non-negative integer or null"),
+                        },
+                    }
+                };
+                Ok(Some(Location {
+                    file: at.string(lo, "file")?,
+                    line: number("line")?,
+                    col: number("col")?,
+                    byte: number("byte")?,
+                }))
+            }
+        }
+    }
+
+    fn event(&self, v: &Value) -> Result<Event, ParseError> {
+        let o = self.obj(v)?;
+        Ok(Event {
+            channel: self.string(o, "channel")?,
+            fields: self.strings(o, "fields")?,
+        })
+    }
+
+    fn opt_event(&self, o: &Map<String, Value>, k: &str) -> Result<Option<Event>, ParseError> {
+        match o.get(k) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => self.at(k).event(v).map(Some),
+        }
+    }
+
+    fn events(&self, o: &Map<String, Value>, k: &str) -> Result<Vec<Event>, ParseError> {
+        self.array(o, k)?
+            .iter()
+            .enumerate()
+            .map(|(i, e)| self.at(format!("{k}[{i}]")).event(e))
+            .collect()
+    }
+
+    /// A list of events that may be null (a fact the check does not record).
+    fn opt_events(
+        &self,
+        o: &Map<String, Value>,
+        k: &str,
+    ) -> Result<Option<Vec<Event>>, ParseError> {
+        match o.get(k) {
+            None | Some(Value::Null) => Ok(None),
+            Some(_) => self.events(o, k).map(Some),
+        }
+    }
+
+    fn leaves(&self, o: &Map<String, Value>, k: &str) -> Result<Vec<LeafState>, ParseError> {
+        self.array(o, k)?
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let at = self.at(format!("{k}[{i}]"));
+                let lo = at.obj(l)?;
+                Ok(LeafState {
+                    process: at.string(lo, "process")?,
+                    state: at.string(lo, "state")?,
+                    offers: at.events(lo, "offers")?,
+                })
+            })
+            .collect()
+    }
+
+    fn evidence(&self, v: Option<&Value>) -> Result<Evidence, ParseError> {
+        let Some(v) = v.filter(|v| !v.is_null()) else {
+            return Ok(Evidence::default());
+        };
+        let at = self.at("evidence");
+        let o = at.obj(v)?;
+        let acceptances = match o.get("acceptances") {
+            None | Some(Value::Null) => None,
+            Some(_) => Some(
+                at.array(o, "acceptances")?
+                    .iter()
+                    .enumerate()
+                    .map(|(i, a)| match a.as_array() {
+                        Some(es) => es
+                            .iter()
+                            .enumerate()
+                            .map(|(j, e)| at.at(format!("acceptances[{i}][{j}]")).event(e))
+                            .collect(),
+                        None => at
+                            .at(format!("acceptances[{i}]"))
+                            .fail("expected an array of events"),
+                    })
+                    .collect::<Result<Vec<_>, ParseError>>()?,
+            ),
+        };
+        Ok(Evidence {
+            performed: at.opt_event(o, "performed")?,
+            allowed: at.opt_events(o, "allowed")?,
+            offered: at.opt_events(o, "offered")?,
+            refusal: at.opt_events(o, "refusal")?,
+            acceptances,
+            missing: at.opt_event(o, "missing")?,
+        })
+    }
+
     fn counterexample(&self, v: &Value) -> Result<Counterexample, ParseError> {
         let o = self.obj(v)?;
         let steps = self
@@ -343,11 +521,15 @@ impl Reader {
                 let so = at.obj(s)?;
                 Ok(Step {
                     actor: at.string(so, "actor")?,
+                    actors: at.strings(so, "actors")?,
                     action: at.string(so, "action")?,
+                    event: at.opt_event(so, "event")?,
+                    span_id: at.opt_string(so, "span_id")?,
                     details: at.strings(so, "details")?,
-                    source: at.opt_string(so, "source")?,
+                    source: at.location(so, "location", "source")?,
                     internal: so.get("internal").and_then(Value::as_bool).unwrap_or(false),
                     state: at.pairs(so, "state")?,
+                    leaves: at.leaves(so, "leaves")?,
                 })
             })
             .collect::<Result<Vec<_>, ParseError>>()?;
@@ -364,6 +546,9 @@ impl Reader {
             steps,
             loop_start,
             facts: self.pairs(o, "facts")?,
+            initial_leaves: self.leaves(o, "initial_leaves")?,
+            leaves: self.leaves(o, "leaves")?,
+            evidence: Box::new(self.evidence(o.get("evidence"))?),
         })
     }
 
@@ -374,7 +559,7 @@ impl Reader {
             span_id: self.opt_string(o, "span_id")?,
             message: self.string(o, "message")?,
             related: self.strings(o, "related")?,
-            source: self.opt_string(o, "source")?,
+            source: self.location(o, "location", "source")?,
         })
     }
 
@@ -409,7 +594,7 @@ impl Reader {
                     end: at.u64(so, "end")?,
                     depth: u32::try_from(at.u64(so, "depth")?).unwrap_or(u32::MAX),
                     events,
-                    source: at.opt_string(so, "source")?,
+                    source: at.location(so, "location", "source")?,
                 })
             })
             .collect::<Result<Vec<_>, ParseError>>()?;

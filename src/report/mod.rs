@@ -40,9 +40,9 @@ pub mod exit {
     pub const ERROR: i32 = 2;
     /// A bound (states, memory, time) stopped a check before an answer.
     pub const INCONCLUSIVE: i32 = 3;
-    /// Nothing failed, but something was not checked at all: an input with no assertion,
-    /// no trace or no property to check, or `eval --tests` on a file with no test. A CI job
-    /// that checks nothing must not pass silently.
+    /// Nothing failed, but something was not checked at all: a CSPM file with no
+    /// assertion, or `eval --tests` on a file with no test. A CI job that checks nothing
+    /// must not pass silently.
     pub const NOTHING_CHECKED: i32 = 4;
 }
 
@@ -52,10 +52,14 @@ pub const SCHEMA_VERSION: u32 = 1;
 /// Output format of every checking command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Format {
+    /// Text for a terminal or a CI log.
     #[default]
     Human,
+    /// The JSON contract (`src/report/report.schema.json`).
     Json,
+    /// JUnit XML: a test suite per input file.
     Junit,
+    /// SARIF 2.1.0, for code scanning; counterexamples as code flows.
     Sarif,
     /// One self-contained HTML page (`--report FILE.html`).
     Html,
@@ -93,7 +97,9 @@ impl Report {
             exit::VIOLATED
         } else if s.inconclusive > 0 {
             exit::INCONCLUSIVE
-        } else if !self.unchecked_inputs().is_empty() || self.results.is_empty() {
+        } else if self.command == "check" && !self.unchecked_inputs().is_empty() {
+            // A CSPM file is written to be checked: one with no assertion is a mistake. (A
+            // dump with no span is an error of its own, or accepted with --allow-empty.)
             exit::NOTHING_CHECKED
         } else {
             exit::HOLDS

@@ -10,7 +10,7 @@ mod flow;
 mod location;
 
 use super::rules::{self, rule_of};
-use super::{CheckResult, Finding, Kind, RenderOptions, Report, Verdict};
+use super::{CheckResult, Finding, Kind, Location, RenderOptions, Report, Verdict};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -91,11 +91,7 @@ fn add_results(out: &mut Out, report: &Report, r: &CheckResult, opts: RenderOpti
     let input = r
         .input
         .clone()
-        .or_else(|| {
-            r.source
-                .as_deref()
-                .map(|s| super::split_source(s).0.to_string())
-        })
+        .or_else(|| r.source.as_ref().map(|s| s.file.clone()))
         .unwrap_or_default();
     let id = r.local_id();
     let label = label(r, id);
@@ -122,7 +118,7 @@ fn add_results(out: &mut Out, report: &Report, r: &CheckResult, opts: RenderOpti
         }
         Verdict::Error(e) => {
             let rule = Kind::Input.as_str().to_string();
-            let place = e.position.as_deref().map_or_else(
+            let place = e.position.as_ref().map_or_else(
                 || here.clone(),
                 |p| json!({ "physicalLocation": location::physical(p) }),
             );
@@ -152,7 +148,7 @@ fn add_results(out: &mut Out, report: &Report, r: &CheckResult, opts: RenderOpti
         {
             continue;
         }
-        let place = f.source.as_deref().map_or_else(
+        let place = f.source.as_ref().map_or_else(
             || here.clone(),
             |s| json!({ "physicalLocation": location::physical(s) }),
         );
@@ -207,16 +203,18 @@ fn result(
 /// else the report's only input, else the command (a BSP run names no file); always a
 /// physical location, since code scanning drops results without one.
 fn base_location(report: &Report, r: &CheckResult) -> Value {
-    let file = r
-        .source
-        .as_deref()
-        .or(r.input.as_deref())
-        .or(match report.inputs.as_slice() {
-            [only] => Some(only.as_str()),
-            _ => None,
-        })
-        .unwrap_or(report.command.as_str());
-    json!({ "physicalLocation": location::physical(file) })
+    let place = r.source.clone().unwrap_or_else(|| {
+        Location::file(
+            r.input
+                .as_deref()
+                .or(match report.inputs.as_slice() {
+                    [only] => Some(only.as_str()),
+                    _ => None,
+                })
+                .unwrap_or(report.command.as_str()),
+        )
+    });
+    json!({ "physicalLocation": location::physical(&place) })
 }
 
 /// How a result names what it is about: `trace <hex>` for captured traces, else its id.

@@ -160,14 +160,14 @@ fn unevaluated(map: &SourceMap, id: String, d: &Diagnostic) -> report::CheckResu
         .unwrap_or(line)
         .trim()
         .to_string();
-    let source = map.position(Span::new(d.span.file, start, start));
+    let source = crate::check::location(map, Span::new(d.span.file, start, start));
     crate::check::error_result(
         id,
         crate::check::kind_of_text(&title),
         title,
         Some(source),
         &d.message,
-        &map.position(d.span),
+        crate::check::location(map, d.span),
     )
 }
 
@@ -181,9 +181,9 @@ fn load_errors(file: &str, e: &crate::cspm::ScriptErrors) -> Vec<report::CheckRe
         .enumerate()
         .map(|(i, d)| {
             let position = if (d.span.file.0 as usize) < known {
-                e.source_map.position(d.span)
+                crate::check::location(&e.source_map, d.span)
             } else {
-                file.to_string()
+                report::Location::file(file)
             };
             input_error(
                 file,
@@ -196,7 +196,12 @@ fn load_errors(file: &str, e: &crate::cspm::ScriptErrors) -> Vec<report::CheckRe
 }
 
 /// A result with verdict `error` about `file`.
-fn input_error(file: &str, id: String, message: &str, position: String) -> report::CheckResult {
+fn input_error(
+    file: &str,
+    id: String,
+    message: &str,
+    position: report::Location,
+) -> report::CheckResult {
     report::CheckResult {
         id,
         kind: report::Kind::Input,
@@ -235,7 +240,7 @@ fn check_one(
         let id = format!("{file} load");
         let title = format!("{file} could not be checked");
         report.results.push(report::CheckResult {
-            source: Some(file.to_string()),
+            source: Some(report::Location::file(file)),
             ..crate::check::bound_result(id, report::Kind::Input, title, reason)
         });
         return;
@@ -267,7 +272,7 @@ fn check_one(
             file,
             format!("{file} --assert {n}"),
             &message,
-            file.to_string(),
+            report::Location::file(file),
         ));
         return;
     }
@@ -299,7 +304,7 @@ fn check_one(
     let mut checker = Checker::new(
         &mut script,
         opts,
-        Box::new(move |s: Span| pos_map.position(s)),
+        Box::new(move |s: Span| crate::check::location(pos_map, s)),
     );
     for e in &asserts {
         let id = if several {

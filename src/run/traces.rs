@@ -108,7 +108,12 @@ pub(crate) fn empty_error(
          (--allow-empty accepts it)"
     );
     observer.diagnostic(&format!("error: {}\n", report::clean(&message)));
-    Some(error_result(file, format!("{file} empty"), &message, file.to_string()))
+    Some(error_result(
+        file,
+        format!("{file} empty"),
+        &message,
+        report::Location::file(file),
+    ))
 }
 
 /// One result per trace of `dump` after the `errors` of reading it: the findings of the
@@ -171,7 +176,7 @@ pub(crate) fn check_dump(
             id: t.id.to_string(),
             kind: Kind::TraceStructure,
             title: title(forest, t, &mut services),
-            source: file.clone(),
+            source: file.clone().map(report::Location::file),
             input: file,
             verdict,
             findings: f,
@@ -203,7 +208,12 @@ fn verdict_of(f: &[Finding]) -> Verdict {
 }
 
 /// A result with verdict `error` about input `file` (kind `input`).
-pub(crate) fn error_result(file: &str, id: String, message: &str, position: String) -> CheckResult {
+pub(crate) fn error_result(
+    file: &str,
+    id: String,
+    message: &str,
+    position: report::Location,
+) -> CheckResult {
     CheckResult {
         id,
         kind: Kind::Input,
@@ -234,9 +244,9 @@ pub(crate) fn read_error_results(errors: &[ReadError]) -> Vec<CheckResult> {
             continue;
         }
         let position = match e.position {
-            Position::LineCol { line, col } => format!("{}:{line}:{col}", e.file),
-            Position::Offset(o) => format!("{}: byte {o}", e.file),
-            Position::File => e.file.clone(),
+            Position::LineCol { line, col } => report::Location::at(e.file.clone(), line, col),
+            Position::Offset(o) => report::Location::byte(e.file.clone(), o),
+            Position::File => report::Location::file(e.file.clone()),
         };
         let message = if e.path.is_empty() {
             e.message.clone()
@@ -259,7 +269,7 @@ pub(crate) fn read_error_results(errors: &[ReadError]) -> Vec<CheckResult> {
                     "{} more read errors in {file} (the first {MAX_ERROR_RESULTS} are listed)",
                     n - MAX_ERROR_RESULTS
                 ),
-                file.to_string(),
+                report::Location::file(file),
             ));
         }
     }

@@ -255,9 +255,10 @@ pub(crate) fn model_error_report(model: &str, dumps: &[String], text: &str) -> R
             let line: u32 = parts.next()?.trim().parse().ok()?;
             let col: u32 = parts.next()?.trim().parse().ok()?;
             let message = parts.next()?.trim().to_string();
-            Some((format!("{model}:{line}:{col}"), message))
+            Some((report::Location::at(model.to_string(), line.into(), col.into()), message))
         });
-    let (position, message) = located.unwrap_or_else(|| (model.to_string(), text.to_string()));
+    let (position, message) =
+        located.unwrap_or_else(|| (report::Location::file(model.to_string()), text.to_string()));
     let mut r = super::traces::error_result(model, "model".into(), &message, position);
     r.title = format!("the model file {model} could not be used");
     report.results.push(r);

@@ -11,6 +11,7 @@ mod html;
 mod otlp;
 mod phi;
 mod report;
+mod report_data;
 mod report_matrix;
 mod robust;
 mod support;

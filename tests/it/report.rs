@@ -1,7 +1,8 @@
 //! The report model: exit codes and the JSON contract of DESIGN.md.
 
 use cspot::report::{
-    self, CheckResult, Counterexample, Format, Kind, RenderOptions, Report, Stats, Step, Verdict,
+    self, CheckResult, Counterexample, Event, Evidence, Format, Kind, LeafState, Location,
+    RenderOptions, Report, Stats, Step, Verdict,
 };
 
 fn result(id: &str, verdict: Verdict) -> CheckResult {
@@ -91,19 +92,40 @@ fn sarif_locates_violations() {
 fn full_report() -> Report {
     let mut r = Report::new("traces verify");
     r.inputs = vec!["a.json".into(), "b.json".into()];
+    let leaf = |state: &str, offers: Vec<Event>| LeafState {
+        process: "P".into(),
+        state: state.into(),
+        offers,
+    };
+    let b = || Event::new("b", vec![]);
+    let a1 = || Event::new("a", vec!["1".into()]);
     let cx = Counterexample {
         summary: "the span did not fit".into(),
         initial: vec![("P".into(), "P(0)".into())],
+        initial_leaves: vec![leaf("P(0)", vec![a1()])],
         steps: vec![Step {
-            actor: "P".into(),
+            actor: "P, Q".into(),
+            actors: vec!["P".into(), "Q".into()],
             action: "a.1".into(),
+            event: Some(a1()),
+            span_id: Some("00f067aa0ba902b7".into()),
             details: vec!["P now P(1)".into()],
-            source: Some("spec.csp:4:1".into()),
+            source: Some(Location::at("spec.csp", 4, 1)),
             internal: false,
             state: vec![("P".into(), "P(1)".into())],
+            leaves: vec![leaf("P(1)", vec![b(), Event::tau(), Event::tick()])],
         }],
         loop_start: Some(0),
         facts: vec![("allowed".into(), "{b}".into())],
+        leaves: vec![leaf("P(1)", vec![b()])],
+        evidence: Box::new(Evidence {
+            performed: Some(a1()),
+            allowed: Some(vec![b()]),
+            offered: Some(vec![b(), a1()]),
+            refusal: Some(vec![]),
+            acceptances: Some(vec![vec![b()], vec![]]),
+            missing: Some(Event::tick()),
+        }),
     };
     let mut violated = result("4bf9", Verdict::Violated(cx));
     violated.kind = Kind::TraceConformance;
@@ -113,7 +135,7 @@ fn full_report() -> Report {
         span_id: Some("00f067aa0ba902b7".into()),
         message: "observed b".into(),
         related: vec!["00f067aa0ba902b8".into()],
-        source: Some("a.json:12".into()),
+        source: Some(Location::byte("a.pb", 4096)),
     });
     violated.trace = Some(Box::new(report::TraceView {
         spans: vec![report::SpanView {

@@ -16,6 +16,34 @@ pub fn show(prog: &Program, names: &Interner, arena: &Arena, v: &Value) -> Strin
     s
 }
 
+/// A channel's or constructor's name and its fields, each as the event's display form writes
+/// it (joined with `.` they give [`show`]); `None` for a value that is not a channel or
+/// constructor applied to fields.
+pub fn parts(
+    prog: &Program,
+    names: &Interner,
+    arena: &Arena,
+    v: &Value,
+) -> Option<(String, Vec<String>)> {
+    let Value::Data(d) = v else { return None };
+    let sh = Shower { prog, names, arena };
+    let name = prog
+        .tags
+        .get(d.tag as usize)
+        .map(|t| names.resolve(t.name))
+        .unwrap_or("?");
+    let fields = d
+        .fields
+        .iter()
+        .map(|x| {
+            let mut s = String::new();
+            sh.field(&mut s, x);
+            s
+        })
+        .collect();
+    Some((name.to_string(), fields))
+}
+
 pub fn show_proc(prog: &Program, names: &Interner, arena: &Arena, p: ProcId, depth: u32) -> String {
     let mut s = String::new();
     Shower { prog, names, arena }.proc(&mut s, p, depth);

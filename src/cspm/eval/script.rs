@@ -456,6 +456,13 @@ impl ProcSource for Script {
     fn event_name(&self, e: EventId) -> &str {
         self.st.arena.event_name(e)
     }
+    fn event_parts(&self, e: EventId) -> (String, Vec<String>) {
+        self.st
+            .arena
+            .event_value(e)
+            .and_then(|v| super::display::parts(&self.prog, &self.names, &self.st.arena, v))
+            .unwrap_or_else(|| (self.event_name(e).to_string(), Vec::new()))
+    }
     fn all_events(&self) -> &[EventId] {
         &self.st.arena.all_events
     }

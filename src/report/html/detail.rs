@@ -53,7 +53,7 @@ pub fn section(out: &mut String, index: usize, r: &CheckResult, opts: RenderOpti
                 Esc(&e.message)
             );
             if let Some(at) = &e.position {
-                let _ = write!(out, "<p>At <code>{}</code></p>", Esc(at));
+                let _ = write!(out, "<p>At <code>{}</code></p>", Esc(&at.to_string()));
             }
             out.push_str("</div>\n");
         }
@@ -117,7 +117,7 @@ fn meta(out: &mut String, r: &CheckResult, opts: RenderOptions) {
         let _ = write!(
             out,
             "<li><strong>Source:</strong> <code>{}</code></li>",
-            Esc(src)
+            Esc(&src.to_string())
         );
     }
     if let Some(input) = &r.input {
@@ -187,7 +187,7 @@ fn findings(out: &mut String, index: usize, findings: &[Finding], trace: Option<
         }
         out.push_str("</td><td class=\"src\">");
         if let Some(src) = &f.source {
-            let _ = write!(out, "<code>{}</code>", Esc(src));
+            let _ = write!(out, "<code>{}</code>", Esc(&src.to_string()));
         }
         out.push_str("</td></tr>\n");
     }

@@ -123,7 +123,7 @@ fn step_tooltip(out: &mut String, step: &Step) {
     }
     let _ = write!(out, "{}", Esc(&step.action));
     if let Some(src) = &step.source {
-        let _ = write!(out, "  ({})", Esc(src));
+        let _ = write!(out, "  ({})", Esc(&src.to_string()));
     }
     for d in &step.details {
         let _ = write!(out, "\n{}", Esc(d));

@@ -128,7 +128,7 @@ pub fn table(out: &mut String, index: usize, cx: &Counterexample, start_row_alwa
         if with_source {
             out.push_str("<td class=\"src\">");
             if let Some(src) = &step.source {
-                let _ = write!(out, "<code>{}</code>", Esc(src));
+                let _ = write!(out, "<code>{}</code>", Esc(&src.to_string()));
             }
             out.push_str("</td>");
         }

@@ -144,7 +144,7 @@ fn row(out: &mut String, report: &Report, index: usize) {
         Esc(&r.title)
     );
     if let Some(src) = &r.source {
-        let _ = write!(out, "<code>{}</code>", Esc(src));
+        let _ = write!(out, "<code>{}</code>", Esc(&src.to_string()));
     }
     out.push_str("</td></tr>\n");
 }

@@ -197,7 +197,7 @@ fn span_row(
         duration(span.end.saturating_sub(span.start))
     );
     if let Some(src) = &span.source {
-        let _ = write!(out, "\n{}", Esc(src));
+        let _ = write!(out, "\n{}", Esc(&src.to_string()));
     }
     out.push_str("</title>");
     let indent = 6.0 + f64::from(span.depth.min(MAX_INDENT_DEPTH)) * INDENT;

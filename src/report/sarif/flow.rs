@@ -17,10 +17,7 @@ pub fn code_flows(cx: &Counterexample, fallback: &Value) -> Option<Value> {
         .iter()
         .enumerate()
         .map(|(i, s)| {
-            let place = s
-                .source
-                .as_deref()
-                .map_or_else(|| fallback.clone(), physical);
+            let place = s.source.as_ref().map_or_else(|| fallback.clone(), physical);
             let mut text = step_text(s);
             if cx.loop_start == Some(i) {
                 text = format!("loop starts here: {text}");

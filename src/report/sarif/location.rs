@@ -1,20 +1,19 @@
-//! Where a SARIF result points: `file:line:col` sources turned into physical locations with a
+//! Where a SARIF result points: locations turned into physical locations with a
 //! region (code-scanning UIs reject a location without one), and file names turned into URI
 //! references. It only formats; it must not look at the file system.
 
-use crate::report::split_source;
+use crate::report::Location;
 use serde_json::{Value, json};
 
-/// A physical location for `source` (`file:line:col`, `file:line` or `file`); line 1 when the
-/// line is not known, since GitHub requires a region.
-pub fn physical(source: &str) -> Value {
-    let (file, line, col) = split_source(source);
-    let mut region = json!({ "startLine": line.filter(|&l| l > 0).unwrap_or(1) });
-    if let Some(c) = col.filter(|&c| c > 0) {
+/// A physical location for `source`; line 1 when the line is not known, since GitHub
+/// requires a region.
+pub fn physical(source: &Location) -> Value {
+    let mut region = json!({ "startLine": source.line.filter(|&l| l > 0).unwrap_or(1) });
+    if let Some(c) = source.col.filter(|&c| c > 0) {
         region["startColumn"] = json!(c);
     }
     json!({
-        "artifactLocation": { "uri": uri(file) },
+        "artifactLocation": { "uri": uri(&source.file) },
         "region": region,
     })
 }
@@ -47,11 +46,21 @@ mod tests {
     #[test]
     fn sources_of_every_shape_get_a_region() {
         assert_eq!(
-            physical("specs/a.csp:3:7"),
+            physical(&Location::at("specs/a.csp", 3, 7)),
             json!({"artifactLocation": {"uri": "specs/a.csp"}, "region": {"startLine": 3, "startColumn": 7}})
         );
-        assert_eq!(physical("d.json:12")["region"], json!({"startLine": 12}));
-        assert_eq!(physical("d.json")["region"], json!({"startLine": 1}));
+        assert_eq!(
+            physical(&Location::line("d.json", 12))["region"],
+            json!({"startLine": 12})
+        );
+        assert_eq!(
+            physical(&Location::file("d.json"))["region"],
+            json!({"startLine": 1})
+        );
+        assert_eq!(
+            physical(&Location::byte("d.pb", 40))["artifactLocation"]["uri"],
+            "d.pb"
+        );
         assert_eq!(uri("my dir/<stdin>:x"), "my%20dir/%3Cstdin%3E%3Ax");
     }
 }

@@ -19,7 +19,7 @@ pub fn run_with(b: &mut ProcBuilder, prop: Property, opts: CheckOptions) -> Chec
         tau_priority: None,
         partial_order_reduce: false,
     };
-    let mut c = Checker::new(b, opts, Box::new(|_| "here".to_string()));
+    let mut c = Checker::new(b, opts, Box::new(|_| cspot::report::Location::file("here")));
     c.check(&a, "assert 1".into(), &mut |_| {})
         .expect("checkable")
 }
@@ -110,7 +110,11 @@ fn nesting_past_the_bound_is_an_error_at_a_call() {
             tau_priority: None,
             partial_order_reduce: false,
         };
-        let mut c = Checker::new(&mut b, opts, Box::new(|_| "here".to_string()));
+        let mut c = Checker::new(
+            &mut b,
+            opts,
+            Box::new(|_| cspot::report::Location::file("here")),
+        );
         let d = c
             .check(&a, "assert 1".into(), &mut |_| {})
             .expect_err("too deep");

@@ -82,7 +82,7 @@ pub fn samples() -> Vec<(&'static str, Report)> {
             Verdict::Inconclusive("stopped after 100 states (--max-states)".into()),
             Verdict::Error(InputError {
                 message: "unsupported model [R=".into(),
-                position: Some(format!("{b}:7:12")),
+                position: Some(cspot::report::Location::at(b, 7, 12)),
             }),
             Verdict::Error(InputError {
                 message: "cannot read".into(),

@@ -247,8 +247,28 @@ fn without_assets(html: &str) -> String {
     out
 }
 
+/// What a report says cspot's own version is, in the snapshots: a release must not rewrite
+/// every JSON and SARIF snapshot.
+pub const VERSION_REDACTED: &str = "[cspot version]";
+
+/// `text` with this build's version, where a JSON report (`cspot_version`) or a SARIF log
+/// (the driver's `version` and `semanticVersion`) states it, replaced by
+/// [`VERSION_REDACTED`].
+pub fn redact_version(text: &str) -> String {
+    let version = cspot::report::VERSION;
+    let mut out = text.to_string();
+    for key in ["cspot_version", "semanticVersion", "version"] {
+        out = out.replace(
+            &format!("\"{key}\": \"{version}\""),
+            &format!("\"{key}\": \"{VERSION_REDACTED}\""),
+        );
+    }
+    out
+}
+
 /// Each format's stdout as its own snapshot, headed by the command that made it; the human
-/// one also keeps stderr, where the diagnostics of input errors go.
+/// one also keeps stderr, where the diagnostics of input errors go. The version of cspot is
+/// redacted ([`redact_version`]).
 fn snapshot_all(name: &str, args: &[&str], outputs: &[(&str, String, String)]) {
     for (format, out, err) in outputs {
         let text = if *format == "human" && !err.is_empty() {
@@ -256,7 +276,7 @@ fn snapshot_all(name: &str, args: &[&str], outputs: &[(&str, String, String)]) {
         } else if *format == "html" {
             without_assets(out)
         } else {
-            out.clone()
+            redact_version(out)
         };
         let mut settings = insta::Settings::clone_current();
         settings.set_snapshot_path("snapshots");

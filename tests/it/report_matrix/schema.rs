@@ -125,10 +125,6 @@ fn assert_conforms(what: &str, doc: &Value) {
     );
 }
 
-fn snapshot_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it/report_matrix/snapshots")
-}
-
 /// The body of an insta snapshot file: what follows its `---` front matter.
 fn snapshot_body(text: &str) -> &str {
     text.strip_prefix("---\n")
@@ -136,22 +132,128 @@ fn snapshot_body(text: &str) -> &str {
         .map_or(text, |(_, body)| body)
 }
 
+/// Every file under `dir`, recursively, in path order.
+fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.filter_map(Result::ok) {
+        let p = e.path();
+        if p.is_dir() {
+            files_under(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+/// Every JSON report stored in the repository's tests: each insta snapshot (`*.snap`) and
+/// each `*.json` file whose content is a JSON object with a `schema_version` and `results`,
+/// wherever it is under `tests/` (the report matrix's snapshots and any added later).
+/// Dumps, SARIF logs and LTS exports are JSON too, but not reports, and are left out.
+fn stored_json_reports() -> Vec<(PathBuf, Value)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    files_under(&root.join("tests"), &mut files);
+    files.sort();
+    files
+        .into_iter()
+        .filter_map(|f| {
+            let name = f.to_string_lossy();
+            let body = match () {
+                _ if name.ends_with(".snap") => {
+                    snapshot_body(&std::fs::read_to_string(&f).ok()?).to_string()
+                }
+                _ if name.ends_with(".json") => std::fs::read_to_string(&f).ok()?,
+                _ => return None,
+            };
+            let doc: Value = serde_json::from_str(&body).ok()?;
+            (doc.get("schema_version").is_some() && doc.get("results").is_some())
+                .then_some((f, doc))
+        })
+        .collect()
+}
+
 #[test]
 fn every_stored_json_report_conforms() {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(snapshot_dir())
-        .expect("the matrix's snapshots")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.to_string_lossy().ends_with(".json.snap"))
-        .collect();
-    files.sort();
+    let reports = stored_json_reports();
     // One JSON snapshot per matrix case: 14 CSP, 13 trace rules, 5 Φ, 5 BSP.
     // (Snapshots of cases since removed are still here until deleted; they must conform too.)
-    assert!(files.len() >= 37, "only {} JSON snapshots", files.len());
-    for f in &files {
-        let text = std::fs::read_to_string(f).expect("readable snapshot");
-        let doc: Value = serde_json::from_str(snapshot_body(&text))
-            .unwrap_or_else(|e| panic!("{}: {e}", f.display()));
-        assert_conforms(&f.display().to_string(), &doc);
+    let matrix = reports
+        .iter()
+        .filter(|(f, _)| f.to_string_lossy().contains("report_matrix/snapshots/"))
+        .count();
+    assert!(matrix >= 37, "only {matrix} JSON snapshots in the matrix");
+    for (f, doc) in &reports {
+        assert_conforms(&f.display().to_string(), doc);
+    }
+}
+
+/// A stored report that breaks the schema fails the test above: the check is not vacuous
+/// for the stored reports or the data fields.
+#[test]
+fn a_stored_report_that_breaks_the_schema_is_caught() {
+    let reports = stored_json_reports();
+    let (f, doc) = reports
+        .iter()
+        .find(|(f, _)| f.ends_with("csp_deadlock.json.snap"))
+        .expect("the deadlock snapshot is a stored report");
+    type Breakage = fn(&mut Value);
+    let cases: [(&str, Breakage); 6] = [
+        ("a location with a line that is text", |d| {
+            d["results"][0]["location"]["line"] = json!("5")
+        }),
+        ("a location without its file", |d| {
+            if let Some(l) = d["results"][0]["location"].as_object_mut() {
+                l.remove("file");
+            }
+        }),
+        ("a leaf offering an event without a channel", |d| {
+            d["results"][0]["counterexample"]["leaves"][0]["offers"][0] = json!({ "fields": [] })
+        }),
+        ("an event whose fields are numbers", |d| {
+            d["results"][0]["counterexample"]["leaves"][0]["offers"][0]["fields"] = json!([1])
+        }),
+        ("a version that is a number", |d| {
+            d["cspot_version"] = json!(1)
+        }),
+        ("evidence whose refusal is one event, not a set", |d| {
+            d["results"][0]["counterexample"]["evidence"] = json!({
+                "performed": null, "allowed": null, "offered": null,
+                "refusal": { "channel": "a", "fields": [] },
+                "acceptances": null, "missing": null
+            })
+        }),
+    ];
+    assert!(schema_errors(doc).is_empty(), "{}", f.display());
+    for (what, breakage) in cases {
+        let mut broken = doc.clone();
+        breakage(&mut broken);
+        assert_ne!(&broken, doc, "{what}: nothing was broken");
+        assert!(
+            !schema_errors(&broken).is_empty(),
+            "accepted {what} in {}",
+            f.display()
+        );
+    }
+}
+
+/// Every stored JSON report reads back (`cspot report`) and renders again to the same
+/// bytes: the data fields survive the round trip, and nothing is rendered from prose that
+/// the reader would not find.
+#[test]
+fn every_stored_json_report_reads_back_to_the_same_bytes() {
+    use cspot::report::{self, Format, RenderOptions};
+    let timed = RenderOptions {
+        timings: true,
+        color: false,
+    };
+    for (f, doc) in stored_json_reports() {
+        let text = serde_json::to_string_pretty(&doc).expect("JSON");
+        let back = report::parse_json(&text)
+            .unwrap_or_else(|e| panic!("{}: does not read back: {e}", f.display()));
+        let again = report::render(&back, Format::Json, timed);
+        assert_eq!(again.trim_end(), text, "{}", f.display());
     }
 }
 
@@ -256,8 +358,8 @@ fn documents_that_break_the_contract_are_rejected() {
 #[test]
 fn a_report_with_every_field_filled_conforms() {
     use cspot::report::{
-        self, CheckResult, Counterexample, EventView, Finding, Format, InputError, RenderOptions,
-        Report, SpanView, Stats, Step, TraceView, Verdict,
+        self, CheckResult, Counterexample, Event, EventView, Evidence, Finding, Format, InputError,
+        LeafState, Location, RenderOptions, Report, SpanView, Stats, Step, TraceView, Verdict,
     };
     let pair = |k: &str, v: &str| (k.to_string(), v.to_string());
     let span = |id: &str, parent: Option<&str>, depth| SpanView {
@@ -284,15 +386,41 @@ fn a_report_with_every_field_filled_conforms() {
             summary: "wrong parent".into(),
             steps: vec![Step {
                 actor: "work 00f0".into(),
-                action: "start".into(),
+                actors: vec!["work".into()],
+                action: "c.1".into(),
+                event: Some(Event::new("c", vec!["1".into()])),
+                span_id: Some("00000000000000f0".into()),
                 details: vec!["a detail".into()],
-                source: Some("spec.csp:4:1".into()),
+                source: Some(Location::at("spec.csp", 4, 1)),
                 internal: true,
                 state: vec![pair("W", "STOP")],
+                leaves: vec![LeafState {
+                    process: "W".into(),
+                    state: "STOP".into(),
+                    offers: vec![Event::tau(), Event::tick()],
+                }],
             }],
             loop_start: Some(0),
             facts: vec![pair("allowed", "done")],
             initial: vec![pair("W", "W")],
+            initial_leaves: vec![LeafState {
+                process: "W".into(),
+                state: "W".into(),
+                offers: vec![Event::new("c", vec!["1".into()])],
+            }],
+            leaves: vec![LeafState {
+                process: "W".into(),
+                state: "STOP".into(),
+                offers: vec![],
+            }],
+            evidence: Box::new(Evidence {
+                performed: Some(Event::new("c", vec!["1".into()])),
+                allowed: Some(vec![Event::new("done", vec![])]),
+                offered: Some(vec![]),
+                refusal: Some(vec![Event::new("done", vec![])]),
+                acceptances: Some(vec![vec![Event::new("done", vec![])], vec![]]),
+                missing: Some(Event::tick()),
+            }),
         }),
         findings: vec![Finding {
             rule: "phi.parent".into(),
@@ -340,6 +468,7 @@ fn a_report_with_every_field_filled_conforms() {
     };
     let r = Report {
         command: "traces verify".into(),
+        cspot_version: Some(report::VERSION.into()),
         inputs: vec!["dump.json".into(), "broken.csp".into()],
         results: vec![violated, inconclusive, error, holds],
     };
@@ -355,6 +484,14 @@ fn a_report_with_every_field_filled_conforms() {
         "done"
     );
     assert_eq!(doc["results"][0]["findings"][0]["source"], "dump.json:20");
+    // The data fields too: events, leaves, evidence by kind, locations, the version.
+    let cx = &doc["results"][0]["counterexample"];
+    assert_eq!(cx["steps"][0]["event"]["fields"][0], "1");
+    assert_eq!(cx["evidence"]["acceptances"][0][0]["channel"], "done");
+    assert_eq!(cx["leaves"][0]["process"], "W");
+    assert_eq!(doc["results"][0]["findings"][0]["location"]["line"], 20);
+    assert_eq!(doc["results"][2]["error_location"]["col"], 15);
+    assert_eq!(doc["cspot_version"], report::VERSION);
 }
 
 /// The documentation check is not vacuous: a field the schema does not name is reported.
