@@ -23,6 +23,17 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// When to colour diagnostics, human reports and trace trees: auto (when the stream written
+    /// is a terminal and NO_COLOR is not set to a non-empty value; CLICOLOR_FORCE=1 colours
+    /// pipes too), always, never.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "WHEN",
+        default_value = "auto"
+    )]
+    color: cli::color::ColorChoice,
 }
 
 #[derive(Subcommand)]
@@ -47,6 +58,7 @@ enum Command {
 
 fn main() {
     let cli = Cli::parse();
+    cli::color::init(cli.color);
     let result = match cli.command {
         Command::Parse(a) => cli::parse::run(a),
         Command::Eval(a) => cli::eval::run(a),

@@ -99,7 +99,7 @@ impl Source {
         let span = Span::new(self.id, range.start, range.end);
         let position = self.map.position(span);
         let d = Diagnostic::error(span, message.clone());
-        diag!("{}", d.render(&self.map));
+        diag!("{}", d.render_styled(&self.map, super::color::stderr()));
         anyhow::Error::new(Reported).context(Located { message, position })
     }
 }

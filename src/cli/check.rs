@@ -232,7 +232,7 @@ fn check_file(args: &CheckArgs, file: &str, several: bool, last: bool, report: &
             let a = match &e.value {
                 Ok(a) => a,
                 Err(d) => {
-                    diag!("{}", d.render(&map));
+                    diag!("{}", d.render_styled(&map, super::color::stderr()));
                     report.results.push(unevaluated(&map, id, d));
                     continue;
                 }
@@ -245,7 +245,7 @@ fn check_file(args: &CheckArgs, file: &str, several: bool, last: bool, report: &
             match checker.check_from(started, a, id.clone(), &mut |p| progress.update(p)) {
                 Ok(r) => report.results.push(r),
                 Err(d) => {
-                    diag!("{}", d.render(&map));
+                    diag!("{}", d.render_styled(&map, super::color::stderr()));
                     report.results.push(checker.error_result(a, id, &d));
                 }
             }
@@ -352,7 +352,10 @@ fn lts_within(args: &LtsArgs, file: &str, bounds: budget::Bounds) -> anyhow::Res
     let p = match script.process(&args.process) {
         Ok(p) => p,
         Err(d) => {
-            diag!("{}", d.render(script.source_map()));
+            diag!(
+                "{}",
+                d.render_styled(script.source_map(), super::color::stderr())
+            );
             return Ok(Outcome::Code(exit::ERROR));
         }
     };
@@ -373,7 +376,7 @@ fn lts_within(args: &LtsArgs, file: &str, bounds: budget::Bounds) -> anyhow::Res
             return Ok(Outcome::Code(exit::INCONCLUSIVE));
         }
         Err(d) => {
-            diag!("{}", d.render(&map));
+            diag!("{}", d.render_styled(&map, super::color::stderr()));
             return Ok(Outcome::Code(exit::ERROR));
         }
     };

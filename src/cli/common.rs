@@ -126,9 +126,7 @@ impl CheckOpts {
     }
 
     pub fn render(&self) -> RenderOptions {
-        let color = matches!(self.format, FormatArg::Human)
-            && std::io::stdout().is_terminal()
-            && std::env::var_os("NO_COLOR").is_none();
+        let color = matches!(self.format, FormatArg::Human) && super::color::stdout();
         RenderOptions {
             timings: !self.no_timings,
             color,

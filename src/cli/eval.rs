@@ -65,7 +65,10 @@ fn run_within(args: EvalArgs) -> anyhow::Result<Outcome> {
                 }
                 (Err(d), _) => {
                     outln!("{} : error: {}", t.name, d.message);
-                    diag!("{}", d.render(script.source_map()));
+                    diag!(
+                        "{}",
+                        d.render_styled(script.source_map(), super::color::stderr())
+                    );
                     code = exit::ERROR;
                 }
             }
@@ -82,7 +85,10 @@ fn run_within(args: EvalArgs) -> anyhow::Result<Outcome> {
             Ok(Outcome::Code(exit::HOLDS))
         }
         Err(d) => {
-            diag!("{}", d.render(script.source_map()));
+            diag!(
+                "{}",
+                d.render_styled(script.source_map(), super::color::stderr())
+            );
             Ok(Outcome::Code(exit::ERROR))
         }
     }
@@ -97,7 +103,10 @@ fn assertions(script: &mut Script, limit: usize) -> anyhow::Result<i32> {
             Ok(a) => a,
             Err(d) => {
                 outln!("assert {}: error: {}", i + 1, d.message);
-                diag!("{}", d.render(script.source_map()));
+                diag!(
+                    "{}",
+                    d.render_styled(script.source_map(), super::color::stderr())
+                );
                 code = exit::ERROR;
                 continue;
             }
@@ -136,7 +145,10 @@ fn assertions(script: &mut Script, limit: usize) -> anyhow::Result<i32> {
             ),
             Some(d) => {
                 outln!("assert {}: error: {}", i + 1, d.message);
-                diag!("{}", d.render(script.source_map()));
+                diag!(
+                    "{}",
+                    d.render_styled(script.source_map(), super::color::stderr())
+                );
                 code = exit::ERROR;
             }
         }

@@ -37,6 +37,7 @@ macro_rules! diagln {
 
 pub mod bsp;
 pub mod check;
+pub mod color;
 pub mod common;
 pub mod eval;
 pub mod parse;
