@@ -24,13 +24,14 @@ pub struct EvalArgs {
     /// unfold up to N calls reachable from them to surface evaluation errors (0: none).
     #[arg(long, value_name = "N", conflicts_with_all = ["expr", "tests"])]
     pub assertions: Option<usize>,
-    /// Stop after this many seconds (fractions allowed), loading included: exit 3. No bound
-    /// without it.
-    #[arg(long, value_name = "SECS", value_parser = super::common::parse_timeout)]
+    /// Stop after this long (seconds, or with a unit: 1.5s, 500ms, 5m), loading included:
+    /// exit 3. No bound without it.
+    #[arg(long, value_name = "DURATION", value_parser = super::units::parse_positive_duration)]
     pub timeout: Option<std::time::Duration>,
-    /// Stop when the process would hold more memory than this (e.g. 512M, 4G): exit 3.
-    /// Default: 80% of the memory available (or of the container's limit).
-    #[arg(long, value_name = "SIZE", value_parser = super::common::parse_bytes)]
+    /// Stop when the process would hold more memory than this (bytes, or with K, M, G, T,
+    /// powers of 1024: 512M, 4GiB): exit 3. Default: 80% of the memory available (or of the
+    /// container's limit).
+    #[arg(long, value_name = "SIZE", value_parser = super::units::parse_size)]
     pub max_memory: Option<u64>,
 }
 

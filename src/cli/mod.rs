@@ -44,6 +44,7 @@ pub mod parse;
 pub mod read;
 pub mod render;
 pub mod traces;
+pub mod units;
 pub mod verify;
 
 use anyhow::Context as _;

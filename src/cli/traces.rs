@@ -66,11 +66,10 @@ pub struct InputArgs {
     /// (an empty list, `-all`) is an error, not a run that checks nothing.
     #[arg(long, value_name = "RULES", allow_hyphen_values = true)]
     pub rules: Option<String>,
-    /// Tolerance of the timing rules, for clocks of different hosts: a number and its unit,
-    /// one of ns, us (or µs), ms, s, m (e.g. 250us, 5ms, 2s). A bare number is refused, as
-    /// its unit would be a guess; only 0 (the default) needs none.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "0")]
-    pub clock_skew: u64,
+    /// Tolerance of the timing rules, for clocks of different hosts: seconds, or a number
+    /// with a unit ns, us (or µs), ms, s, m, h (e.g. 250us, 5ms, 2s; 2 is 2 seconds).
+    #[arg(long, value_name = "DURATION", value_parser = super::units::parse_duration, default_value = "0")]
+    pub clock_skew: std::time::Duration,
     /// Accept a dump that holds no span. Without it a dump with no span is an error (exit
     /// 2) naming the file: an empty capture almost always means a broken test or exporter.
     #[arg(long)]
@@ -78,12 +77,13 @@ pub struct InputArgs {
     /// Read ids written in base64 (some proto-to-JSON converters do) instead of reporting them.
     #[arg(long)]
     pub accept_base64: bool,
-    /// The most one message of a dump may take once decompressed (e.g. 64M, 2G): a message of
+    /// The most one message of a dump may take once decompressed (bytes, or with K, M, G, T,
+    /// powers of 1024: 64M, 2GiB): a message of
     /// the file exporter's stream, a top-level protobuf field, a JSON line, an element of a
     /// JSON document's `resourceSpans`, one JSON string. A larger one is an error (its bytes
     /// are skipped where the format allows), so a small zstd file cannot expand to gigabytes
     /// in memory.
-    #[arg(long, value_name = "SIZE", value_parser = super::common::parse_bytes, default_value = "1G")]
+    #[arg(long, value_name = "SIZE", value_parser = super::units::parse_size, default_value = "1G")]
     pub max_message: u64,
 }
 
@@ -94,8 +94,9 @@ pub struct InputArgs {
 #[command(
     mut_arg("max_states", |a| a.hide(true)),
     mut_arg("max_memory", |a| a.help(
-        "Stop reading with an error when the spans read take more than this (e.g. 512M, 4G). \
-         Default: 80% of the memory available when reading starts"
+        "Stop reading with an error when the spans read take more than this: bytes, or with K, \
+         M, G, T (powers of 1024: 512M, 4GiB). Default: 80% of the memory available when \
+         reading starts"
     ))
 )]
 pub struct CheckArgs {
@@ -126,33 +127,6 @@ pub fn run(args: TracesArgs) -> anyhow::Result<Outcome> {
     }
 }
 
-/// `5ms`, `250us`, `1.5s`, `300ns`, `2m`, in nanoseconds; `0` is the only bare number.
-fn parse_duration(s: &str) -> Result<u64, String> {
-    let s = s.trim();
-    let split = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let n: f64 = num
-        .parse()
-        .map_err(|_| format!("`{s}` is not a duration; write e.g. 5ms, 250us, 2s"))?;
-    let mult = match unit.trim() {
-        "" if n == 0.0 => 1.0,
-        "" => {
-            return Err(format!(
-                "`{s}` has no unit; write e.g. {num}ms, {num}us or {num}s (ns, us, ms, s, m)"
-            ));
-        }
-        "ns" => 1.0,
-        "us" | "µs" => 1e3,
-        "ms" => 1e6,
-        "s" => 1e9,
-        "m" | "min" => 60e9,
-        u => return Err(format!("unknown unit `{u}`; use ns, us, ms, s or m")),
-    };
-    Ok((n * mult).round() as u64)
-}
-
 fn rule_config(input: &InputArgs) -> anyhow::Result<Option<RuleConfig>> {
     let mut cfg = match input.rules.as_deref() {
         Some("list") => return Ok(None),
@@ -167,7 +141,8 @@ fn rule_config(input: &InputArgs) -> anyhow::Result<Option<RuleConfig>> {
             input.rules.as_deref().unwrap_or_default()
         );
     }
-    cfg.clock_skew_ns = input.clock_skew;
+    // A skew past u64 nanoseconds (585 years) tolerates any clock, as u64::MAX does.
+    cfg.clock_skew_ns = u64::try_from(input.clock_skew.as_nanos()).unwrap_or(u64::MAX);
     Ok(Some(cfg))
 }
 
