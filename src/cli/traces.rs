@@ -368,8 +368,10 @@ fn print_errors(errors: &[ReadError], input: &InputArgs) {
 /// byte offset (protobuf) or about the whole file, one line `error: file: ...`.
 fn render_read_error(e: &ReadError, color: bool) -> String {
     use cspot::report::snippet::{self, Level, Location, Snippet, Source};
+    // A message may quote a value of the dump, line breaks included: escaped whole, so that
+    // it cannot fake a line of output (the renderer keeps a message's own line breaks).
     let Position::LineCol { line, col } = e.position else {
-        let message = e.to_string();
+        let message = clean(&e.to_string()).into_owned();
         return snippet::render(
             &Snippet {
                 level: Level::Error,
@@ -382,9 +384,9 @@ fn render_read_error(e: &ReadError, color: bool) -> String {
         );
     };
     let message = if e.path.is_empty() {
-        e.message.clone()
+        clean(&e.message).into_owned()
     } else {
-        format!("{}: {}", e.path, e.message)
+        clean(&format!("{}: {}", e.path, e.message)).into_owned()
     };
     let lines = source_lines(&e.file, line);
     let source = lines.as_ref().map(|(text, first_line, at)| {
