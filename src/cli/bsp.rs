@@ -99,7 +99,7 @@ impl Source {
         let span = Span::new(self.id, range.start, range.end);
         let position = crate::check::location(&self.map, span);
         let d = Diagnostic::error(span, message.clone());
-        diag!("{}", d.render(&self.map));
+        diag!("{}", d.render_styled(&self.map, super::color::stderr()));
         anyhow::Error::new(Reported).context(Located { message, position })
     }
 }

@@ -81,13 +81,15 @@ pub struct LtsArgs {
     /// A leaf process with more states than this is reported as not finite.
     #[arg(long, default_value_t = 200_000, value_name = "N")]
     pub max_leaf_states: usize,
-    /// Stop after this many seconds (fractions allowed), loading, evaluation and compilation
-    /// included: the run ends inconclusive (exit 3), exporting nothing. No bound without it.
-    #[arg(long, value_name = "SECS", value_parser = super::common::parse_timeout)]
+    /// Stop after this long (seconds, or with a unit: 1.5s, 500ms, 5m), loading, evaluation
+    /// and compilation included: the run ends inconclusive (exit 3), exporting nothing. No
+    /// bound without it.
+    #[arg(long, value_name = "DURATION", value_parser = super::units::parse_positive_duration)]
     pub timeout: Option<Duration>,
-    /// Stop when the process would hold more memory than this (e.g. 512M, 4G): exit 3,
-    /// nothing exported. Default: 80% of the memory available when the run starts.
-    #[arg(long, value_name = "SIZE", value_parser = super::common::parse_bytes)]
+    /// Stop when the process would hold more memory than this (bytes, or with K, M, G, T,
+    /// powers of 1024: 512M, 4GiB): exit 3, nothing exported. Default: 80% of the memory
+    /// available when the run starts.
+    #[arg(long, value_name = "SIZE", value_parser = super::units::parse_size)]
     pub max_memory: Option<u64>,
 }
 
@@ -118,7 +120,10 @@ fn lts_within(args: &LtsArgs, file: &str, bounds: budget::Bounds) -> anyhow::Res
     let p = match script.process(&args.process) {
         Ok(p) => p,
         Err(d) => {
-            diag!("{}", d.render(script.source_map()));
+            diag!(
+                "{}",
+                d.render_styled(script.source_map(), super::color::stderr())
+            );
             return Ok(Outcome::Code(exit::ERROR));
         }
     };
@@ -139,7 +144,7 @@ fn lts_within(args: &LtsArgs, file: &str, bounds: budget::Bounds) -> anyhow::Res
             return Ok(Outcome::Code(exit::INCONCLUSIVE));
         }
         Err(d) => {
-            diag!("{}", d.render(&map));
+            diag!("{}", d.render_styled(&map, super::color::stderr()));
             return Ok(Outcome::Code(exit::ERROR));
         }
     };

@@ -86,20 +86,22 @@ pub struct CheckOpts {
     /// Stop a check as inconclusive (exit 3) after storing this many states.
     #[arg(long)]
     pub max_states: Option<u64>,
-    /// Stop a check as inconclusive when its state store would pass this size (e.g. 512M, 4G).
-    /// Default: 80% of the memory available when the check starts.
-    #[arg(long, value_parser = parse_bytes)]
+    /// Stop a check as inconclusive when its state store would pass this size: bytes, or a
+    /// number with K, M, G or T (powers of 1024; 512M, 512MB and 512MiB are the same), e.g.
+    /// 4G, 1.5G. Default: 80% of the memory available when the check starts.
+    #[arg(long, value_name = "SIZE", value_parser = super::units::parse_size)]
     pub max_memory: Option<u64>,
-    /// Stop a check as inconclusive (exit 3) after this many seconds (a positive number,
-    /// fractions allowed: 0.5, 30, 600). Without it there is no time bound.
-    #[arg(long, value_name = "SECS", value_parser = parse_timeout)]
+    /// Stop a check as inconclusive (exit 3) after this long: seconds, or a number with a
+    /// unit ns, us, ms, s, m, h (30, 1.5s, 500ms, 5m). Without it there is no time bound.
+    #[arg(long, value_name = "DURATION", value_parser = super::units::parse_positive_duration)]
     pub timeout: Option<Duration>,
     /// No progress on stderr.
     #[arg(short, long)]
     pub quiet: bool,
-    /// When stderr is not a terminal (a CI log), write a progress line every SECS seconds
-    /// (states, transitions, depth, states/s, memory); a terminal shows a live line instead.
-    #[arg(long, value_name = "SECS", default_value = "5", value_parser = parse_timeout)]
+    /// When stderr is not a terminal (a CI log), write a progress line this often (states,
+    /// transitions, depth, states/s, memory): seconds, or a number with a unit (500ms, 1m);
+    /// a terminal shows a live line instead.
+    #[arg(long, value_name = "DURATION", default_value = "5", value_parser = super::units::parse_positive_duration)]
     pub progress_interval: Duration,
     /// Leave wall-clock times out of the report, so that reruns are byte-identical.
     #[arg(long)]
@@ -126,9 +128,7 @@ impl CheckOpts {
     }
 
     pub fn render(&self) -> RenderOptions {
-        let color = matches!(self.format, FormatArg::Human)
-            && std::io::stdout().is_terminal()
-            && std::env::var_os("NO_COLOR").is_none();
+        let color = matches!(self.format, FormatArg::Human) && super::color::stdout();
         RenderOptions {
             timings: !self.no_timings,
             color,
@@ -168,7 +168,7 @@ impl CheckOpts {
             Show::Log {
                 what: what.to_string(),
                 every: self.progress_interval,
-                next: Instant::now() + self.progress_interval,
+                next: later(self.progress_interval),
             }
         };
         Progress { show }
@@ -206,6 +206,17 @@ impl crate::run::Observer for Shown<'_> {
     fn finished(&mut self) {
         self.current = None;
     }
+    fn color(&self) -> bool {
+        super::color::stderr()
+    }
+}
+
+/// The instant `after` from now; an interval too long for the clock (`--progress-interval
+/// 1000000000h`) means never, as adding it would overflow.
+fn later(after: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(after)
+        .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 3600))
 }
 
 /// Live progress of one check; cleared when dropped.
@@ -250,7 +261,7 @@ impl Progress {
             Show::Log { what, every, next } => {
                 let now = Instant::now();
                 if now >= *next {
-                    *next = now + *every;
+                    *next = later(*every);
                     diagln!("{what}: {} after {:.0}s", line(), p.seconds);
                 }
             }
@@ -298,23 +309,6 @@ pub(crate) fn default_memory_bound() -> Option<u64> {
     crate::budget::default_max_bytes()
 }
 
-pub(crate) fn parse_bytes(s: &str) -> Result<u64, String> {
-    let s = s.trim();
-    let (num, mult) = match s.chars().last().map(|c| c.to_ascii_uppercase()) {
-        Some('K') => (&s[..s.len() - 1], 1u64 << 10),
-        Some('M') => (&s[..s.len() - 1], 1 << 20),
-        Some('G') => (&s[..s.len() - 1], 1 << 30),
-        Some('T') => (&s[..s.len() - 1], 1 << 40),
-        _ => (s, 1),
-    };
-    num.trim()
-        .parse::<f64>()
-        .ok()
-        .filter(|n| *n > 0.0)
-        .map(|n| (n * mult as f64) as u64)
-        .ok_or_else(|| format!("`{s}` is not a size; write e.g. 512M or 4G"))
-}
-
 /// More worker threads than this is a typing error, not a wish: each one is an OS thread
 /// with its own stack, and 100 000 of them took minutes to start before any work was done.
 pub const MAX_JOBS: usize = 1024;
@@ -330,29 +324,6 @@ fn parse_jobs(s: &str) -> Result<usize, String> {
         .ok_or_else(|| {
             format!("{n} threads is out of range: give 1 to {MAX_JOBS}, or 0 for one per core")
         })
-}
-
-/// `--timeout`: a positive, finite number of seconds that a [`Duration`] can hold. Zero is
-/// refused rather than read as "no bound" (leaving the flag out says that).
-pub(crate) fn parse_timeout(s: &str) -> Result<Duration, String> {
-    let secs: f64 = s
-        .trim()
-        .parse()
-        .map_err(|_| format!("`{s}` is not a number of seconds; write e.g. 30 or 0.5"))?;
-    if !secs.is_finite() {
-        return Err(format!(
-            "`{s}` is not a finite number of seconds; leave --timeout out for no time bound"
-        ));
-    }
-    if secs <= 0.0 {
-        return Err(format!(
-            "the timeout must be more than 0 seconds, not `{s}`; leave --timeout out for no \
-             time bound"
-        ));
-    }
-    Duration::try_from_secs_f64(secs).map_err(|_| {
-        format!("`{s}` seconds is too long a timeout; leave --timeout out for no time bound")
-    })
 }
 
 /// Records the command line's input files in `report` (`-` as `<stdin>`, as the readers name

@@ -24,13 +24,14 @@ pub struct EvalArgs {
     /// unfold up to N calls reachable from them to surface evaluation errors (0: none).
     #[arg(long, value_name = "N", conflicts_with_all = ["expr", "tests"])]
     pub assertions: Option<usize>,
-    /// Stop after this many seconds (fractions allowed), loading included: exit 3. No bound
-    /// without it.
-    #[arg(long, value_name = "SECS", value_parser = super::common::parse_timeout)]
+    /// Stop after this long (seconds, or with a unit: 1.5s, 500ms, 5m), loading included:
+    /// exit 3. No bound without it.
+    #[arg(long, value_name = "DURATION", value_parser = super::units::parse_positive_duration)]
     pub timeout: Option<std::time::Duration>,
-    /// Stop when the process would hold more memory than this (e.g. 512M, 4G): exit 3.
-    /// Default: 80% of the memory available (or of the container's limit).
-    #[arg(long, value_name = "SIZE", value_parser = super::common::parse_bytes)]
+    /// Stop when the process would hold more memory than this (bytes, or with K, M, G, T,
+    /// powers of 1024: 512M, 4GiB): exit 3. Default: 80% of the memory available (or of the
+    /// container's limit).
+    #[arg(long, value_name = "SIZE", value_parser = super::units::parse_size)]
     pub max_memory: Option<u64>,
 }
 
@@ -73,7 +74,10 @@ fn run_within(args: EvalArgs) -> anyhow::Result<Outcome> {
                 }
                 (Err(d), _) => {
                     outln!("{} : error: {}", t.name, d.message);
-                    diag!("{}", d.render(script.source_map()));
+                    diag!(
+                        "{}",
+                        d.render_styled(script.source_map(), super::color::stderr())
+                    );
                     code = exit::ERROR;
                 }
             }
@@ -90,7 +94,10 @@ fn run_within(args: EvalArgs) -> anyhow::Result<Outcome> {
             Ok(Outcome::Code(exit::HOLDS))
         }
         Err(d) => {
-            diag!("{}", d.render(script.source_map()));
+            diag!(
+                "{}",
+                d.render_styled(script.source_map(), super::color::stderr())
+            );
             Ok(Outcome::Code(exit::ERROR))
         }
     }
@@ -105,7 +112,10 @@ fn assertions(script: &mut Script, limit: usize) -> anyhow::Result<i32> {
             Ok(a) => a,
             Err(d) => {
                 outln!("assert {}: error: {}", i + 1, d.message);
-                diag!("{}", d.render(script.source_map()));
+                diag!(
+                    "{}",
+                    d.render_styled(script.source_map(), super::color::stderr())
+                );
                 code = exit::ERROR;
                 continue;
             }
@@ -144,7 +154,10 @@ fn assertions(script: &mut Script, limit: usize) -> anyhow::Result<i32> {
             ),
             Some(d) => {
                 outln!("assert {}: error: {}", i + 1, d.message);
-                diag!("{}", d.render(script.source_map()));
+                diag!(
+                    "{}",
+                    d.render_styled(script.source_map(), super::color::stderr())
+                );
                 code = exit::ERROR;
             }
         }

@@ -36,6 +36,8 @@ macro_rules! diagln {
 }
 
 pub(crate) mod bsp;
+pub(crate) mod color;
+pub(crate) mod units;
 pub(crate) mod check;
 pub(crate) mod common;
 pub(crate) mod eval;
@@ -61,6 +63,17 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// When to colour diagnostics, human reports and trace trees: auto (when the stream written
+    /// is a terminal and NO_COLOR is not set to a non-empty value; CLICOLOR_FORCE=1 colours
+    /// pipes too), always, never.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "WHEN",
+        default_value = "auto"
+    )]
+    color: color::ColorChoice,
 }
 
 #[derive(Subcommand)]
@@ -106,6 +119,7 @@ struct CompletionsArgs {
 /// `cspot` binary is this function and a counting allocator.
 pub fn main() -> i32 {
     let cli = Cli::parse();
+    color::init(cli.color);
     let result = match cli.command {
         Command::Parse(a) => parse::run(a),
         Command::Eval(a) => eval::run(a),

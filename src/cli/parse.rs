@@ -1,6 +1,5 @@
 //! `cspot parse FILE...` and `cspot fmt FILE`.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use crate::cspm::load;
 
@@ -30,7 +29,7 @@ pub struct ParseArgs {
 }
 
 pub fn run(args: ParseArgs) -> anyhow::Result<Outcome> {
-    let color = stderr_color();
+    let color = super::color::stderr();
     let mut all_ok = true;
     for path in &args.files {
         let name = path.to_string_lossy().into_owned();
@@ -100,7 +99,7 @@ pub fn run_fmt(args: FmtArgs) -> anyhow::Result<Outcome> {
     let id = map.add(name.clone(), text.clone());
     let mut interner = Interner::default();
     let (module, diags) = parse(id, &text, &mut interner);
-    let color = stderr_color();
+    let color = super::color::stderr();
     for d in &diags {
         diag!("{}", d.render_styled(&map, color));
     }
@@ -140,10 +139,5 @@ pub fn run_fmt(args: FmtArgs) -> anyhow::Result<Outcome> {
     }
     out!("{out}");
     Ok(Outcome::Code(exit::HOLDS))
-}
-
-/// Colour on stderr only for a terminal, and never with `NO_COLOR` set.
-pub fn stderr_color() -> bool {
-    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 

@@ -10,7 +10,6 @@ use super::common::{FormatArg, OutputFiles};
 use anyhow::Context as _;
 use clap::Args;
 use crate::report::{self, RenderOptions};
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
@@ -51,9 +50,7 @@ pub fn run(args: RenderArgs) -> anyhow::Result<Outcome> {
     if args.html.is_some() {
         files.html = args.html.clone();
     }
-    let color = matches!(args.format, FormatArg::Human)
-        && std::io::stdout().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none();
+    let color = matches!(args.format, FormatArg::Human) && super::color::stdout();
     let render = RenderOptions {
         timings: !args.no_timings,
         color,

@@ -19,7 +19,7 @@ use crate::report::{
 };
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::io::{BufRead, IsTerminal, Read};
+use std::io::{BufRead, Read};
 
 use std::time::Instant;
 
@@ -74,11 +74,10 @@ pub struct InputArgs {
     /// (an empty list, `-all`) is an error, not a run that checks nothing.
     #[arg(long, value_name = "RULES", allow_hyphen_values = true)]
     pub rules: Option<String>,
-    /// Tolerance of the timing rules, for clocks of different hosts: a number and its unit,
-    /// one of ns, us (or µs), ms, s, m (e.g. 250us, 5ms, 2s). A bare number is refused, as
-    /// its unit would be a guess; only 0 (the default) needs none.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "0")]
-    pub clock_skew: u64,
+    /// Tolerance of the timing rules, for clocks of different hosts: seconds, or a number
+    /// with a unit ns, us (or µs), ms, s, m, h (e.g. 250us, 5ms, 2s; 2 is 2 seconds).
+    #[arg(long, value_name = "DURATION", value_parser = super::units::parse_duration, default_value = "0")]
+    pub clock_skew: std::time::Duration,
     /// Accept a dump that holds no span. Without it a dump with no span is an error (exit
     /// 2) naming the file: an empty capture almost always means a broken test or exporter.
     #[arg(long)]
@@ -86,12 +85,13 @@ pub struct InputArgs {
     /// Read ids written in base64 (some proto-to-JSON converters do) instead of reporting them.
     #[arg(long)]
     pub accept_base64: bool,
-    /// The most one message of a dump may take once decompressed (e.g. 64M, 2G): a message of
+    /// The most one message of a dump may take once decompressed (bytes, or with K, M, G, T,
+    /// powers of 1024: 64M, 2GiB): a message of
     /// the file exporter's stream, a top-level protobuf field, a JSON line, an element of a
     /// JSON document's `resourceSpans`, one JSON string. A larger one is an error (its bytes
     /// are skipped where the format allows), so a small zstd file cannot expand to gigabytes
     /// in memory.
-    #[arg(long, value_name = "SIZE", value_parser = super::common::parse_bytes, default_value = "1G")]
+    #[arg(long, value_name = "SIZE", value_parser = super::units::parse_size, default_value = "1G")]
     pub max_message: u64,
 }
 
@@ -102,8 +102,9 @@ pub struct InputArgs {
 #[command(
     mut_arg("max_states", |a| a.hide(true)),
     mut_arg("max_memory", |a| a.help(
-        "Stop reading with an error when the spans read take more than this (e.g. 512M, 4G). \
-         Default: 80% of the memory available when reading starts"
+        "Stop reading with an error when the spans read take more than this: bytes, or with K, \
+         M, G, T (powers of 1024: 512M, 4GiB). Default: 80% of the memory available when \
+         reading starts"
     ))
 )]
 pub struct CheckArgs {
@@ -144,33 +145,6 @@ pub fn run(args: TracesArgs) -> anyhow::Result<Outcome> {
     }
 }
 
-/// `5ms`, `250us`, `1.5s`, `300ns`, `2m`, in nanoseconds; `0` is the only bare number.
-fn parse_duration(s: &str) -> Result<u64, String> {
-    let s = s.trim();
-    let split = s
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(s.len());
-    let (num, unit) = s.split_at(split);
-    let n: f64 = num
-        .parse()
-        .map_err(|_| format!("`{s}` is not a duration; write e.g. 5ms, 250us, 2s"))?;
-    let mult = match unit.trim() {
-        "" if n == 0.0 => 1.0,
-        "" => {
-            return Err(format!(
-                "`{s}` has no unit; write e.g. {num}ms, {num}us or {num}s (ns, us, ms, s, m)"
-            ));
-        }
-        "ns" => 1.0,
-        "us" | "µs" => 1e3,
-        "ms" => 1e6,
-        "s" => 1e9,
-        "m" | "min" => 60e9,
-        u => return Err(format!("unknown unit `{u}`; use ns, us, ms, s or m")),
-    };
-    Ok((n * mult).round() as u64)
-}
-
 fn rule_config(input: &InputArgs) -> anyhow::Result<Option<RuleConfig>> {
     let mut cfg = match input.rules.as_deref() {
         Some("list") => return Ok(None),
@@ -185,7 +159,8 @@ fn rule_config(input: &InputArgs) -> anyhow::Result<Option<RuleConfig>> {
             input.rules.as_deref().unwrap_or_default()
         );
     }
-    cfg.clock_skew_ns = input.clock_skew;
+    // A skew past u64 nanoseconds (585 years) tolerates any clock, as u64::MAX does.
+    cfg.clock_skew_ns = u64::try_from(input.clock_skew.as_nanos()).unwrap_or(u64::MAX);
     Ok(Some(cfg))
 }
 
@@ -344,17 +319,9 @@ const MAX_ERRORS_SHOWN: usize = 50;
 
 fn print_errors(errors: &[ReadError], input: &InputArgs) {
     let _ = input;
+    let color = super::color::stderr();
     for e in errors.iter().take(MAX_ERRORS_SHOWN) {
-        diagln!("error: {}", clean(&e.to_string()));
-        if let Position::LineCol { line, col } = e.position
-            && let Some(text) = source_line(&e.file, line)
-        {
-            let (shown, caret) = clip(&text, col as usize);
-            // Escapes widen the text: the caret goes under the escaped column.
-            let before: String = shown.chars().take(caret).collect();
-            diagln!("  | {}", clean(&shown));
-            diagln!("  | {}^", " ".repeat(clean(&before).chars().count()));
-        }
+        diag!("{}", render_read_error(e, color));
     }
     if errors.len() > MAX_ERRORS_SHOWN {
         diagln!(
@@ -364,36 +331,121 @@ fn print_errors(errors: &[ReadError], input: &InputArgs) {
     }
 }
 
-/// Line `line` of a plain (uncompressed) file, for the caret snippet.
-fn source_line(file: &str, line: u64) -> Option<String> {
-    let f = std::fs::File::open(file).ok()?;
-    let mut r = std::io::BufReader::new(f);
-    let mut magic = [0u8; 4];
-    let head = r.fill_buf().ok()?;
-    if head.len() >= 4 {
-        magic.copy_from_slice(&head[..4]);
-        if magic == [0x28, 0xb5, 0x2f, 0xfd] {
-            return None;
+/// A read error as every diagnostic is shown ([`crate::report::snippet`]): at a line and
+/// column (JSON), `file:line:col: error: path: message` and, when the file can be read again
+/// (not standard input, not zstd), the lines around the position with a caret under it; at a
+/// byte offset (protobuf) or about the whole file, one line `error: file: ...`.
+fn render_read_error(e: &ReadError, color: bool) -> String {
+    use crate::report::snippet::{self, Level, Location, Snippet, Source};
+    // A message may quote a value of the dump, line breaks included: escaped whole, so that
+    // it cannot fake a line of output (the renderer keeps a message's own line breaks).
+    let Position::LineCol { line, col } = e.position else {
+        let message = clean(&e.to_string()).into_owned();
+        return snippet::render(
+            &Snippet {
+                level: Level::Error,
+                message: &message,
+                location: None,
+                label: None,
+                help: None,
+            },
+            color,
+        );
+    };
+    let message = if e.path.is_empty() {
+        clean(&e.message).into_owned()
+    } else {
+        clean(&format!("{}: {}", e.path, e.message)).into_owned()
+    };
+    let lines = source_lines(&e.file, line);
+    let source = lines.as_ref().map(|(text, first_line, at)| {
+        // The column counts characters; one past the end of the line is its end.
+        let line_text = &text[*at..];
+        let line_text = &line_text[..line_text.find('\n').unwrap_or(line_text.len())];
+        let k = usize::try_from(col.saturating_sub(1)).unwrap_or(usize::MAX);
+        let offset = at
+            + line_text
+                .char_indices()
+                .nth(k)
+                .map_or(line_text.len(), |(i, _)| i);
+        Source {
+            text,
+            first_line: *first_line,
+            span: offset..offset,
         }
-    }
-    for _ in 1..line {
-        skip_line(&mut r)?;
-    }
-    // A dump may be one line of gigabytes: the snippet is only ever shown for a line that
-    // fits in a bound (issue 14), longer ones go without.
-    let mut buf = Vec::new();
-    (&mut r)
-        .take(SNIPPET_LINE_MAX + 1)
-        .read_until(b'\n', &mut buf)
-        .ok()?;
-    if buf.len() as u64 > SNIPPET_LINE_MAX {
-        return None;
-    }
-    let s = String::from_utf8_lossy(&buf).trim_end().to_string();
-    Some(s)
+    });
+    snippet::render(
+        &Snippet {
+            level: Level::Error,
+            message: &message,
+            location: Some(Location {
+                file: &e.file,
+                line: usize::try_from(line).unwrap_or(usize::MAX),
+                col: usize::try_from(col).unwrap_or(usize::MAX),
+                source,
+            }),
+            label: None,
+            help: None,
+        },
+        color,
+    )
 }
 
-/// The longest dump line [`source_line`] reads for a snippet.
+/// Lines `line - 1` to `line + 1` of a plain (uncompressed) file, for the snippet of an
+/// error on line `line` (1-based): their text, the 0-based number of the first, and where
+/// line `line` starts in the text. Only line feeds end lines, as the JSON readers count them
+/// (a CR is shown as a space). `None` for a compressed file, one that cannot be opened again
+/// (standard input) or an error line longer than [`SNIPPET_LINE_MAX`]; a longer context line
+/// is left out.
+fn source_lines(file: &str, line: u64) -> Option<(String, usize, usize)> {
+    let f = std::fs::File::open(file).ok()?;
+    let mut r = std::io::BufReader::new(f);
+    let head = r.fill_buf().ok()?;
+    if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        return None;
+    }
+    let first = line.saturating_sub(1).max(1);
+    for _ in 1..first {
+        skip_line(&mut r)?;
+    }
+    let mut text = String::new();
+    let mut first_line = None;
+    let mut at = None;
+    for n in first..=line.saturating_add(1) {
+        // A dump may be one line of gigabytes: a line is only ever shown when it fits in a
+        // bound (issue 14).
+        let mut buf = Vec::new();
+        (&mut r)
+            .take(SNIPPET_LINE_MAX + 1)
+            .read_until(b'\n', &mut buf)
+            .ok()?;
+        if buf.is_empty() {
+            break;
+        }
+        if buf.len() as u64 > SNIPPET_LINE_MAX {
+            if n >= line {
+                break;
+            }
+            // A long line before the error's: the snippet starts at the error's line.
+            skip_line(&mut r);
+            continue;
+        }
+        let shown = String::from_utf8_lossy(&buf);
+        let shown = shown
+            .strip_suffix('\n')
+            .unwrap_or(&shown)
+            .replace('\r', " ");
+        if n == line {
+            at = Some(text.len());
+        }
+        first_line.get_or_insert(usize::try_from(n - 1).ok()?);
+        text.push_str(&shown);
+        text.push('\n');
+    }
+    Some((text, first_line?, at?))
+}
+
+/// The longest dump line [`source_lines`] reads for a snippet.
 const SNIPPET_LINE_MAX: u64 = 1 << 20;
 
 /// Skips one line without keeping it; `None` at the end of the file.
@@ -414,15 +466,6 @@ fn skip_line(r: &mut impl BufRead) -> Option<()> {
             }
         }
     }
-}
-
-/// At most 100 characters of a line around column `col`, and the caret's offset in them.
-fn clip(text: &str, col: usize) -> (String, usize) {
-    let chars: Vec<char> = text.chars().collect();
-    let col = col.saturating_sub(1).min(chars.len());
-    let start = col.saturating_sub(60);
-    let end = (start + 100).min(chars.len());
-    (chars[start..end].iter().collect(), col - start)
 }
 
 fn run_check(a: CheckArgs) -> anyhow::Result<Outcome> {
@@ -534,7 +577,7 @@ fn run_tree(a: TreeArgs) -> anyhow::Result<Outcome> {
         }
         None => forest.traces.iter().collect(),
     };
-    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let color = super::color::stdout();
     let mut out = Chunked {
         buf: String::new(),
         err: None,

@@ -83,7 +83,7 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<Outcome> {
     let input = InputArgs {
         dumps: a.dumps.clone(),
         rules: None,
-        clock_skew: 0,
+        clock_skew: std::time::Duration::ZERO,
         allow_empty: a.allow_empty,
         accept_base64: a.accept_base64,
         max_message: crate::otlp::DEFAULT_MAX_MESSAGE,

@@ -43,13 +43,16 @@ pub fn result_text(r: &CheckResult, opts: RenderOptions) -> String {
 }
 
 fn result(out: &mut String, r: &CheckResult, opts: RenderOptions) {
-    let mark = match &r.verdict {
-        Verdict::Holds => paint(opts, "32", "HOLDS"),
-        Verdict::Violated(_) => paint(opts, "31", "VIOLATED"),
-        Verdict::Inconclusive(_) => paint(opts, "33", "INCONCLUSIVE"),
-        Verdict::Error(_) => paint(opts, "1;31", "ERROR"),
+    let (code, word) = match &r.verdict {
+        Verdict::Holds => ("32", "HOLDS"),
+        Verdict::Violated(_) => ("31", "VIOLATED"),
+        Verdict::Inconclusive(_) => ("33", "INCONCLUSIVE"),
+        Verdict::Error(_) => ("1;31", "ERROR"),
     };
-    let _ = write!(out, "{mark:<12} {}", clean(&r.id));
+    // Padded outside the colour: `{:<12}` of a painted word counts its escape codes, and
+    // coloured columns did not line up with plain ones.
+    let pad = " ".repeat(12usize.saturating_sub(word.len()));
+    let _ = write!(out, "{}{pad} {}", paint(opts, code, word), clean(&r.id));
     if !r.title.is_empty() {
         let _ = write!(out, ": {}", clean(&r.title));
     }

@@ -13,6 +13,7 @@ mod junit;
 mod model;
 pub mod rules;
 mod sarif;
+pub mod snippet;
 mod text;
 
 pub use json::{ParseError, parse as parse_json};

@@ -326,7 +326,7 @@ fn check_one(
         let a = match &e.value {
             Ok(a) => a,
             Err(d) => {
-                observer.diagnostic(&d.render(&map));
+                observer.diagnostic(&d.render_styled(&map, observer.color()));
                 report.results.push(unevaluated(&map, id, d));
                 continue;
             }
@@ -341,7 +341,7 @@ fn check_one(
         match checked {
             Ok(r) => report.results.push(r),
             Err(d) => {
-                observer.diagnostic(&d.render(&map));
+                observer.diagnostic(&d.render_styled(&map, observer.color()));
                 report.results.push(checker.error_result(a, id, &d));
             }
         }

@@ -32,6 +32,11 @@ pub trait Observer {
     fn progress(&mut self, _progress: &Progress) {}
     /// The current search has ended.
     fn finished(&mut self) {}
+    /// Whether diagnostics given to [`Observer::diagnostic`] should carry colour (ANSI)
+    /// escapes; stripping them gives the plain text.
+    fn color(&self) -> bool {
+        false
+    }
 }
 
 /// An [`Observer`] that ignores everything: the report holds what matters.

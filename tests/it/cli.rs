@@ -20,6 +20,101 @@ fn bad_timeouts_are_usage_errors() {
     assert!(code == 0 || code == 1, "exit {code}\n{err}");
 }
 
+/// Every duration option reads the same forms (a bare number is seconds) and refuses the
+/// same mistakes with the same message (`--clock-skew`: `otlp::clock_skew_is_a_duration`).
+#[test]
+fn durations_parse_alike_in_every_option() {
+    let options: [(&str, &[&str]); 4] = [
+        ("--timeout", &["check", SPEC, "-q", "--no-timings"]),
+        (
+            "--progress-interval",
+            &["check", SPEC, "-q", "--no-timings"],
+        ),
+        ("--timeout", &["eval", SPEC, "1 + 1"]),
+        ("--timeout", &["lts", SPEC, "CELL", "--format=aut"]),
+    ];
+    for (flag, args) in options {
+        for form in [
+            "30", "30s", "5m", "500ms", "250us", "100ns", "1.5s", "1h", "0.5", " 2 s",
+        ] {
+            let (code, _, err) = cspot(&[args, &[flag, form]].concat());
+            // A very short timeout may end the run inconclusive (3): the value was taken.
+            assert!(
+                matches!(code, 0 | 1 | 3),
+                "{args:?} {flag} {form:?}: exit {code}\n{err}"
+            );
+        }
+        for (bad, why) in [
+            (
+                "5x",
+                "expected a number with an optional unit ns, us, ms, s, m, h",
+            ),
+            ("1e-9", "expected a number"),
+            ("-5s", "expected a number"),
+            ("0", "must be more than 0"),
+        ] {
+            let (code, _, err) = cspot(&[args, &[&format!("{flag}={bad}")]].concat());
+            assert_eq!(code, 2, "{flag}={bad}: {err}");
+            assert!(
+                err.contains(&format!("invalid duration '{bad}': {why}")),
+                "{flag}={bad}: {err}"
+            );
+        }
+    }
+}
+
+/// Every size option reads the same forms: bytes, or K, M, G, T in any spelling (KB, KiB),
+/// all powers of 1024, as the help says.
+#[test]
+fn sizes_parse_alike_in_every_option() {
+    let dump = "fixtures/otlp/async-exempt.json";
+    let options: [(&str, &[&str]); 5] = [
+        ("--max-memory", &["check", SPEC, "-q", "--no-timings"]),
+        ("--max-memory", &["eval", SPEC, "1 + 1"]),
+        ("--max-memory", &["lts", SPEC, "CELL", "--format=aut"]),
+        ("--max-memory", &["traces", "check", dump]),
+        ("--max-message", &["traces", "check", dump]),
+    ];
+    for (flag, args) in options {
+        for form in [
+            "2147483648",
+            "512M",
+            "512MB",
+            "512MiB",
+            "512m",
+            "1G",
+            "1GiB",
+            "1.5G",
+            "4096K",
+            "1T",
+        ] {
+            let (code, _, err) = cspot(&[args, &[flag, form]].concat());
+            assert!(
+                matches!(code, 0 | 1),
+                "{args:?} {flag} {form}: exit {code}\n{err}"
+            );
+        }
+        for (bad, why) in [
+            ("5x", "expected a number with an optional unit K, M, G, T"),
+            ("-1M", "expected a number"),
+            ("0", "must be more than 0 bytes"),
+            ("99999999T", "too large"),
+        ] {
+            let (code, _, err) = cspot(&[args, &[&format!("{flag}={bad}")]].concat());
+            assert_eq!(code, 2, "{flag}={bad}: {err}");
+            assert!(
+                err.contains(&format!("invalid size '{bad}': {why}")),
+                "{flag}={bad}: {err}"
+            );
+        }
+    }
+    let (_, help, _) = cspot(&["check", "--help"]);
+    assert!(
+        help.contains("512M, 512MB and 512MiB are the same"),
+        "{help}"
+    );
+}
+
 /// Runs `cspot` with its stdout (and, with `stderr_too`, its stderr) on a pipe whose reading
 /// end is closed before it starts, as `cspot … | head -1` ends up; gives (exit code, stderr).
 fn closed_pipe(args: &[&str], stderr_too: bool) -> (i32, String) {

@@ -5,6 +5,7 @@ mod check;
 mod cli;
 mod cspm_eval;
 mod cspm_parse;
+mod diag;
 mod explore;
 mod formats;
 mod html;
