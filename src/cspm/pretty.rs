@@ -363,16 +363,24 @@ impl<'i> Printer<'i> {
                 self.raw_newline(indent);
             }
         } else {
-            while self.out.ends_with(' ') {
-                self.out.pop();
-            }
-            self.out.push(' ');
+            self.space_before_inline();
         }
         self.out.push_str(&c.text(self.src));
         self.line_content = true;
         self.line_comment_open = !c.block;
         self.space_pending = false;
         own
+    }
+
+    /// One space before a comment that follows code on its line (none after `(` or `[`; a
+    /// `{` glued to a comment would open a block comment).
+    fn space_before_inline(&mut self) {
+        while self.out.ends_with(' ') {
+            self.out.pop();
+        }
+        if !self.out.ends_with(['(', '[']) {
+            self.out.push(' ');
+        }
     }
 
     /// At the first push of a node, inside a declaration: the waiting comments go here when a
@@ -400,10 +408,7 @@ impl<'i> Printer<'i> {
                 if c.breaks_line(self.src) {
                     break;
                 }
-                while self.out.ends_with(' ') {
-                    self.out.pop();
-                }
-                self.out.push(' ');
+                self.space_before_inline();
                 self.out.push_str(&c.text(self.src));
                 self.space_pending = true;
                 self.waiting += 1;
@@ -752,9 +757,7 @@ impl<'i> Printer<'i> {
         };
         match &a.kind {
             AssertKind::Refinement { model, imp, .. } => {
-                self.push(" [");
-                self.push(model_text(*model));
-                self.push("= ");
+                self.push(&format!(" [{}= ", model_text(*model)));
                 self.expr(imp, prec::OPEN, true);
             }
             AssertKind::DeadlockFree { model: m, .. } => {
@@ -787,15 +790,14 @@ impl<'i> Printer<'i> {
                     });
                     self.expr(events, prec::OPEN, true);
                 }
-                AssertOption::PartialOrderReduce { mode } => {
-                    self.push(" :[partial order reduce");
-                    if let Some(m) = mode {
-                        self.push(" [");
-                        self.name(m);
-                        self.push("]");
-                    }
-                    self.push("]");
-                }
+                // One push: the property is one token (no comment can go inside it).
+                AssertOption::PartialOrderReduce { mode } => match mode {
+                    Some(m) => self.push(&format!(
+                        " :[partial order reduce [{}]]",
+                        self.int.resolve(m.sym)
+                    )),
+                    None => self.push(" :[partial order reduce]"),
+                },
             }
         }
     }
