@@ -745,6 +745,9 @@ impl<'i> Printer<'i> {
                 .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '\'')
         });
         if starts_with_not && !a.negated {
+            // The brackets are part of the expression (a second run reads them so): the
+            // comments before it go before them.
+            self.at(first.span.start);
             self.push("(");
             self.bracketed(|p| p.expr(first, prec::OPEN, true));
             self.push(")");

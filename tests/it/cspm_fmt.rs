@@ -269,6 +269,50 @@ proptest! {
     }
 }
 
+/// The shipped CSPM files that parse without errors, with their texts.
+fn parsing_files() -> Vec<(String, String)> {
+    let mut files = Vec::new();
+    csp_files(&Path::new(ROOT).join("specs"), &mut files);
+    csp_files(&Path::new(ROOT).join("tests/data"), &mut files);
+    files.sort();
+    files
+        .into_iter()
+        .filter_map(|path| {
+            let (text, _) = cspot::cspm::load::decode(&std::fs::read(&path).ok()?);
+            let (_, diags, _) = parse_with_comments(FileId(0), &text, &mut Interner::default());
+            diags
+                .is_empty()
+                .then(|| (path.display().to_string(), text))
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(cases(256))]
+
+    /// Comments at random token boundaries of the shipped files, laid out as people write
+    /// them (modules, `Timed` sections, `let` blocks, lines broken inside declarations).
+    #[test]
+    fn shipped_files_with_more_comments_format_and_keep_them(
+        file in any::<prop::sample::Index>(),
+        inserts in proptest::collection::vec((any::<prop::sample::Index>(), 0..SHAPES.len()), 1..12),
+    ) {
+        thread_local! {
+            static FILES: Vec<(String, String)> = parsing_files();
+        }
+        let (name, text) = FILES.with(|f| f[file.index(f.len())].clone());
+        let commented = insert_comments(&text, &inserts);
+        let mut int = Interner::default();
+        let (mut before, _, _) = parse_with_comments(FileId(0), &text, &mut int);
+        let (mut after, diags, _) = parse_with_comments(FileId(0), &commented, &mut int);
+        prop_assert!(diags.is_empty(), "{}: {:?}\n{}", name, diags, commented);
+        before.erase_spans();
+        after.erase_spans();
+        prop_assert_eq!(&before, &after, "{}", commented);
+        fmt_law(&commented, &name);
+    }
+}
+
 // ----- the command line -----
 
 /// A fresh scratch folder for one test.
