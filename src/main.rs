@@ -31,7 +31,7 @@ enum Command {
     Parse(cli::parse::ParseArgs),
     /// Evaluate an expression in the context of a CSPM file.
     Eval(cli::eval::EvalArgs),
-    /// Pretty-print a CSPM file.
+    /// Pretty-print CSPM files, keeping their comments.
     Fmt(cli::parse::FmtArgs),
     /// Check the assertions of CSPM files.
     Check(cli::check::CheckArgs),

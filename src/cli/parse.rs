@@ -7,9 +7,9 @@ use std::path::{Component, Path, PathBuf};
 use clap::Args;
 use cspot::cspm::ast::Interner;
 use cspot::cspm::load::{self, Encoding};
-use cspot::cspm::source::{Diagnostic, Loader, Severity, SourceMap};
 use cspot::cspm::parser::parse_with_comments;
 use cspot::cspm::pretty;
+use cspot::cspm::source::{Diagnostic, Loader, Severity, SourceMap};
 use cspot::report::exit;
 
 use super::Outcome;

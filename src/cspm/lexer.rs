@@ -425,7 +425,9 @@ impl Comment {
     /// block comment with every line break (CRLF, CR) as LF. Comparing these texts tells
     /// whether formatting kept every comment.
     pub fn text(&self, src: &str) -> String {
-        let raw = src.get(self.start as usize..self.end as usize).unwrap_or("");
+        let raw = src
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or("");
         if self.block {
             raw.replace("\r\n", "\n").replace('\r', "\n")
         } else {

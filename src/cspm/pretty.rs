@@ -1,8 +1,9 @@
 //! The pretty-printer: the AST back to CSPM text in one canonical layout.
 //!
-//! One declaration per line (`let` blocks, modules and `Timed` sections over several),
-//! operators spaced, and parentheses only where FDR's binding strengths ([`prec`]) need them,
-//! so that parsing the output gives the same tree (spans aside). Three things besides
+//! One declaration per line (`let` blocks, modules, `Timed` sections and comments inside a
+//! declaration take several), operators spaced, and parentheses only where FDR's binding
+//! strengths ([`prec`]) need them, so that parsing the output gives the same tree (spans
+//! aside). Three things besides
 //! precedence decide parentheses: a form that extends to the right (`if`, `let`, a lambda, a
 //! replicated operator) is bare only at the end of its context; inside `< ... >` a `>` at the
 //! same bracket level would close the sequence, so a greater-than there is bracketed; and an
@@ -94,8 +95,7 @@ pub fn verify(
     again: FileId,
     interner: &mut Interner,
 ) -> Result<(), Mismatch> {
-    let (mut reparsed, diags, comments2) =
-        super::parser::parse_with_comments(again, out, interner);
+    let (mut reparsed, diags, comments2) = super::parser::parse_with_comments(again, out, interner);
     if !diags.is_empty() {
         return Err(Mismatch::Unparsable(diags));
     }

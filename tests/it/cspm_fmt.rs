@@ -50,13 +50,16 @@ fn data_cases_format_to_their_expected_text() {
         let (out, n) = fmt_law(&text, &name);
         assert!(n > 0, "{name}: a case without comments");
         let expected = path.with_extension("expected");
-        // `CSPOT_BLESS=1` writes the expected texts anew (then review the diff).
-        if std::env::var_os("CSPOT_BLESS").is_some() {
+        // `CSPOT_UPDATE_EXPECT=1` writes the expected texts anew (then review the diff).
+        if std::env::var_os("CSPOT_UPDATE_EXPECT").is_some() {
             std::fs::write(&expected, &out).unwrap();
         }
         let want = std::fs::read_to_string(&expected)
             .unwrap_or_else(|e| panic!("{}: {e}", expected.display()));
-        assert_eq!(out, want, "{name}: formatted text differs from {name:?}.expected");
+        assert_eq!(
+            out, want,
+            "{name}: formatted text differs from {name:?}.expected"
+        );
     }
 }
 
@@ -90,10 +93,7 @@ fn a_line_comment_inside_a_declaration_is_always_followed_by_a_soaked_line_break
     // A one-line block comment stays inline where no break may go.
     assert_eq!(fmt("x = f{- c -}(1)"), "x = f({- c -} 1)\n");
     // Where no point inside is left, at the end of the declaration's last line.
-    assert_eq!(
-        fmt("x = (1 -- one\n )\ny = 2"),
-        "x = 1 -- one\n\ny = 2\n"
-    );
+    assert_eq!(fmt("x = (1 -- one\n )\ny = 2"), "x = 1 -- one\n\ny = 2\n");
 }
 
 #[test]
@@ -113,7 +113,13 @@ fn the_lexer_records_comments_with_their_spans() {
     let got: Vec<(&str, bool, u8)> = lexed
         .comments
         .iter()
-        .map(|c| (&text[c.start as usize..c.end as usize], c.block, c.breaks_before))
+        .map(|c| {
+            (
+                &text[c.start as usize..c.end as usize],
+                c.block,
+                c.breaks_before,
+            )
+        })
         .collect();
     assert_eq!(
         got,
@@ -124,7 +130,13 @@ fn the_lexer_records_comments_with_their_spans() {
         ]
     );
     // The tokens are those of the text without its comments.
-    let kinds = |t: &str| -> Vec<Tok> { lexer::lex(FileId(0), t).tokens.iter().map(|t| t.kind).collect() };
+    let kinds = |t: &str| -> Vec<Tok> {
+        lexer::lex(FileId(0), t)
+            .tokens
+            .iter()
+            .map(|t| t.kind)
+            .collect()
+    };
     assert_eq!(kinds(text), kinds("x = 1\n\ny = 2"));
 }
 
@@ -280,9 +292,7 @@ fn parsing_files() -> Vec<(String, String)> {
         .filter_map(|path| {
             let (text, _) = cspot::cspm::load::decode(&std::fs::read(&path).ok()?);
             let (_, diags, _) = parse_with_comments(FileId(0), &text, &mut Interner::default());
-            diags
-                .is_empty()
-                .then(|| (path.display().to_string(), text))
+            diags.is_empty().then(|| (path.display().to_string(), text))
         })
         .collect()
 }
@@ -387,7 +397,14 @@ fn cli_fmt_check_lists_every_file_to_reformat_and_the_command_that_does_it() {
     assert_eq!(code, 0, "{err}");
     let (code, out, err) = cspot_in(
         &dir,
-        &["fmt", "--check", "messy.csp", "canon.csp", "two words.csp", "formatted.csp"],
+        &[
+            "fmt",
+            "--check",
+            "messy.csp",
+            "canon.csp",
+            "two words.csp",
+            "formatted.csp",
+        ],
     );
     assert_eq!((code, out.as_str(), err.as_str()), (0, "", ""));
     // A file that does not parse is an error (exit 2), the others are still checked.
@@ -411,35 +428,61 @@ fn cli_fmt_write_rewrites_changed_files_in_place_and_leaves_the_rest() {
     std::fs::write(dir.join("messy.csp"), MESSY).unwrap();
     std::fs::write(dir.join("canon.csp"), CANON).unwrap();
     std::fs::write(dir.join("broken.csp"), BROKEN).unwrap();
-    std::fs::set_permissions(dir.join("messy.csp"), std::fs::Permissions::from_mode(0o640))
-        .unwrap();
+    std::fs::set_permissions(
+        dir.join("messy.csp"),
+        std::fs::Permissions::from_mode(0o640),
+    )
+    .unwrap();
     std::os::unix::fs::symlink("canon.csp", dir.join("link.csp")).unwrap();
     let inode = |name: &str| std::fs::metadata(dir.join(name)).unwrap().ino();
     let (messy_before, canon_before) = (inode("messy.csp"), inode("canon.csp"));
-    let (code, out, err) = cspot_in(
-        &dir,
-        &["fmt", "-w", "messy.csp", "broken.csp", "canon.csp"],
-    );
+    let (code, out, err) = cspot_in(&dir, &["fmt", "-w", "messy.csp", "broken.csp", "canon.csp"]);
     assert_eq!(code, 2, "{err}");
     assert_eq!(out, "");
-    assert!(err.starts_with("reformatted messy.csp\nbroken.csp:2:6: error:"), "{err}");
+    assert!(
+        err.starts_with("reformatted messy.csp\nbroken.csp:2:6: error:"),
+        "{err}"
+    );
     assert!(!err.contains("canon.csp"), "{err}");
-    assert_eq!(std::fs::read_to_string(dir.join("messy.csp")).unwrap(), MESSY_FMT);
-    assert_eq!(std::fs::read_to_string(dir.join("broken.csp")).unwrap(), BROKEN);
-    assert_eq!(std::fs::read_to_string(dir.join("canon.csp")).unwrap(), CANON);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("messy.csp")).unwrap(),
+        MESSY_FMT
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("broken.csp")).unwrap(),
+        BROKEN
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("canon.csp")).unwrap(),
+        CANON
+    );
     // Replaced by a rename (a new inode), with the old permissions; an unchanged file is not
     // touched; no temporary file is left behind.
     assert_ne!(inode("messy.csp"), messy_before);
     assert_eq!(inode("canon.csp"), canon_before);
-    let mode = std::fs::metadata(dir.join("messy.csp")).unwrap().permissions().mode();
+    let mode = std::fs::metadata(dir.join("messy.csp"))
+        .unwrap()
+        .permissions()
+        .mode();
     assert_eq!(mode & 0o777, 0o640);
-    assert_eq!(files(&dir), ["broken.csp", "canon.csp", "link.csp", "messy.csp"]);
+    assert_eq!(
+        files(&dir),
+        ["broken.csp", "canon.csp", "link.csp", "messy.csp"]
+    );
     // Through a symbolic link the target is rewritten and the link stays a link.
     std::fs::write(dir.join("canon.csp"), MESSY).unwrap();
     let (code, _, err) = cspot_in(&dir, &["fmt", "--write", "--verify", "link.csp"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(err, "reformatted link.csp\n");
-    assert!(std::fs::symlink_metadata(dir.join("link.csp")).unwrap().file_type().is_symlink());
-    assert_eq!(std::fs::read_to_string(dir.join("canon.csp")).unwrap(), MESSY_FMT);
+    assert!(
+        std::fs::symlink_metadata(dir.join("link.csp"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("canon.csp")).unwrap(),
+        MESSY_FMT
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
