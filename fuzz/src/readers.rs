@@ -11,8 +11,9 @@
 
 use cspot::bsp::{Config, ConfigFile, Variant};
 use cspot::cspm::ast::Interner;
+use cspot::cspm::parser::parse_with_comments;
 use cspot::cspm::source::{FileId, Loader, SourceMap};
-use cspot::cspm::{load, parse, pretty};
+use cspot::cspm::{load, pretty};
 use cspot::otlp::rules::{self, RuleConfig};
 use cspot::otlp::{self, Detected, ReadOptions};
 use cspot::phi::{Model, ModelFile};
@@ -117,28 +118,19 @@ pub fn cspm_eval(data: &[u8]) {
     });
 }
 
-/// `parse(fmt(parse(x))) == parse(x)` (spans erased) and `fmt` idempotent, for text that
-/// parses without errors; otherwise only that printing the partial tree does not panic.
+/// `parse(fmt(parse(x))) == parse(x)` (spans erased), `fmt` keeps every comment and is
+/// idempotent, for text that parses without errors; otherwise only that printing the partial
+/// tree (with the comments) does not panic.
 fn round_trip(text: &str) {
     let mut names = Interner::default();
-    let (mut m1, d1) = parse(FileId(0), text, &mut names);
-    let out = pretty::module(&m1, &names);
+    let (m1, d1, comments) = parse_with_comments(FileId(0), text, &mut names);
+    let out = pretty::module_with_comments(&m1, &names, text, &comments);
     if !d1.is_empty() {
         return;
     }
-    let (mut m2, d2) = parse(FileId(0), &out, &mut names);
-    assert!(
-        d2.is_empty(),
-        "the canonical layout does not parse: {d2:?}\n--- input\n{text}\n--- printed\n{out}"
-    );
-    let again = pretty::module(&m2, &names);
-    assert_eq!(out, again, "printing is not idempotent\n--- input\n{text}");
-    m1.erase_spans();
-    m2.erase_spans();
-    assert!(
-        m1 == m2,
-        "the round trip changed the tree\n--- input\n{text}\n--- printed\n{out}"
-    );
+    if let Err(e) = pretty::verify(&m1, text, &comments, &out, FileId(1), &mut names) {
+        panic!("{e}\n--- input\n{text}\n--- printed\n{out}");
+    }
 }
 
 // ----- trace dumps -----

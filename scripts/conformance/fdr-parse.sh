@@ -12,7 +12,8 @@ timed=0
 modules=0
 while IFS= read -r f; do
   case="${f#"$corpus"/}"
-  # Counted on the formatted text, where comments are gone and declarations start lines.
+  # Counted on the formatted text, where declarations start lines. It keeps comments: a line
+  # inside a block comment that starts with `Timed (` or `module ` would count (none does).
   formatted=$("$cspot" fmt "$f" 2>/dev/null)
   printf '%s\n' "$formatted" | grep -qE '^ *Timed[ ({]' && timed=$((timed + 1))
   printf '%s\n' "$formatted" | grep -qE '^ *(module|instance) ' && modules=$((modules + 1))

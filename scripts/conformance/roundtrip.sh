@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The pretty-printer's round trip over every corpus .csp file that parses:
-# parse(fmt(parse(x))) == parse(x), spans aside, and fmt(fmt(x)) == fmt(x) (`cspot fmt --verify`).
+# parse(fmt(parse(x))) == parse(x), spans aside, every comment kept, and fmt(fmt(x)) == fmt(x)
+# (`cspot fmt --verify`).
 # Files that do not parse (libcspm's should_fail suites) are listed as SKIP and not counted.
 #   bash scripts/conformance/roundtrip.sh CORPUS     (CSPOT names the binary)
 set -u

@@ -82,7 +82,7 @@ enum Command {
     Parse(parse::ParseArgs),
     /// Evaluate an expression in the context of a CSPM file.
     Eval(eval::EvalArgs),
-    /// Pretty-print a CSPM file.
+    /// Pretty-print CSPM files, keeping their comments.
     Fmt(parse::FmtArgs),
     /// Check the assertions of CSPM files.
     Check(check::CheckArgs),

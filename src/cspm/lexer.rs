@@ -1,7 +1,8 @@
 //! The CSPM lexer: text to a flat vector of [`Token`]s with byte spans.
 //!
-//! Comments (`--` to the end of the line, nested `{- -}`) and whitespace are dropped. Newlines
-//! are significant in CSPM, so the lexer applies FDR's continuation rule and emits a
+//! Whitespace is dropped. Comments (`--` to the end of the line, nested `{- -}`) are not tokens
+//! either: the lexer records them apart, as [`Comment`]s with their byte spans, so that the
+//! formatter can print them again; the parser never sees them. Newlines are significant in CSPM, so the lexer applies FDR's continuation rule and emits a
 //! [`Tok::Newline`] only where a line break ends a declaration: a break is soaked up when the
 //! token before it is one that cannot end an expression (a binary operator, an opening
 //! bracket, `=`, `,`, `let`, ...) or when the token after it is one that cannot start a
@@ -406,9 +407,49 @@ pub fn soaks_before(t: Tok) -> bool {
     )
 }
 
-/// The lexed text: tokens (ending with one [`Tok::Eof`]) and the diagnostics met on the way.
+/// A comment, recorded beside the tokens (trivia) for the formatter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Comment {
+    pub start: u32,
+    pub end: u32,
+    /// `{- ... -}` rather than `-- ...`.
+    pub block: bool,
+    /// The line breaks between this comment and the token or comment before it (or the start
+    /// of the text), capped at 2: 0 when it shares a line with what precedes it, 2 when a blank
+    /// line separates them. A CRLF counts once.
+    pub breaks_before: u8,
+}
+
+impl Comment {
+    /// The comment as the formatter prints it: a line comment without trailing whitespace, a
+    /// block comment with every line break (CRLF, CR) as LF. Comparing these texts tells
+    /// whether formatting kept every comment.
+    pub fn text(&self, src: &str) -> String {
+        let raw = src
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or("");
+        if self.block {
+            raw.replace("\r\n", "\n").replace('\r', "\n")
+        } else {
+            raw.trim_end().to_string()
+        }
+    }
+
+    /// Whether the comment contains a line break: a `--` comment ends at one, and a block
+    /// comment over several lines is one to the lexer's continuation rule.
+    pub fn breaks_line(&self, src: &str) -> bool {
+        !self.block
+            || src
+                .get(self.start as usize..self.end as usize)
+                .is_some_and(|t| t.contains(['\n', '\r']))
+    }
+}
+
+/// The lexed text: tokens (ending with one [`Tok::Eof`]), the comments in source order, and
+/// the diagnostics met on the way.
 pub struct Lexed {
     pub tokens: Vec<Token>,
+    pub comments: Vec<Comment>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -420,6 +461,8 @@ pub fn lex(file: FileId, text: &str) -> Lexed {
         text,
         pos: 0,
         tokens: Vec::with_capacity(text.len() / 3 + 1),
+        comments: Vec::new(),
+        breaks: 0,
         diagnostics: Vec::new(),
     };
     // A byte-order mark is not part of the script.
@@ -429,6 +472,7 @@ pub fn lex(file: FileId, text: &str) -> Lexed {
     lx.run();
     Lexed {
         tokens: lx.tokens,
+        comments: lx.comments,
         diagnostics: lx.diagnostics,
     }
 }
@@ -439,6 +483,9 @@ struct Lexer<'s> {
     text: &'s str,
     pos: usize,
     tokens: Vec<Token>,
+    comments: Vec<Comment>,
+    /// Line breaks since the last token or comment (capped at 2).
+    breaks: u8,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -476,6 +523,7 @@ impl<'s> Lexer<'s> {
             }
             let start = self.pos;
             let kind = self.token();
+            self.breaks = 0;
             if let Some(nl) = gap.newline
                 && !prev_soaks
                 && !soaks_before(kind)
@@ -512,20 +560,39 @@ impl<'s> Lexer<'s> {
                 // CRLF, a lone CR (old Mac files) and LF are all one line break.
                 b'\n' | b'\r' => {
                     gap.newline.get_or_insert(self.pos);
+                    if !(b == b'\n' && self.pos > 0 && self.src[self.pos - 1] == b'\r') {
+                        self.breaks = (self.breaks + 1).min(2);
+                    }
                     self.pos += 1;
                 }
                 b' ' | b'\t' | 0x0b | 0x0c => self.pos += 1,
                 b'-' if self.peek(1) == b'-' => {
+                    let start = self.pos;
                     while self.pos < self.src.len() && !is_line_break(self.src[self.pos]) {
                         self.pos += 1;
                     }
+                    self.comment(start, false);
                 }
-                b'{' if self.peek(1) == b'-' => self.block_comment(&mut gap),
+                b'{' if self.peek(1) == b'-' => {
+                    let start = self.pos;
+                    self.block_comment(&mut gap);
+                    self.comment(start, true);
+                }
                 _ => break,
             }
             gap.space = true;
         }
         gap
+    }
+
+    fn comment(&mut self, start: usize, block: bool) {
+        self.comments.push(Comment {
+            start: start as u32,
+            end: self.pos as u32,
+            block,
+            breaks_before: self.breaks,
+        });
+        self.breaks = 0;
     }
 
     fn block_comment(&mut self, gap: &mut Gap) {

@@ -1,8 +1,9 @@
 //! The pretty-printer: the AST back to CSPM text in one canonical layout.
 //!
-//! One declaration per line (`let` blocks, modules and `Timed` sections over several),
-//! operators spaced, and parentheses only where FDR's binding strengths ([`prec`]) need them,
-//! so that parsing the output gives the same tree (spans aside). Three things besides
+//! One declaration per line (`let` blocks, modules, `Timed` sections and comments inside a
+//! declaration take several), operators spaced, and parentheses only where FDR's binding
+//! strengths ([`prec`]) need them, so that parsing the output gives the same tree (spans
+//! aside). Three things besides
 //! precedence decide parentheses: a form that extends to the right (`if`, `let`, a lambda, a
 //! replicated operator) is bare only at the end of its context; inside `< ... >` a `>` at the
 //! same bracket level would close the sequence, so a greater-than there is bracketed; and an
@@ -10,17 +11,126 @@
 //! `assert not`). Token pairs that would lex differently when glued (`- -`, `{ -`, `< -`, ...)
 //! get a space.
 //!
-//! Comments are not in the AST, so they are not printed.
+//! Comments are not in the AST: [`module_with_comments`] takes them from the lexer (byte spans,
+//! [`Comment`]) and prints each at the first point of the output at or after its place in the
+//! source, where "points" are the starts of the nodes the printer prints (each node has a
+//! span), the ends of declarations and the line breaks the layout already has:
+//!
+//! - before a declaration: on their own lines above it, a blank line kept (one) where the
+//!   source had one or more, at the top level (inside `let`, modules and `Timed` sections they
+//!   are packed);
+//! - after a declaration on its last line: at the end of its printed last line;
+//! - at the end of the file: after the last declaration;
+//! - inside a declaration: before the node that follows them, on lines of their own (or at
+//!   the end of the line when they followed code in the source), but only where a line break
+//!   is soaked up by the lexer's continuation rule ([`lexer::soaks_after`] of the last token
+//!   printed), so that the break a `--` comment needs never ends the declaration. Where a
+//!   break would end it, a one-line `{- -}` comment stays inline and any other waits for the
+//!   next such point, at worst the end of the declaration's last line.
+//!
+//! So no comment is lost or reordered against another, the tree is unchanged, and printing
+//! the output again gives the output (a comment printed at a point is, in the output, just
+//! before that point's node, where the second run finds it). A `--` comment loses its
+//! trailing whitespace and a block comment's line breaks become LF ([`Comment::text`]).
 
 use super::ast::*;
+use super::lexer::{self, Comment, Tok};
 use super::parser::model_text;
 use super::parser::prec::{self, Assoc};
+use super::source::FileId;
 
 /// The whole file: declarations one per line (a blank line between groups).
 pub fn module(m: &Module, interner: &Interner) -> String {
+    module_with_comments(m, interner, "", &[])
+}
+
+/// The whole file with its comments: `m` parsed from `src`, `comments` as the lexer gave them
+/// ([`crate::cspm::parser::parse_with_comments`]). See the module documentation for where
+/// each comment goes.
+pub fn module_with_comments(
+    m: &Module,
+    interner: &Interner,
+    src: &str,
+    comments: &[Comment],
+) -> String {
     let mut p = Printer::new(interner);
+    p.src = src;
+    p.comments = comments;
     p.decls_top(&m.decls);
     p.out
+}
+
+/// The texts of `comments` (as [`Comment::text`] gives them), sorted: two files keep the
+/// same comments when these are equal.
+pub fn comment_texts(src: &str, comments: &[Comment]) -> Vec<String> {
+    let mut texts: Vec<String> = comments.iter().map(|c| c.text(src)).collect();
+    texts.sort();
+    texts
+}
+
+/// How the formatter's output failed its check ([`verify`]).
+#[derive(Debug, thiserror::Error)]
+pub enum Mismatch {
+    #[error("the formatted text does not parse")]
+    Unparsable(Vec<super::source::Diagnostic>),
+    #[error("the formatted text does not parse back to the same syntax tree")]
+    TreeChanged,
+    #[error("the formatted text does not keep every comment (lost: {lost:?}; new: {added:?})")]
+    Comments {
+        lost: Vec<String>,
+        added: Vec<String>,
+    },
+    #[error("formatting the formatted text changes it again")]
+    NotIdempotent,
+}
+
+/// Checks the formatter on one file: `out`, the formatting of `module` (parsed from `src`,
+/// which has `comments`), parses without errors (as file `again`) to the same tree once spans
+/// are erased, has the same comments ([`comment_texts`]), and formats to itself.
+pub fn verify(
+    module: &Module,
+    src: &str,
+    comments: &[Comment],
+    out: &str,
+    again: FileId,
+    interner: &mut Interner,
+) -> Result<(), Mismatch> {
+    let (mut reparsed, diags, comments2) = super::parser::parse_with_comments(again, out, interner);
+    if !diags.is_empty() {
+        return Err(Mismatch::Unparsable(diags));
+    }
+    let twice = module_with_comments(&reparsed, interner, out, &comments2);
+    let mut original = module.clone();
+    original.erase_spans();
+    reparsed.erase_spans();
+    reparsed.file = original.file;
+    if reparsed != original {
+        return Err(Mismatch::TreeChanged);
+    }
+    let (before, after) = (comment_texts(src, comments), comment_texts(out, &comments2));
+    if before != after {
+        let minus = |a: &[String], b: &[String]| {
+            let mut rest = b.to_vec();
+            let mut only = Vec::new();
+            for t in a {
+                match rest.iter().position(|x| x == t) {
+                    Some(k) => {
+                        rest.swap_remove(k);
+                    }
+                    None => only.push(t.clone()),
+                }
+            }
+            only
+        };
+        return Err(Mismatch::Comments {
+            lost: minus(&before, &after),
+            added: minus(&after, &before),
+        });
+    }
+    if twice != out {
+        return Err(Mismatch::NotIdempotent);
+    }
+    Ok(())
 }
 
 /// One declaration, on as many lines as it needs (no trailing newline).
@@ -67,6 +177,24 @@ struct Printer<'i> {
     indent: usize,
     /// Inside `< ... >` at the current bracket level.
     in_seq: bool,
+    /// The source text the comments' spans point into.
+    src: &'i str,
+    comments: &'i [Comment],
+    /// `comments[waiting..next]` have been reached (their place in the source is behind the
+    /// printer) and wait for a point where they may be printed; `comments[next..]` have not.
+    waiting: usize,
+    next: usize,
+    /// A node has started and printed nothing yet: the next push may place waiting comments.
+    at_start: bool,
+    /// Where in `out` the last push with code is (its last token decides whether a line break
+    /// may follow).
+    last_code: Option<std::ops::Range<usize>>,
+    /// The current output line has more than indentation.
+    line_content: bool,
+    /// The current output line ends with a `--` comment: only a line break may follow.
+    line_comment_open: bool,
+    /// An inline comment was printed: the next code is separated from it by a space.
+    space_pending: bool,
 }
 
 /// Whether gluing `b` after `a` would lex as another token (or a comment).
@@ -119,20 +247,59 @@ impl<'i> Printer<'i> {
             int,
             indent: 0,
             in_seq: false,
+            src: "",
+            comments: &[],
+            waiting: 0,
+            next: 0,
+            at_start: false,
+            last_code: None,
+            line_content: false,
+            line_comment_open: false,
+            space_pending: false,
         }
     }
 
-    /// Appends `s`, with a space first when gluing would change the tokens.
+    /// Appends `s`, with a space first when gluing would change the tokens. The first push of
+    /// a node places the comments waiting there, when they may be.
     fn push(&mut self, s: &str) {
+        if self.at_start {
+            self.at_start = false;
+            if self.waiting < self.next {
+                self.place_waiting();
+            }
+        }
+        let s = if self.line_content {
+            s
+        } else {
+            s.trim_start_matches(' ')
+        };
+        if self.space_pending {
+            self.space_pending = false;
+            if !s.starts_with(' ') {
+                self.out.push(' ');
+            }
+        }
         if let (Some(a), Some(b)) = (self.out.chars().next_back(), s.chars().next())
             && glue_hazard(a, b)
         {
             self.out.push(' ');
         }
+        let from = self.out.len();
         self.out.push_str(s);
+        if !s.trim().is_empty() {
+            self.line_content = true;
+            self.last_code = Some(from..self.out.len());
+        }
     }
 
+    /// A line break of the layout (where the printer always breaks the line): comments still
+    /// waiting end the line before it.
     fn newline(&mut self, indent: usize) {
+        self.flush_line_end(indent);
+        self.raw_newline(indent);
+    }
+
+    fn raw_newline(&mut self, indent: usize) {
         while self.out.ends_with(' ') {
             self.out.pop();
         }
@@ -140,9 +307,206 @@ impl<'i> Printer<'i> {
         for _ in 0..indent {
             self.out.push_str("  ");
         }
+        self.line_content = false;
+        self.line_comment_open = false;
+        self.space_pending = false;
+    }
+
+    // ----- comments -----
+
+    /// Marks every comment before `pos` in the source as reached.
+    fn pull(&mut self, pos: u32) {
+        while self.comments.get(self.next).is_some_and(|c| c.start < pos) {
+            self.next += 1;
+        }
+    }
+
+    /// A node whose source starts at `pos` begins: the comments before it wait for its first
+    /// push.
+    fn at(&mut self, pos: u32) {
+        self.pull(pos);
+        self.at_start = true;
+    }
+
+    /// Whether the lexer soaks up a line break after the last code printed (so a comment and
+    /// its line break may go there without ending the declaration).
+    fn break_soaked(&self) -> bool {
+        let Some(s) = self.last_code.clone().and_then(|r| self.out.get(r)) else {
+            return true;
+        };
+        let lexed = lexer::lex(FileId::default(), s);
+        match lexed
+            .tokens
+            .iter()
+            .rev()
+            .find(|t| !matches!(t.kind, Tok::Eof | Tok::Newline))
+        {
+            // `:[has trace]:` and `:[tau priority]:` take an argument, as in the lexer.
+            Some(t) => {
+                lexer::soaks_after(t.kind) || (t.kind == Tok::Prop && t.text(s).ends_with(':'))
+            }
+            None => true,
+        }
+    }
+
+    /// Prints one comment: at the end of the current line when it followed something on its
+    /// line in the source (and the line can take it), else on a line of its own at `indent`,
+    /// after a blank line when `blank` (and something precedes). Tells whether it went on a
+    /// line of its own.
+    fn write_comment(&mut self, c: &Comment, indent: usize, blank: bool) -> bool {
+        let own = c.breaks_before > 0 || !self.line_content || self.line_comment_open;
+        if own {
+            if self.line_content || self.line_comment_open {
+                self.raw_newline(indent);
+            }
+            if blank && !self.out.is_empty() {
+                self.raw_newline(indent);
+            }
+        } else {
+            self.space_before_inline();
+        }
+        self.out.push_str(&c.text(self.src));
+        self.line_content = true;
+        self.line_comment_open = !c.block;
+        self.space_pending = false;
+        own
+    }
+
+    /// One space before a comment that follows code on its line (none after `(` or `[`; a
+    /// `{` glued to a comment would open a block comment).
+    fn space_before_inline(&mut self) {
+        while self.out.ends_with(' ') {
+            self.out.pop();
+        }
+        if !self.out.ends_with(['(', '[']) {
+            self.out.push(' ');
+        }
+    }
+
+    /// At the first push of a node, inside a declaration: the waiting comments go here when a
+    /// line break may follow the last code (then the node starts a new line unless every
+    /// comment was a one-line block comment that followed code in the source); otherwise the
+    /// one-line block comments at their head go inline and the rest keep waiting.
+    fn place_waiting(&mut self) {
+        let cont = self.indent + 1;
+        if !self.line_content || self.break_soaked() {
+            let mut need_break = false;
+            for k in self.waiting..self.next {
+                let c = self.comments[k];
+                let own = self.write_comment(&c, cont, false);
+                need_break |= own || c.breaks_line(self.src);
+            }
+            self.waiting = self.next;
+            if need_break {
+                self.raw_newline(cont);
+            } else {
+                self.space_pending = true;
+            }
+        } else {
+            while self.waiting < self.next {
+                let c = self.comments[self.waiting];
+                if c.breaks_line(self.src) {
+                    break;
+                }
+                self.space_before_inline();
+                self.out.push_str(&c.text(self.src));
+                self.space_pending = true;
+                self.waiting += 1;
+            }
+        }
+    }
+
+    /// Prints every waiting comment at the end of the current line (or on lines of their own
+    /// at `indent`): the layout breaks the line next.
+    fn flush_line_end(&mut self, indent: usize) {
+        while self.waiting < self.next {
+            let c = self.comments[self.waiting];
+            self.write_comment(&c, indent, false);
+            self.waiting += 1;
+        }
+    }
+
+    /// After a declaration: the comments inside it that still wait and the comments after it
+    /// on its last source line end its printed last line, up to the first comment that was on
+    /// a line of its own; that one and those after it go back to wait for the list the
+    /// declaration is in (they are printed before the next declaration, or at the list's end).
+    fn decl_end(&mut self, d: &Decl) {
+        self.pull(d.span.end);
+        while self.waiting < self.next {
+            let c = self.comments[self.waiting];
+            if c.breaks_before > 0 || self.line_comment_open {
+                break;
+            }
+            self.write_comment(&c, self.indent, false);
+            self.waiting += 1;
+        }
+        self.next = self.waiting;
+        let mut after = d.span.end as usize;
+        while let Some(&c) = self.comments.get(self.next) {
+            // Only what shares the declaration's last line with nothing but comments between.
+            let gap = self.src.get(after..c.start as usize).unwrap_or("x");
+            if c.breaks_before > 0 || self.line_comment_open || !gap.trim().is_empty() {
+                break;
+            }
+            self.write_comment(&c, self.indent, false);
+            after = c.end as usize;
+            self.next += 1;
+            self.waiting = self.next;
+        }
+    }
+
+    /// Whether the source has a blank line between byte offsets `from` and `to`.
+    fn blank_between(&self, from: u32, to: u32) -> bool {
+        let gap = self
+            .src
+            .get(from as usize..to as usize)
+            .unwrap_or("")
+            .as_bytes();
+        let mut breaks = 0;
+        for (k, &b) in gap.iter().enumerate() {
+            match b {
+                b'\n' if k > 0 && gap[k - 1] == b'\r' => {}
+                b'\n' | b'\r' => breaks += 1,
+                b' ' | b'\t' | 0x0b | 0x0c => {}
+                _ => breaks = 0,
+            }
+            if breaks >= 2 {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Where the first token (of kind `want`, when given) between byte offsets `from` and `to`
+    /// of the source starts; `to` when there is none, or no comment is left to place (the
+    /// search would be wasted).
+    fn token_at(&self, from: u32, to: u32, want: Option<Tok>) -> u32 {
+        if self.next >= self.comments.len() {
+            return to;
+        }
+        let Some(gap) = self.src.get(from as usize..to as usize) else {
+            return to;
+        };
+        lexer::lex(FileId::default(), gap)
+            .tokens
+            .iter()
+            .find(|t| t.kind != Tok::Newline && want.is_none_or(|w| t.kind == w))
+            .filter(|t| t.kind != Tok::Eof)
+            .map_or(to, |t| from + t.start)
+    }
+
+    /// Where the closing keyword `kw` of declaration `d` (`endmodule`, the `}` of `Timed`)
+    /// starts in the source.
+    fn closing(&self, d: &Decl, kw: &str) -> u32 {
+        let end = d.span.end as usize;
+        match self.src.get(..end) {
+            Some(text) if text.ends_with(kw) => (end - kw.len()) as u32,
+            _ => d.span.end,
+        }
     }
 
     fn name(&mut self, n: &Name) {
+        self.at(n.span.start);
         let s = self.int.resolve(n.sym);
         self.push(s);
     }
@@ -167,30 +531,66 @@ impl<'i> Printer<'i> {
 
     fn decls_top(&mut self, decls: &[Decl]) {
         for (k, d) in decls.iter().enumerate() {
+            self.pull(d.span.start);
+            let lead = self.waiting..self.next;
             if k > 0 {
-                self.newline(0);
-                if !same_group(&decls[k - 1], d) {
-                    self.newline(0);
+                let blank = !same_group(&decls[k - 1], d)
+                    || self
+                        .comments
+                        .get(lead.start)
+                        .is_some_and(|c| lead.start < lead.end && c.breaks_before >= 2);
+                self.raw_newline(0);
+                if blank {
+                    self.raw_newline(0);
+                }
+            }
+            // The comments above the declaration, each blank line between them kept (one).
+            for j in lead.clone() {
+                let c = self.comments[j];
+                self.write_comment(&c, 0, j > lead.start && c.breaks_before >= 2);
+            }
+            self.waiting = self.next;
+            if let Some(last) = lead.end.checked_sub(1).filter(|&j| j >= lead.start) {
+                self.raw_newline(0);
+                if self.blank_between(self.comments[last].end, d.span.start) {
+                    self.raw_newline(0);
                 }
             }
             self.decl(d);
+            self.decl_end(d);
         }
-        if !decls.is_empty() {
+        // The comments after the last declaration.
+        self.pull(u32::MAX);
+        while self.waiting < self.next {
+            let c = self.comments[self.waiting];
+            self.write_comment(&c, 0, c.breaks_before >= 2);
+            self.waiting += 1;
+        }
+        if !self.out.is_empty() {
             self.out.push('\n');
         }
     }
 
-    fn decl_block(&mut self, decls: &[Decl], indent: usize) {
+    /// The declarations of a `let`, a module or a `Timed` section, one per line at `indent`;
+    /// `end` is where the list ends in the source (its `within`, `exports`, `endmodule` or
+    /// `}`): the comments before it end the list.
+    fn decl_block(&mut self, decls: &[Decl], indent: usize, end: u32) {
         let saved = self.indent;
         self.indent = indent;
         for d in decls {
-            self.newline(indent);
+            self.pull(d.span.start);
+            self.flush_line_end(indent);
+            self.raw_newline(indent);
             self.decl(d);
+            self.decl_end(d);
         }
+        self.pull(end);
+        self.flush_line_end(indent);
         self.indent = saved;
     }
 
     fn decl(&mut self, d: &Decl) {
+        self.at(d.span.start);
         match &d.kind {
             DeclKind::Clause { name, params, body } => {
                 self.name(name);
@@ -277,10 +677,18 @@ impl<'i> Printer<'i> {
                     self.bracketed(|p| p.pats(ps));
                     self.push(")");
                 }
-                self.decl_block(private, ind + 1);
+                let from = private
+                    .last()
+                    .map(|p| p.span.end)
+                    .or(params.as_ref().and_then(|ps| ps.last()).map(|p| p.span.end))
+                    .unwrap_or(name.span.end);
+                let to = exports.first().map_or(d.span.end, |e| e.span.start);
+                let exports_at = self.token_at(from, to, Some(Tok::Exports));
+                self.decl_block(private, ind + 1, exports_at);
                 self.newline(ind);
                 self.push("exports");
-                self.decl_block(exports, ind + 1);
+                let end = self.closing(d, "endmodule");
+                self.decl_block(exports, ind + 1, end);
                 self.newline(ind);
                 self.push("endmodule");
             }
@@ -304,7 +712,8 @@ impl<'i> Printer<'i> {
                     self.push(")");
                 }
                 self.push(" {");
-                self.decl_block(decls, ind + 1);
+                let end = self.closing(d, "}");
+                self.decl_block(decls, ind + 1, end);
                 self.newline(ind);
                 self.push("}");
             }
@@ -324,13 +733,9 @@ impl<'i> Printer<'i> {
             | AssertKind::HasTrace { proc, .. } => proc,
             AssertKind::Bool(e) => e,
         };
-        // Printed apart first: a leading `not` would read as `assert not`.
-        let mut sub = Printer {
-            out: String::new(),
-            int: self.int,
-            indent: self.indent,
-            in_seq: false,
-        };
+        // Printed apart first (without comments): a leading `not` would read as `assert not`.
+        let mut sub = Printer::new(self.int);
+        sub.indent = self.indent;
         sub.expr(first, prec::OPEN, true);
         let text = sub.out;
         let starts_with_not = text.strip_prefix("not").is_some_and(|rest| {
@@ -340,11 +745,14 @@ impl<'i> Printer<'i> {
                 .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '\'')
         });
         if starts_with_not && !a.negated {
+            // The brackets are part of the expression (a second run reads them so): the
+            // comments before it go before them.
+            self.at(first.span.start);
             self.push("(");
-            self.push(&text);
+            self.bracketed(|p| p.expr(first, prec::OPEN, true));
             self.push(")");
         } else {
-            self.push(&text);
+            self.expr(first, prec::OPEN, true);
         }
         let model = |m: &Option<ModelTag>| match m {
             Some(m) => format!(" [{}]", model_text(*m)),
@@ -352,9 +760,7 @@ impl<'i> Printer<'i> {
         };
         match &a.kind {
             AssertKind::Refinement { model, imp, .. } => {
-                self.push(" [");
-                self.push(model_text(*model));
-                self.push("= ");
+                self.push(&format!(" [{}= ", model_text(*model)));
                 self.expr(imp, prec::OPEN, true);
             }
             AssertKind::DeadlockFree { model: m, .. } => {
@@ -387,15 +793,14 @@ impl<'i> Printer<'i> {
                     });
                     self.expr(events, prec::OPEN, true);
                 }
-                AssertOption::PartialOrderReduce { mode } => {
-                    self.push(" :[partial order reduce");
-                    if let Some(m) = mode {
-                        self.push(" [");
-                        self.name(m);
-                        self.push("]");
-                    }
-                    self.push("]");
-                }
+                // One push: the property is one token (no comment can go inside it).
+                AssertOption::PartialOrderReduce { mode } => match mode {
+                    Some(m) => self.push(&format!(
+                        " :[partial order reduce [{}]]",
+                        self.int.resolve(m.sym)
+                    )),
+                    None => self.push(" :[partial order reduce]"),
+                },
             }
         }
     }
@@ -414,6 +819,7 @@ impl<'i> Printer<'i> {
     /// Prints `e` where the context needs binding strength `min`; `tail` tells whether
     /// nothing of the same context follows (so a right-extending form may stay bare).
     fn expr(&mut self, e: &Expr, min: u8, tail: bool) {
+        self.at(e.span.start);
         // A long operator chain is a tree as deep as the chain: grow the stack as we go.
         crate::cspm::ast::grow(|| self.expr_level(e, min, tail))
     }
@@ -492,7 +898,9 @@ impl<'i> Printer<'i> {
             ExprKind::Let(decls, body) => {
                 let ind = self.indent;
                 self.push("let");
-                self.decl_block(decls, ind + 2);
+                let from = decls.last().map_or(e.span.start, |d| d.span.end);
+                let within = self.token_at(from, body.span.start, None);
+                self.decl_block(decls, ind + 2, within);
                 self.newline(ind + 1);
                 self.push("within ");
                 self.expr(body, prec::OPEN, tail);
@@ -743,6 +1151,7 @@ impl<'i> Printer<'i> {
     }
 
     fn pat(&mut self, p: &Pat, min: u8) {
+        self.at(p.span.start);
         let level = match &p.kind {
             PatKind::Also(..) => PAT_ALSO,
             PatKind::Dot(..) => PAT_DOT,
@@ -799,6 +1208,7 @@ impl<'i> Printer<'i> {
     // ----- types -----
 
     fn ty(&mut self, t: &TypeExpr, min: u8) {
+        self.at(t.span.start);
         let level = match &t.kind {
             TypeKind::Fn(..) | TypeKind::Constrained(..) => TY_FN,
             TypeKind::Yield { .. } => TY_YIELD,

@@ -4,7 +4,7 @@
 //! parser keeps whatever its input (no panic on bytes or token soups; generated trees print
 //! and parse back to themselves).
 
-mod generate;
+pub(crate) mod generate;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -717,11 +717,15 @@ fn cli_fmt_prints_canonical_text_and_checks_it() {
     let (code, out, err) = parse_cli(&["fmt", "--verify", "ok_processes.csp"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("Q = c?x:{0, 1}!x -> SKIP ; Q\n"), "{out}");
-    assert!(!out.contains("--"), "comments are not printed");
-    let (code, _, _) = parse_cli(&["fmt", "--check", "ok_processes.csp"]);
-    assert_eq!(
-        code, 1,
-        "the case file has comments, so it is not canonical"
+    assert!(
+        out.starts_with("-- expect: ok\n-- Processes of every form"),
+        "comments are kept: {out}"
+    );
+    let (code, _, err) = parse_cli(&["fmt", "--check", "ok_processes.csp"]);
+    assert_eq!(code, 1, "the case file is not laid out canonically");
+    assert!(
+        err.contains("run `cspot fmt --write ok_processes.csp`"),
+        "{err}"
     );
     let dir = std::env::temp_dir().join(format!("cspot-fmt-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

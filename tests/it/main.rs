@@ -4,6 +4,7 @@ mod bsp;
 mod check;
 mod cli;
 mod cspm_eval;
+mod cspm_fmt;
 mod cspm_parse;
 mod diag;
 mod explore;

@@ -25,7 +25,7 @@ pub use input::MAX_DEPTH;
 pub use prop::model_text;
 
 use crate::cspm::ast::{Interner, Module};
-use crate::cspm::lexer::{Tok, Token, lex};
+use crate::cspm::lexer::{Comment, Tok, Token, lex};
 use crate::cspm::source::{Diagnostic, FileId};
 pub(crate) use input::{Cx, Toks};
 
@@ -39,8 +39,21 @@ pub const MAX_ERRORS: usize = 50;
 /// and checks type annotations over the spliced top level. Annotations in nested lists (`let`,
 /// modules, `Timed`) are checked here.
 pub fn parse(file: FileId, text: &str, interner: &mut Interner) -> (Module, Vec<Diagnostic>) {
+    let (module, diags, _) = parse_with_comments(file, text, interner);
+    (module, diags)
+}
+
+/// [`parse`], also giving the file's comments in source order (the lexer keeps them beside
+/// the tokens; the tree has none), for the formatter
+/// ([`pretty::module_with_comments`](crate::cspm::pretty::module_with_comments)).
+pub fn parse_with_comments(
+    file: FileId,
+    text: &str,
+    interner: &mut Interner,
+) -> (Module, Vec<Diagnostic>, Vec<Comment>) {
     let lexed = lex(file, text);
     let tokens = lexed.tokens;
+    let comments = lexed.comments;
     let eof = tokens.last().copied().unwrap_or(Token {
         kind: Tok::Eof,
         start: text.len() as u32,
@@ -103,7 +116,7 @@ pub fn parse(file: FileId, text: &str, interner: &mut Interner) -> (Module, Vec<
         (a.span.start, a.span.end, &a.message).cmp(&(b.span.start, b.span.end, &b.message))
     });
     diags.dedup();
-    (Module { file, decls }, diags)
+    (Module { file, decls }, diags, comments)
 }
 
 /// Where to start again after a top-level declaration failed at `failed_at`.
