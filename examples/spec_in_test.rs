@@ -51,7 +51,8 @@ mod tests {
     /// A specification written in the test itself, checked without a file.
     #[test]
     fn an_inline_specification() {
-        let spec = "channel a, b\nP = a -> b -> P\nassert P :[deadlock free]\nassert a -> STOP [T= P\n";
+        let spec =
+            "channel a, b\nP = a -> b -> P\nassert P :[deadlock free]\nassert a -> STOP [T= P\n";
         let report = cspot::check_str("inline.csp", spec, &cspot::Options::default());
         let verdicts: Vec<&str> = report.results.iter().map(|r| r.verdict.as_str()).collect();
         assert_eq!(verdicts, ["holds", "violated"]);
@@ -89,6 +90,9 @@ mod tests {
             variants: vec![cspot::bsp::Variant::CountAfterSend],
             ..Default::default()
         };
-        assert_eq!(cspot::bsp::explore(&config, &buggy).exit_code(), exit::VIOLATED);
+        assert_eq!(
+            cspot::bsp::explore(&config, &buggy).exit_code(),
+            exit::VIOLATED
+        );
     }
 }

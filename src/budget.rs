@@ -109,7 +109,7 @@ pub struct Bounds {
 /// Which bound a stage passed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Exceeded {
-/// The time bound.
+    /// The time bound.
     Time,
     /// The memory bound, in bytes.
     Memory(u64),

@@ -26,6 +26,9 @@ pub fn otlp_dumps(
     let src = crate::run::verify::ModelSource::read(&path)?;
     let model = src.load(&mut crate::run::Quiet)?;
     let model = std::rc::Rc::new(std::cell::RefCell::new(model));
-    Ok(crate::phi::strategy::dumps(model, count)
-        .prop_map(|spans| crate::otlp::write::otlp_json(&spans, "cspot.synth").to_string().into_bytes()))
+    Ok(crate::phi::strategy::dumps(model, count).prop_map(|spans| {
+        crate::otlp::write::otlp_json(&spans, "cspot.synth")
+            .to_string()
+            .into_bytes()
+    }))
 }

@@ -2,11 +2,11 @@
 
 use super::common::CheckOpts;
 use super::{Outcome, Reported};
-use anyhow::bail;
-use clap::Args;
 use crate::bsp::{Config, ConfigError, ConfigFile, Variant, When};
 use crate::cspm::source::{Diagnostic, FileId, SourceMap, Span};
 use crate::report::Report;
+use anyhow::bail;
+use clap::Args;
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -368,4 +368,3 @@ pub fn run(args: BspArgs) -> anyhow::Result<Outcome> {
     }
     Ok(args.opts.outcome(report, String::new()))
 }
-

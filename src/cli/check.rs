@@ -4,13 +4,13 @@
 
 use super::Outcome;
 use super::common::CheckOpts;
-use crate::run::FsLoader;
-use crate::run::check::copy_map;
-use clap::{Args, ValueEnum};
 use crate::budget;
 use crate::cspm::Script;
 use crate::lts::{CompileOptions, Compiler, export};
 use crate::report::exit;
+use crate::run::FsLoader;
+use crate::run::check::copy_map;
+use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 use std::time::Duration;
 

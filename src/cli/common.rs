@@ -1,9 +1,9 @@
 //! Options shared by every checking command, and the progress display.
 
-use anyhow::Context as _;
-use clap::{Args, ValueEnum};
 use crate::explore;
 use crate::report::{self, Format, RenderOptions, Report};
+use anyhow::Context as _;
+use clap::{Args, ValueEnum};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

@@ -3,9 +3,9 @@
 //! binding instead (libcspm's test convention).
 
 use super::Outcome;
-use clap::Args;
 use crate::cspm::Script;
 use crate::report::exit;
+use clap::Args;
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]

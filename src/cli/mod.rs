@@ -36,14 +36,14 @@ macro_rules! diagln {
 }
 
 pub(crate) mod bsp;
-pub(crate) mod color;
-pub(crate) mod units;
 pub(crate) mod check;
+pub(crate) mod color;
 pub(crate) mod common;
 pub(crate) mod eval;
 pub(crate) mod parse;
 pub(crate) mod render;
 pub(crate) mod traces;
+pub(crate) mod units;
 pub(crate) mod verify;
 
 use clap::{Parser, Subcommand};
@@ -162,8 +162,8 @@ fn man_page(dir: Option<std::path::PathBuf>) -> anyhow::Result<Outcome> {
     Ok(Outcome::Code(exit::HOLDS))
 }
 
-use anyhow::Context as _;
 use crate::report::{self, Format, RenderOptions, Report, exit};
+use anyhow::Context as _;
 use std::io::{ErrorKind, Write as _};
 
 /// What a subcommand produced.

@@ -2,14 +2,14 @@
 
 use std::path::{Path, PathBuf};
 
-use clap::Args;
 use crate::cspm::ast::Interner;
 use crate::cspm::load::{self, Encoding};
 use crate::cspm::parser::parse_with_comments;
 use crate::cspm::pretty;
 use crate::cspm::source::{Diagnostic, Severity, SourceMap};
-use crate::run::FsLoader;
 use crate::report::exit;
+use crate::run::FsLoader;
+use clap::Args;
 
 use super::Outcome;
 
@@ -280,4 +280,3 @@ fn shell_quote(name: &str) -> String {
         format!("'{}'", name.replace('\'', "'\\''"))
     }
 }
-

@@ -7,9 +7,9 @@
 
 use super::Outcome;
 use super::common::{FormatArg, OutputFiles};
+use crate::report::{self, RenderOptions};
 use anyhow::Context as _;
 use clap::Args;
-use crate::report::{self, RenderOptions};
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]

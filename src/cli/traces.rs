@@ -7,16 +7,12 @@
 
 use super::Outcome;
 use super::common::CheckOpts;
-use crate::run::traces::{
-    check_dump, empty_error, error_result, read_error_results, read_within,
-};
-use anyhow::Context as _;
-use clap::{Args, Subcommand};
 use crate::otlp::rules::{self, RULES, RuleConfig};
 use crate::otlp::{Dump, Forest, Position, ReadError, ReadOptions, Reader, Trace};
-use crate::report::{
-    self, CheckResult, Report, clean,
-};
+use crate::report::{self, CheckResult, Report, clean};
+use crate::run::traces::{check_dump, empty_error, error_result, read_error_results, read_within};
+use anyhow::Context as _;
+use clap::{Args, Subcommand};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{BufRead, Read};
@@ -194,7 +190,10 @@ fn collect_dumps(dir: &std::path::Path, out: &mut Vec<String>) -> anyhow::Result
     let mut entries: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("cannot read the directory {}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
+        .filter(|p| {
+            !p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        })
         .collect();
     entries.sort();
     for p in entries {
@@ -584,7 +583,9 @@ fn run_tree(a: TreeArgs) -> anyhow::Result<Outcome> {
     };
     for t in chosen {
         let findings = rules::check_trace(forest, t, &cfg);
-        if crate::otlp::draw::draw(&mut out, forest, t, &findings, a.width.clamp(4, 200), color).is_err() {
+        if crate::otlp::draw::draw(&mut out, forest, t, &findings, a.width.clamp(4, 200), color)
+            .is_err()
+        {
             break;
         }
     }

@@ -7,12 +7,12 @@
 
 use super::Outcome;
 use super::common::CheckOpts;
-use crate::run::verify::{ModelSource, Verified, verify_one};
 use super::traces::{InputArgs, read_all};
-use anyhow::Context as _;
-use clap::Args;
 use crate::phi::{Limits, Outcome as PhiOutcome, Verifier, result};
 use crate::report::{self, Stats, Verdict};
+use crate::run::verify::{ModelSource, Verified, verify_one};
+use anyhow::Context as _;
+use clap::Args;
 use std::time::Instant;
 
 #[derive(Args, Debug)]
@@ -92,8 +92,9 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<Outcome> {
         .opts
         .timeout
         .and_then(|t| std::time::Instant::now().checked_add(t));
-    let (dump, read_errors) =
-        crate::run::traces::read_within(deadline, || read_all(&input, a.opts.explore().max_memory))?;
+    let (dump, read_errors) = crate::run::traces::read_within(deadline, || {
+        read_all(&input, a.opts.explore().max_memory)
+    })?;
     let options = crate::run::verify::Options {
         coverage_depth: a.coverage_depth,
         allow_empty: a.allow_empty,

@@ -111,7 +111,12 @@ impl Report {
     pub fn unchecked_inputs(&self) -> Vec<&str> {
         self.inputs
             .iter()
-            .filter(|i| !self.results.iter().any(|r| r.input.as_deref() == Some(i.as_str())))
+            .filter(|i| {
+                !self
+                    .results
+                    .iter()
+                    .any(|r| r.input.as_deref() == Some(i.as_str()))
+            })
             .map(String::as_str)
             .collect()
     }

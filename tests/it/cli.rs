@@ -332,7 +332,10 @@ fn a_file_with_no_assertion_is_nothing_checked() {
     let empty = "tests/data/check/nothing/no-assertion.csp";
     let (code, out, err) = cspot(&["check", empty, "--no-timings"]);
     assert_eq!(code, 4, "{out}{err}");
-    assert!(err.contains("warning:") && err.contains("no-assertion.csp has no assertion"), "{err}");
+    assert!(
+        err.contains("warning:") && err.contains("no-assertion.csp has no assertion"),
+        "{err}"
+    );
     let (code, _, err) = cspot(&["check", "specs/queue.csp", empty, "-q", "--no-timings"]);
     assert_eq!(code, 4, "{err}");
     let (code, _, _) = cspot(&["check", "specs/phils.csp", empty, "-q", "--no-timings"]);
@@ -346,7 +349,10 @@ fn a_file_with_no_assertion_is_nothing_checked() {
 fn eval_tests_with_no_test_is_nothing_checked() {
     let (code, out, err) = cspot(&["eval", "tests/data/check/nothing/no-test.csp", "--tests"]);
     assert_eq!(code, 4, "{out}{err}");
-    assert!(err.contains("warning:") && err.contains("nothing was checked"), "{err}");
+    assert!(
+        err.contains("warning:") && err.contains("nothing was checked"),
+        "{err}"
+    );
 }
 
 /// Shell completions for every shell clap knows, and man pages: the main one on stdout, one
@@ -356,15 +362,26 @@ fn completions_and_man_pages() {
     for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
         let (code, out, err) = cspot(&["completions", shell]);
         assert_eq!(code, 0, "{shell}: {err}");
-        assert!(out.contains("cspot") && out.contains("traces"), "{shell}: {out}");
+        assert!(
+            out.contains("cspot") && out.contains("traces"),
+            "{shell}: {out}"
+        );
     }
     let (code, out, _) = cspot(&["man"]);
     assert_eq!(code, 0);
-    assert!(out.contains(".TH cspot 1") && out.contains("check"), "{out}");
+    assert!(
+        out.contains(".TH cspot 1") && out.contains("check"),
+        "{out}"
+    );
     let dir = std::env::temp_dir().join(format!("cspot-man-{}", std::process::id()));
     let (code, _, err) = cspot(&["man", "--dir", &dir.display().to_string()]);
     assert_eq!(code, 0, "{err}");
-    for page in ["cspot.1", "cspot-check.1", "cspot-traces-verify.1", "cspot-bsp.1"] {
+    for page in [
+        "cspot.1",
+        "cspot-check.1",
+        "cspot-traces-verify.1",
+        "cspot-bsp.1",
+    ] {
         let text = std::fs::read_to_string(dir.join(page)).unwrap_or_default();
         assert!(text.contains(".TH"), "{page} missing or empty");
     }

@@ -14,6 +14,7 @@ mod otlp;
 mod phi;
 mod report;
 mod report_data;
+mod readme;
 mod report_matrix;
 mod robust;
 mod support;

@@ -736,7 +736,10 @@ fn traces_rules_lists_every_rule() {
     let (code, out, err) = cspot(&["traces", "rules"]);
     assert_eq!(code, 0, "{err}");
     for (id, what) in cspot::traces::RULES {
-        assert!(out.lines().any(|l| l.starts_with(id) && l.ends_with(what)), "{id}: {out}");
+        assert!(
+            out.lines().any(|l| l.starts_with(id) && l.ends_with(what)),
+            "{id}: {out}"
+        );
     }
 }
 
@@ -748,15 +751,27 @@ fn a_directory_reads_every_dump_in_it() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("b-sub")).expect("temp dir");
     std::fs::copy(fixture_dir().join("good-otlp.json"), dir.join("a.json")).expect("copy");
-    std::fs::copy(fixture_dir().join("good-jsonl.jsonl"), dir.join("b-sub/c.jsonl")).expect("copy");
+    std::fs::copy(
+        fixture_dir().join("good-jsonl.jsonl"),
+        dir.join("b-sub/c.jsonl"),
+    )
+    .expect("copy");
     std::fs::write(dir.join("notes.txt"), "not a dump").expect("write");
     std::fs::write(dir.join(".hidden.json"), "{").expect("write");
     let d = dir.display().to_string();
     let (code, out, err) = cspot(&["traces", "check", &d, "--format", "json", "--no-timings"]);
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).expect("json");
-    let inputs: Vec<&str> = v["inputs"].as_array().expect("inputs").iter().filter_map(|i| i.as_str()).collect();
-    assert_eq!(inputs, [format!("{d}/a.json"), format!("{d}/b-sub/c.jsonl")]);
+    let inputs: Vec<&str> = v["inputs"]
+        .as_array()
+        .expect("inputs")
+        .iter()
+        .filter_map(|i| i.as_str())
+        .collect();
+    assert_eq!(
+        inputs,
+        [format!("{d}/a.json"), format!("{d}/b-sub/c.jsonl")]
+    );
     let empty = dir.join("b-sub/empty");
     std::fs::create_dir_all(&empty).expect("dir");
     let (code, _, err) = cspot(&["traces", "check", &empty.display().to_string()]);
