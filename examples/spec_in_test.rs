@@ -5,6 +5,7 @@
 //! spec_in_test` prints every result. Only the library is needed: this example builds with
 //! `--no-default-features` (no command line, no clap).
 
+#[cfg(test)]
 use cspot::report::{Verdict, exit};
 
 fn main() {

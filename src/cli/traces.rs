@@ -476,7 +476,7 @@ fn run_check(a: CheckArgs) -> anyhow::Result<Outcome> {
     let deadline = a.opts.timeout.and_then(|t| started.checked_add(t));
     let (dump, errors) = read_within(deadline, || read_all(&a.input, a.opts.max_memory))?;
     let options = crate::run::traces::Options {
-        rules: cfg.clone(),
+        rules: cfg,
         timeout: a.opts.timeout,
         jobs: a.opts.jobs(),
         ..Default::default()

@@ -78,7 +78,11 @@ fn every_readme_command_runs_as_written() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
     let all = examples(&readme);
-    assert!(all.len() >= 30, "only {} examples found in the README", all.len());
+    assert!(
+        all.len() >= 30,
+        "only {} examples found in the README",
+        all.len()
+    );
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_cspot"));
     let path = format!(
         "{}:{}",
@@ -94,6 +98,8 @@ fn every_readme_command_runs_as_written() {
             .current_dir(&dir)
             .env("PATH", &path)
             .env("NO_COLOR", "1")
+            // `~` in a command (the man pages' directory) is the scratch directory.
+            .env("HOME", &dir)
             .stdin(Stdio::null())
             .output()
             .expect("sh runs");
@@ -115,7 +121,13 @@ fn every_readme_command_runs_as_written() {
         }
     }
     let _ = std::fs::remove_dir_all(&dir);
-    assert!(failures.is_empty(), "{} of {} README commands fail:\n{}", failures.len(), all.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} README commands fail:\n{}",
+        failures.len(),
+        all.len(),
+        failures.join("\n")
+    );
 }
 
 /// The extractor finds commands in both block kinds, strips comments and reads stated exit
@@ -126,5 +138,8 @@ fn readme_examples_are_extracted() {
                 ```console\n$ cspot parse b.csp\nb.csp: 1 error\n```\n```text\ncspot x\n```\n";
     let got = examples(text);
     let cmds: Vec<(&str, Option<i32>)> = got.iter().map(|e| (e.command.as_str(), e.exit)).collect();
-    assert_eq!(cmds, [("cspot check a.csp", Some(1)), ("cspot parse b.csp", None)]);
+    assert_eq!(
+        cmds,
+        [("cspot check a.csp", Some(1)), ("cspot parse b.csp", None)]
+    );
 }
