@@ -3,7 +3,7 @@
 //! checks each trace against a CSP model through Φ (`cspot traces verify`). Both return the
 //! one [`Report`](crate::Report), a result per trace.
 //!
-//! With the `proptest` feature, [`otlp_dumps`] generates OTLP/JSON dumps of random complete
+//! With the `proptest` feature, `otlp_dumps` generates OTLP/JSON dumps of random complete
 //! runs of a model (Φ forward), for property tests of code that consumes traces.
 
 pub use crate::otlp::rules::{RULES, RuleConfig};

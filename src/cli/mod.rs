@@ -1,6 +1,6 @@
 //! The command line: clap definitions, reading files, calling the library, exit codes.
 //!
-//! Each subcommand lives in its own file and returns an [`Outcome`]; [`exit_code`] is the one
+//! Each subcommand lives in its own file and returns an [`Outcome`]; [`finish`] is the one
 //! function that maps outcomes and errors to the published exit codes. Results go to stdout,
 //! progress and diagnostics to stderr.
 //!

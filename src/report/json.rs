@@ -202,7 +202,7 @@ impl std::fmt::Display for ParseError {
 
 impl std::error::Error for ParseError {}
 
-/// Reads a report written by [`render`] (any `schema_version` up to [`SCHEMA_VERSION`]).
+/// Reads a report written by [`render`](crate::report::render) in JSON (any `schema_version` up to [`SCHEMA_VERSION`]).
 /// Fields added after version 1 are optional, so older reports read back too.
 pub fn parse(text: &str) -> Result<Report, ParseError> {
     let v: Value = serde_json::from_str(text).map_err(|e| ParseError {
