@@ -151,7 +151,7 @@ fn rule_config(input: &InputArgs) -> anyhow::Result<Option<RuleConfig>> {
     if cfg.enabled().next().is_none() {
         anyhow::bail!(
             "--rules `{}` selects no rule, so nothing would be checked; leave --rules out for \
-             every rule, or see `--rules list`",
+             every rule, or see `cspot traces rules`",
             input.rules.as_deref().unwrap_or_default()
         );
     }
