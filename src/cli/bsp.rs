@@ -133,15 +133,13 @@ fn config_error_report(args: &BspArgs, e: &anyhow::Error) -> Report {
     }
     let mut report = Report::new("bsp");
     report.inputs.extend(file.clone());
-    report.results.push(crate::report::CheckResult {
-        id: "configuration".into(),
-        kind: crate::report::Kind::Input,
-        title: "the BSP configuration could not be used".into(),
-        source: position.clone(),
-        input: file,
-        verdict: crate::report::Verdict::Error(crate::report::InputError { message, position }),
-        ..Default::default()
-    });
+    report.results.push(crate::report::CheckResult::input_error(
+        "configuration",
+        "the BSP configuration could not be used",
+        file.as_deref(),
+        message,
+        position,
+    ));
     report
 }
 

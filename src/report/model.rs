@@ -493,6 +493,31 @@ pub struct Stats {
 }
 
 impl CheckResult {
+    /// A result with verdict `error` and kind `input`: an input (`file`, when there is one)
+    /// or a part of one that could not be read or checked, `title` saying which, `message`
+    /// why, at `position`. Every command records its unreadable inputs this way, so that every
+    /// report format counts them and none passes for holding.
+    pub fn input_error(
+        id: impl Into<String>,
+        title: impl Into<String>,
+        file: Option<&str>,
+        message: impl Into<String>,
+        position: Option<Location>,
+    ) -> CheckResult {
+        CheckResult {
+            id: id.into(),
+            kind: Kind::Input,
+            title: title.into(),
+            source: position.clone(),
+            input: file.map(str::to_string),
+            verdict: Verdict::Error(InputError {
+                message: message.into(),
+                position,
+            }),
+            ..Default::default()
+        }
+    }
+
     /// The result's id without the `<input> ` prefix that commands add when several files are
     /// on the command line (`check a.csp b.csp` names `a.csp assert 1`), so that names and
     /// fingerprints do not change with how many files were given. Without an input, the file

@@ -202,18 +202,8 @@ fn input_error(
     message: &str,
     position: report::Location,
 ) -> report::CheckResult {
-    report::CheckResult {
-        id,
-        kind: report::Kind::Input,
-        title: format!("{file} could not be checked"),
-        source: Some(position.clone()),
-        input: Some(file.to_string()),
-        verdict: report::Verdict::Error(report::InputError {
-            message: message.to_string(),
-            position: Some(position),
-        }),
-        ..Default::default()
-    }
+    let title = format!("{file} could not be checked");
+    report::CheckResult::input_error(id, title, Some(file), message, Some(position))
 }
 
 /// Checks the assertions of one file into `report`; `last` says that the process ends right

@@ -214,18 +214,8 @@ pub(crate) fn error_result(
     message: &str,
     position: report::Location,
 ) -> CheckResult {
-    CheckResult {
-        id,
-        kind: Kind::Input,
-        title: format!("{file} could not be read"),
-        source: Some(position.clone()),
-        input: Some(file.to_string()),
-        verdict: Verdict::Error(report::InputError {
-            message: message.to_string(),
-            position: Some(position),
-        }),
-        ..Default::default()
-    }
+    let title = format!("{file} could not be read");
+    CheckResult::input_error(id, title, Some(file), message, Some(position))
 }
 
 /// More read errors than this per file are summed up in one result: a dump of a million bad
