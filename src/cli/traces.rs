@@ -175,7 +175,7 @@ pub(super) fn expand_dumps(dumps: &[String]) -> anyhow::Result<Vec<String>> {
             continue;
         }
         let before = out.len();
-        collect_dumps(path, &mut out)?;
+        collect_dumps(path, &mut out, &mut Default::default())?;
         if out.len() == before {
             anyhow::bail!(
                 "no dump in the directory {d} (read: {})",
@@ -186,7 +186,20 @@ pub(super) fn expand_dumps(dumps: &[String]) -> anyhow::Result<Vec<String>> {
     Ok(out)
 }
 
-fn collect_dumps(dir: &std::path::Path, out: &mut Vec<String>) -> anyhow::Result<()> {
+/// The dumps under `dir`, depth first in name order. A directory reached twice (a symbolic
+/// link back up the tree) is read once: `seen` holds the canonical paths read so far, so a
+/// link loop ends instead of recursing forever.
+fn collect_dumps(
+    dir: &std::path::Path,
+    out: &mut Vec<String>,
+    seen: &mut std::collections::HashSet<std::path::PathBuf>,
+) -> anyhow::Result<()> {
+    let canonical = dir
+        .canonicalize()
+        .with_context(|| format!("cannot read the directory {}", dir.display()))?;
+    if !seen.insert(canonical) {
+        return Ok(());
+    }
     let mut entries: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("cannot read the directory {}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -198,7 +211,7 @@ fn collect_dumps(dir: &std::path::Path, out: &mut Vec<String>) -> anyhow::Result
     entries.sort();
     for p in entries {
         if p.is_dir() {
-            collect_dumps(&p, out)?;
+            collect_dumps(&p, out, seen)?;
         } else if p
             .extension()
             .is_some_and(|e| DUMP_EXTENSIONS.contains(&e.to_string_lossy().as_ref()))

@@ -772,6 +772,12 @@ fn a_directory_reads_every_dump_in_it() {
         inputs,
         [format!("{d}/a.json"), format!("{d}/b-sub/c.jsonl")]
     );
+    // A symbolic link back up the tree is followed once, never in a loop.
+    std::os::unix::fs::symlink(&dir, dir.join("b-sub/loop")).expect("symlink");
+    let (code, out, err) = cspot(&["traces", "check", &d, "--format", "json", "--no-timings"]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["inputs"].as_array().map(Vec::len), Some(2), "{out}");
     let empty = dir.join("b-sub/empty");
     std::fs::create_dir_all(&empty).expect("dir");
     let (code, _, err) = cspot(&["traces", "check", &empty.display().to_string()]);
