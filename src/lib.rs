@@ -64,4 +64,4 @@ pub mod traces;
 pub use explore::Progress;
 pub use report::Report;
 pub use run::check::{Options, check_file, check_files, check_str};
-pub use run::{Observer, Quiet};
+pub use run::{Limits, Observer, Quiet};

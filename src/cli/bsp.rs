@@ -344,10 +344,7 @@ pub fn run(args: BspArgs) -> anyhow::Result<Outcome> {
     let options = crate::run::bsp::Options {
         variants,
         symmetry: args.symmetry,
-        jobs: args.opts.jobs(),
-        max_states: args.opts.max_states,
-        max_memory: args.opts.max_memory,
-        timeout: args.opts.timeout,
+        limits: args.opts.limits(),
         stats: args.stats,
     };
     let mut observer = super::common::Shown::new(&args.opts);

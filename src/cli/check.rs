@@ -48,10 +48,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<Outcome> {
         assert: args.assert,
         show_tau: args.show_tau,
         max_leaf_states: args.max_leaf_states,
-        jobs: args.opts.jobs(),
-        max_states: args.opts.max_states,
-        max_memory: args.opts.max_memory,
-        timeout: args.opts.timeout,
+        limits: args.opts.limits(),
     };
     let mut observer = super::common::Shown::new(&args.opts);
     let report = crate::run::check::check_files_then_exit(&files, &options, &mut observer, true);

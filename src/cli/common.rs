@@ -145,13 +145,18 @@ impl CheckOpts {
         }
     }
 
-    pub fn explore(&self) -> explore::Options {
-        explore::Options {
+    /// The workers and bounds of these options, as every run takes them.
+    pub fn limits(&self) -> crate::run::Limits {
+        crate::run::Limits {
             jobs: self.jobs(),
             max_states: self.max_states,
-            max_memory: self.max_memory.or_else(default_memory_bound),
+            max_memory: self.max_memory,
             timeout: self.timeout,
         }
+    }
+
+    pub fn explore(&self) -> explore::Options {
+        self.limits().explore()
     }
 
     /// A progress callback for the engine: a live line on stderr when it is a terminal; when
@@ -217,6 +222,18 @@ fn later(after: Duration) -> Instant {
     let now = Instant::now();
     now.checked_add(after)
         .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 3600))
+}
+
+/// The CLI's observer where no progress is shown: diagnostics on stderr, as they come.
+pub struct Stderr;
+
+impl crate::run::Observer for Stderr {
+    fn diagnostic(&mut self, rendered: &str) {
+        diag!("{rendered}");
+    }
+    fn color(&self) -> bool {
+        super::color::stderr()
+    }
 }
 
 /// Live progress of one check; cleared when dropped.

@@ -235,15 +235,6 @@ fn list_rules() -> anyhow::Result<Outcome> {
 /// read is counted in every report format and never passes for holding.
 ///
 /// `max_memory` bounds the spans read (`None`: 80% of the available memory).
-/// Diagnostics on stderr, as they come.
-struct Stderr;
-
-impl crate::run::Observer for Stderr {
-    fn diagnostic(&mut self, rendered: &str) {
-        diag!("{rendered}");
-    }
-}
-
 pub(super) fn read_all(
     input: &InputArgs,
     max_memory: Option<u64>,
@@ -289,7 +280,12 @@ pub(super) fn read_all(
     let mut errors = unopened;
     errors.extend(read_error_results(&dump.errors));
     for file in empty {
-        errors.extend(empty_error(&dump, &file, input.allow_empty, &mut Stderr));
+        errors.extend(empty_error(
+            &dump,
+            &file,
+            input.allow_empty,
+            &mut super::common::Stderr,
+        ));
     }
     Ok((dump, errors))
 }

@@ -100,10 +100,7 @@ pub fn run(a: VerifyArgs) -> anyhow::Result<Outcome> {
         allow_empty: a.allow_empty,
         accept_base64: a.accept_base64,
         reduction: !a.no_reduction,
-        jobs: a.opts.jobs(),
-        max_states: a.opts.max_states,
-        max_memory: a.opts.max_memory,
-        timeout: a.opts.timeout,
+        limits: a.opts.limits(),
     };
     let mut report = match crate::run::verify::verify_dump(
         &src,
@@ -173,7 +170,9 @@ pub struct SynthArgs {
 
 pub fn run_synth(a: SynthArgs) -> anyhow::Result<Outcome> {
     let src = ModelSource::read(&a.model).map_err(anyhow::Error::msg)?;
-    let mut model = src.load(&mut Stderr).map_err(anyhow::Error::msg)?;
+    let mut model = src
+        .load(&mut super::common::Stderr)
+        .map_err(anyhow::Error::msg)?;
     let mut v = model.verifier();
     let opts = crate::phi::synth::SynthOptions {
         max_steps: a.max_steps,
@@ -224,7 +223,9 @@ fn run_stream(a: VerifyArgs, src: ModelSource) -> anyhow::Result<Outcome> {
              sarif need the whole report (leave out --stream)"
         );
     }
-    let mut model = src.load(&mut Stderr).map_err(anyhow::Error::msg)?;
+    let mut model = src
+        .load(&mut super::common::Stderr)
+        .map_err(anyhow::Error::msg)?;
     let mut v = model.verifier();
     let render = a.opts.render();
     let limits = Limits {
@@ -488,14 +489,5 @@ impl StreamOut {
             outln!("{spans} spans in {traces} traces, verified as they were read");
         }
         Ok(())
-    }
-}
-
-/// Diagnostics on stderr, as they come.
-struct Stderr;
-
-impl crate::run::Observer for Stderr {
-    fn diagnostic(&mut self, rendered: &str) {
-        diag!("{rendered}");
     }
 }

@@ -1,10 +1,9 @@
 //! Exploring the BatchSpanProcessor: every property of each chosen variant for one
 //! configuration, a result per (variant, property).
 
-use super::{Observer, Quiet};
+use super::{Limits, Observer, Quiet};
 use crate::bsp::{Config, PropertySet, Search, Variant, check_variant_with};
 use crate::report::Report;
-use std::time::Duration;
 
 /// How to explore. `Options::default()` explores the specified processor (not a bug
 /// variant) without symmetry reduction, one worker per core, the default memory bound, no
@@ -16,15 +15,8 @@ pub struct Options {
     /// Explore one producer ordering per class of producers that differ only in their
     /// names (fewer states, the same verdicts).
     pub symmetry: bool,
-    /// Worker threads; 0 means one per core. Reports do not depend on it.
-    pub jobs: usize,
-    /// Stop a property as inconclusive after storing this many states.
-    pub max_states: Option<u64>,
-    /// Stop a property as inconclusive past this many bytes; `None` means 80 % of the memory
-    /// available.
-    pub max_memory: Option<u64>,
-    /// Stop a property as inconclusive after this long.
-    pub timeout: Option<Duration>,
+    /// Workers and bounds of each property's search.
+    pub limits: Limits,
     /// Tell the observer, as a diagnostic line, the figures of each property's search:
     /// states, transitions, words per state, bytes stored per state, time.
     pub stats: bool,
@@ -35,10 +27,7 @@ impl Default for Options {
         Options {
             variants: vec![Variant::Spec],
             symmetry: false,
-            jobs: 0,
-            max_states: None,
-            max_memory: None,
-            timeout: None,
+            limits: Limits::default(),
             stats: false,
         }
     }
@@ -53,12 +42,7 @@ pub fn explore(config: &Config, options: &Options) -> Report {
 
 /// [`explore`], telling `observer` the progress of each search (the CLI's progress line).
 pub fn explore_observed(config: &Config, options: &Options, observer: &mut dyn Observer) -> Report {
-    let opts = crate::explore::Options {
-        jobs: options.jobs,
-        max_states: options.max_states,
-        max_memory: options.max_memory.or_else(crate::budget::default_max_bytes),
-        timeout: options.timeout,
-    };
+    let opts = options.limits.explore();
     let several = options.variants.len() > 1;
     let mut report = Report::new("bsp");
     for &v in &options.variants {

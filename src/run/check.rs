@@ -2,7 +2,7 @@
 //! bounds, check it, one result per assertion; a file or assertion that cannot be checked is
 //! a result with verdict `error` (kind `input` for a file that cannot be loaded).
 
-use super::{FsLoader, Observer, Quiet};
+use super::{FsLoader, Limits, Observer, Quiet};
 use crate::budget;
 use crate::check::{CheckOptions, Checker};
 use crate::cspm::Script;
@@ -23,15 +23,8 @@ pub struct Options {
     /// A leaf process (a sequential process under the parallel, hiding and renaming
     /// operators) with more states than this is an error ("not finite").
     pub max_leaf_states: usize,
-    /// Worker threads for each search; 0 means one per core. Reports do not depend on it.
-    pub jobs: usize,
-    /// Stop a check as inconclusive after storing this many states.
-    pub max_states: Option<u64>,
-    /// Stop a check as inconclusive past this many bytes; `None` means 80 % of the memory
-    /// available ([`budget::default_max_bytes`]).
-    pub max_memory: Option<u64>,
-    /// Stop a check as inconclusive after this long (loading and evaluation included).
-    pub timeout: Option<Duration>,
+    /// Workers and bounds of each check (the time bound covers loading and evaluation).
+    pub limits: Limits,
 }
 
 impl Default for Options {
@@ -40,21 +33,7 @@ impl Default for Options {
             assert: None,
             show_tau: false,
             max_leaf_states: 200_000,
-            jobs: 0,
-            max_states: None,
-            max_memory: None,
-            timeout: None,
-        }
-    }
-}
-
-impl Options {
-    fn explore(&self) -> crate::explore::Options {
-        crate::explore::Options {
-            jobs: self.jobs,
-            max_states: self.max_states,
-            max_memory: self.max_memory.or_else(budget::default_max_bytes),
-            timeout: self.timeout,
+            limits: Limits::default(),
         }
     }
 }
@@ -220,7 +199,7 @@ fn check_one(
     observer: &mut dyn Observer,
 ) {
     let first = report.results.len();
-    let explore = options.explore();
+    let explore = options.limits.explore();
     // Loading evaluates the channel and datatype declarations: it obeys the bounds too.
     let bounds = crate::check::bounds(&explore, Instant::now());
     let (loaded, exceeded) = budget::scope(bounds, || Script::load(file, loader));

@@ -18,6 +18,40 @@ pub mod verify;
 pub use files::FsLoader;
 
 use crate::explore::Progress;
+use std::time::Duration;
+
+/// The parallelism and the bounds every run takes. `Limits::default()` is one worker per core,
+/// the default memory bound and no state or time bound, as the command line's defaults.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Limits {
+    /// Worker threads; 0 means one per core. Reports do not depend on it.
+    pub jobs: usize,
+    /// Stop a check as inconclusive after storing this many states (`traces verify`: per
+    /// trace, 1,000,000 when `None`).
+    pub max_states: Option<u64>,
+    /// Stop a check as inconclusive past this many bytes; `None` means 80 % of the memory
+    /// available ([`crate::budget::default_max_bytes`]).
+    pub max_memory: Option<u64>,
+    /// Stop a check as inconclusive after this long (`traces verify`: per trace).
+    pub timeout: Option<Duration>,
+}
+
+impl Limits {
+    /// The memory bound, the default one when none is given.
+    pub(crate) fn memory(&self) -> Option<u64> {
+        self.max_memory.or_else(crate::budget::default_max_bytes)
+    }
+
+    /// The engine's options for these limits.
+    pub(crate) fn explore(&self) -> crate::explore::Options {
+        crate::explore::Options {
+            jobs: self.jobs,
+            max_states: self.max_states,
+            max_memory: self.memory(),
+            timeout: self.timeout,
+        }
+    }
+}
 
 /// What a run tells its caller while it works. Every method has a default that ignores it,
 /// so an observer implements only what it shows.

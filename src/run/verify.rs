@@ -13,7 +13,7 @@ use crate::phi::{Limits, LoadError, Model, ModelFile, Outcome as PhiOutcome, Ver
 use crate::report::{self, Finding, Report, Stats, Verdict};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// How to verify. `Options::default()` verifies every trace with the partial-order
 /// reduction, no coverage, one worker per core, 1,000,000 stored states per trace, the
@@ -30,14 +30,9 @@ pub struct Options {
     /// Follow one isolated part of the model at a time where several spans run at once and
     /// that loses nothing (off: every interleaving, for comparison).
     pub reduction: bool,
-    /// Worker threads; 0 means one per core. Reports do not depend on it.
-    pub jobs: usize,
-    /// Stored states per trace before it is inconclusive; `None` means 1,000,000.
-    pub max_states: Option<u64>,
-    /// Bytes shared by the workers; `None` means 80 % of the memory available.
-    pub max_memory: Option<u64>,
-    /// Time per trace before it is inconclusive.
-    pub timeout: Option<Duration>,
+    /// Workers (the memory bound is shared by them), and the state and time bounds of each
+    /// trace.
+    pub limits: super::Limits,
 }
 
 impl Default for Options {
@@ -47,10 +42,7 @@ impl Default for Options {
             allow_empty: false,
             accept_base64: false,
             reduction: true,
-            jobs: 0,
-            max_states: None,
-            max_memory: None,
-            timeout: None,
+            limits: super::Limits::default(),
         }
     }
 }
@@ -69,11 +61,11 @@ pub fn verify(model: impl AsRef<Path>, name: &str, bytes: &[u8], options: &Optio
         Err(e) => return model_error_report(&model_path, &dumps, &e),
     };
     let started = Instant::now();
-    let deadline = options.timeout.and_then(|t| started.checked_add(t));
+    let deadline = options.limits.timeout.and_then(|t| started.checked_add(t));
     let read = crate::otlp::ReadOptions {
         accept_base64: options.accept_base64,
         max_message: crate::otlp::DEFAULT_MAX_MESSAGE,
-        max_memory: options.max_memory.or_else(crate::budget::default_max_bytes),
+        max_memory: options.limits.memory(),
     };
     let dump = super::traces::read_within(deadline, || crate::otlp::read(name, bytes, read));
     let mut errors = super::traces::read_error_results(&dump.errors);
@@ -98,16 +90,15 @@ pub(crate) fn verify_dump(
     observer: &mut dyn Observer,
 ) -> Result<Report, String> {
     let forest = &dump.forest;
-    let jobs = match options.jobs {
+    let jobs = match options.limits.jobs {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
     }
     .min(forest.traces.len().max(1));
-    let max_memory = options.max_memory.or_else(crate::budget::default_max_bytes);
     // Each worker holds its own states and memo tables: the memory bound is shared out.
-    let max_bytes = max_memory.map(|m| m / jobs.max(1) as u64);
+    let max_bytes = options.limits.memory().map(|m| m / jobs.max(1) as u64);
     let limits = Limits {
-        max_states: options.max_states.unwrap_or(Limits::default().max_states),
+        max_states: options.limits.max_states.unwrap_or(Limits::default().max_states),
         deadline: None,
         reduce: options.reduction,
         max_bytes,
@@ -115,7 +106,7 @@ pub(crate) fn verify_dump(
     let next = AtomicUsize::new(0);
     let mut slots: Vec<Option<Verified>> = (0..forest.traces.len()).map(|_| None).collect();
     let slots_ptr = std::sync::Mutex::new(&mut slots);
-    let timeout = options.timeout;
+    let timeout = options.limits.timeout;
     let first = std::sync::Mutex::new(Some(model));
     let keep_order = options.coverage_depth.is_some();
     std::thread::scope(|scope| -> Result<(), String> {
