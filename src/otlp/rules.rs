@@ -417,10 +417,13 @@ fn check_trace_with(
         let (cp, pp) = (forest.process(i), forest.process(p));
         let known = cp != Sym::EMPTY && pp != Sym::EMPTY;
         let cross = cp != pp;
-        let elsewhere = if forest.service(i) == forest.service(p) {
-            "another replica of its service"
-        } else {
-            "another service"
+        // Only a finding's message needs it: not looked up for every span.
+        let elsewhere = || {
+            if forest.service(i) == forest.service(p) {
+                "another replica of its service"
+            } else {
+                "another service"
+            }
         };
         if known && c.flags & flags::HAS_IS_REMOTE != 0 && out.on("propagation.remote-flag") {
             let remote = c.flags & flags::IS_REMOTE != 0;
@@ -433,9 +436,10 @@ fn check_trace_with(
                     )
                 } else {
                     format!(
-                        "{} is flagged local-parented but its parent {} is in {elsewhere}",
+                        "{} is flagged local-parented but its parent {} is in {}",
                         out.who(i),
-                        out.who(p)
+                        out.who(p),
+                        elsewhere()
                     )
                 };
                 out.add(
@@ -456,7 +460,7 @@ fn check_trace_with(
                 "{} {} is called from {}, but its parent {} is {}, not CLIENT or PRODUCER",
                 c.kind.as_str(),
                 out.who(i),
-                elsewhere,
+                elsewhere(),
                 out.who(p),
                 ps.kind.as_str()
             );
