@@ -306,7 +306,7 @@ pub(crate) fn within_bounds(
     use crate::budget;
     let bounds = budget::Bounds {
         deadline: timeout.and_then(|t| std::time::Instant::now().checked_add(t)),
-        max_bytes: max_memory.or_else(default_memory_bound),
+        max_bytes: max_memory.or_else(crate::budget::default_max_bytes),
     };
     match budget::scope(bounds, || run(bounds)) {
         (_, Some(bound)) => {
@@ -319,11 +319,6 @@ pub(crate) fn within_bounds(
         }
         (outcome, None) => outcome,
     }
-}
-
-/// The default `--max-memory` (see [`crate::budget::default_max_bytes`]).
-pub(crate) fn default_memory_bound() -> Option<u64> {
-    crate::budget::default_max_bytes()
 }
 
 /// More worker threads than this is a typing error, not a wish: each one is an OS thread

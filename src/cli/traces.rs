@@ -242,7 +242,7 @@ pub(super) fn read_all(
     let mut reader = Reader::new(ReadOptions {
         accept_base64: input.accept_base64,
         max_message: input.max_message,
-        max_memory: max_memory.or_else(super::common::default_memory_bound),
+        max_memory: max_memory.or_else(crate::budget::default_max_bytes),
     });
     let mut empty = Vec::new();
     let mut unopened = Vec::new();
