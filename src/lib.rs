@@ -50,6 +50,8 @@ stages! {
     lts;
     otlp;
     phi;
+    #[cfg(feature = "listen")]
+    receive;
     run;
 }
 

@@ -40,6 +40,7 @@ pub(crate) mod check;
 pub(crate) mod color;
 pub(crate) mod common;
 pub(crate) mod eval;
+pub(crate) mod listen;
 pub(crate) mod parse;
 pub(crate) mod render;
 pub(crate) mod traces;
@@ -182,6 +183,9 @@ pub enum Outcome {
     },
     /// The subcommand printed what it had to and ends with this code.
     Code(i32),
+    /// `outcome`, after a wrapped command that exited with `command`: the exit code is the
+    /// worse of the two (see [`listen::worse`]).
+    WithCommand { outcome: Box<Outcome>, command: i32 },
 }
 
 /// An error that already printed its diagnostics; only the exit code is left to give.
@@ -218,6 +222,9 @@ pub fn finish(result: anyhow::Result<Outcome>) -> i32 {
             code
         }
         Ok(Outcome::Code(code)) => code,
+        Ok(Outcome::WithCommand { outcome, command }) => {
+            listen::worse(finish(Ok(*outcome)), command)
+        }
         Err(e) => {
             if e.downcast_ref::<Reported>().is_none() {
                 diagln!("error: {e:#}");

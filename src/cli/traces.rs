@@ -54,6 +54,16 @@ pub enum TracesCommand {
     /// activations of span processes, span events for their events, overlapping siblings
     /// where the model runs them in parallel, services and kinds from the model file.
     Synth(super::verify::SynthArgs),
+    /// Receive traces live as an OTLP endpoint (gRPC on 4317, HTTP on 4318) and check each
+    /// as it completes: `traces check`'s rules, or Φ with --model; one report at the end.
+    ///
+    /// A trace is complete when its root span has arrived and no span of it for
+    /// --trace-idle. The run ends on --until-idle, --count, SIGINT or SIGTERM, or when the
+    /// command after `--` exits (it runs with OTEL_EXPORTER_OTLP_ENDPOINT pointing here);
+    /// every trace still buffered is then checked, one whose root never came marked
+    /// incomplete (inconclusive unless it is already violated). Malformed requests are
+    /// answered with the OTLP status and reported as errors.
+    Listen(super::listen::ListenArgs),
 }
 
 /// What both subcommands read.
@@ -138,10 +148,11 @@ pub fn run(args: TracesArgs) -> anyhow::Result<Outcome> {
             super::verify::run(a)
         }
         TracesCommand::Synth(a) => super::verify::run_synth(a),
+        TracesCommand::Listen(a) => super::listen::run(a),
     }
 }
 
-fn rule_config(input: &InputArgs) -> anyhow::Result<Option<RuleConfig>> {
+pub(super) fn rule_config(input: &InputArgs) -> anyhow::Result<Option<RuleConfig>> {
     let mut cfg = match input.rules.as_deref() {
         Some("list") => return Ok(None),
         Some(spec) => RuleConfig::parse(spec).map_err(anyhow::Error::msg)?,

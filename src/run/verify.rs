@@ -150,6 +150,19 @@ pub(crate) fn verify_dump(
         report.results.push(result);
         summaries.extend(v.canon);
     }
+    report.results.extend(corpus_results(&summaries));
+    if let Some(depth) = options.coverage_depth {
+        let conforming: Vec<&corpus::TreeSummary> = summaries.iter().collect();
+        let mut model = src.load(observer)?;
+        let mut v = model.verifier();
+        let cov: Coverage = corpus::coverage(&mut v, &conforming, depth, limits.max_states);
+        report.results.push(corpus::coverage_result(&v, &cov, depth));
+    }
+    Ok(report)
+}
+
+/// The round-trip and injectivity results over the conforming trees, in trace order.
+pub(crate) fn corpus_results(summaries: &[corpus::TreeSummary]) -> [report::CheckResult; 2] {
     let conforming: Vec<&corpus::TreeSummary> = summaries.iter().collect();
     let round_trip_failures: Vec<&corpus::TreeSummary> = conforming
         .iter()
@@ -157,20 +170,10 @@ pub(crate) fn verify_dump(
         .copied()
         .collect();
     let collisions = corpus::injectivity(&conforming);
-    report.results.push(corpus::round_trip_result(
-        conforming.len(),
-        &round_trip_failures,
-    ));
-    report
-        .results
-        .push(corpus::injectivity_result(conforming.len(), &collisions));
-    if let Some(depth) = options.coverage_depth {
-        let mut model = src.load(observer)?;
-        let mut v = model.verifier();
-        let cov: Coverage = corpus::coverage(&mut v, &conforming, depth, limits.max_states);
-        report.results.push(corpus::coverage_result(&v, &cov, depth));
-    }
-    Ok(report)
+    [
+        corpus::round_trip_result(conforming.len(), &round_trip_failures),
+        corpus::injectivity_result(conforming.len(), &collisions),
+    ]
 }
 
 /// Everything a worker needs to build its own verifier.
