@@ -22,7 +22,7 @@ use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -180,8 +180,7 @@ impl Shared {
         let req: Result<ExportTraceServiceRequest, String> = match body {
             Body::Protobuf(b) => prost::Message::decode(b)
                 .map_err(|e| format!("the protobuf body is not an ExportTraceServiceRequest: {e}")),
-            Body::Json(b) => serde_json::from_slice(b)
-                .map_err(|e| format!("the JSON body is not an OTLP/JSON ExportTraceServiceRequest: {e}")),
+            Body::Json(b) => json_request(b),
         };
         let req = match req {
             Ok(r) => r,
@@ -273,6 +272,45 @@ impl Shared {
         if n.len() < 1000 {
             n.push(line);
         }
+    }
+}
+
+/// An OTLP/JSON request. Enum fields may be written as names (`"SPAN_KIND_SERVER"`), as
+/// the protobuf JSON mapping allows and several SDKs and the Collector write; they are
+/// turned into the numbers `opentelemetry-proto`'s serde support reads.
+pub fn json_request(b: &[u8]) -> Result<ExportTraceServiceRequest, String> {
+    let bad = |e: serde_json::Error| {
+        format!("the JSON body is not an OTLP/JSON ExportTraceServiceRequest: {e}")
+    };
+    let mut v: serde_json::Value = serde_json::from_slice(b).map_err(bad)?;
+    let spans = v
+        .get_mut("resourceSpans")
+        .and_then(|r| r.as_array_mut())
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r.get_mut("scopeSpans").and_then(|s| s.as_array_mut()))
+        .flatten()
+        .filter_map(|s| s.get_mut("spans").and_then(|s| s.as_array_mut()))
+        .flatten();
+    for span in spans {
+        number_enum(span.get_mut("kind"), "SPAN_KIND_", &["UNSPECIFIED", "INTERNAL", "SERVER", "CLIENT", "PRODUCER", "CONSUMER"]);
+        number_enum(
+            span.get_mut("status").and_then(|s| s.get_mut("code")),
+            "STATUS_CODE_",
+            &["UNSET", "OK", "ERROR"],
+        );
+    }
+    serde_json::from_value(v).map_err(bad)
+}
+
+fn number_enum(field: Option<&mut serde_json::Value>, prefix: &str, names: &[&str]) {
+    if let Some(f) = field
+        && let Some(name) = f.as_str()
+        && let Some(n) = name
+            .strip_prefix(prefix)
+            .and_then(|rest| names.iter().position(|x| *x == rest))
+    {
+        *f = serde_json::Value::from(n);
     }
 }
 

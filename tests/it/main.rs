@@ -10,6 +10,7 @@ mod diag;
 mod explore;
 mod formats;
 mod html;
+mod listen;
 mod otlp;
 mod phi;
 mod readme;
