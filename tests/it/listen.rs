@@ -869,3 +869,154 @@ fn a_busy_address_is_a_clear_error() {
     assert_eq!(code, 2);
     assert!(err.contains("neither OTLP/gRPC nor OTLP/HTTP"), "{err}");
 }
+
+/// An example program `cargo test` built beside the binary.
+fn example(name: &str) -> String {
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_cspot"));
+    let p = bin.parent().unwrap().join("examples").join(name);
+    assert!(
+        p.exists(),
+        "{} is missing: `cargo test` builds the examples",
+        p.display()
+    );
+    p.display().to_string()
+}
+
+/// Verdicts by trace id (conformance results only).
+fn trace_verdicts(results: &[Value]) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = verdicts(results)
+        .into_iter()
+        .filter(|(id, _)| id.len() == 32)
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn the_real_otlp_exporter_over_grpc_and_http_sends_each_phi_system_and_the_report_equals_verify() {
+    let replay = example("otlp_replay");
+    let systems = [
+        (
+            "checkout",
+            ["captured-ok-mixed.json", "captured-bad-no-validate.json"],
+        ),
+        (
+            "pipeline",
+            ["captured-ok-30.json", "captured-bad-lost-context.json"],
+        ),
+        (
+            "queue",
+            [
+                "captured-ok-orders.json",
+                "captured-bad-processed-twice.json",
+            ],
+        ),
+    ];
+    for (system, files) in systems {
+        let model = root(&format!("models/phi/{system}.toml"));
+        let fixtures: Vec<String> = files
+            .iter()
+            .map(|f| root(&format!("fixtures/phi/{system}/{f}")))
+            .collect();
+        // What the captures give offline, read from the original files.
+        let mut args = vec!["traces", "verify"];
+        args.extend(fixtures.iter().map(String::as_str));
+        args.extend(["--model", &model, "--format", "json", "--no-timings"]);
+        let original = trace_verdicts(&results(&cspot(&args).1));
+        assert!(original.iter().any(|v| v.1 == "violated"), "{system}");
+        for protocol in ["grpc", "http/protobuf"] {
+            let dir = Scratch::new(&format!("exporter-{system}-{}", protocol.replace('/', "-")));
+            let saved = dir.path("saved.jsonl");
+            let l = Listen::start(&[
+                "--model",
+                &model,
+                "--save",
+                &saved,
+                "--trace-idle",
+                "100ms",
+                "--format",
+                "json",
+                "--no-timings",
+            ]);
+            let endpoint = match protocol {
+                "grpc" => format!("http://127.0.0.1:{}", l.grpc),
+                _ => format!("http://127.0.0.1:{}", l.http),
+            };
+            for f in &fixtures {
+                let out = Command::new(&replay)
+                    .args([f.as_str(), "--protocol", protocol, "--endpoint", &endpoint])
+                    .output()
+                    .unwrap();
+                assert!(
+                    out.status.success(),
+                    "{system} {protocol} {f}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+            let ran = l.stop();
+            assert_eq!(ran.code, 1, "{system} {protocol}: {}", ran.stderr);
+            let live = results(&ran.stdout);
+            assert_eq!(
+                live,
+                offline(&saved, Some(&model)),
+                "{system} over {protocol}: the live report equals traces verify on the saved dump"
+            );
+            assert_eq!(
+                trace_verdicts(&live),
+                original,
+                "{system} over {protocol}: the verdicts of the original captures"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_wrapped_instrumented_program_is_verified_end_to_end() {
+    let shop = example("checkout_shop");
+    let model = root("models/phi/checkout.toml");
+    let ran = Listen::start(&[
+        "--model",
+        &model,
+        "--format",
+        "json",
+        "--no-timings",
+        "--",
+        &shop,
+        "--orders",
+        "6",
+    ])
+    .wait();
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    let live = results(&ran.stdout[ran.stdout.find("{\n").unwrap()..]);
+    let v = trace_verdicts(&live);
+    assert_eq!(v.len(), 6, "{v:?}");
+    assert!(v.iter().all(|x| x.1 == "holds"), "{v:?}");
+    assert!(
+        ran.stderr.contains("ended: the command exited with 0"),
+        "{}",
+        ran.stderr
+    );
+    // Over gRPC, with one order that skips validation: the command succeeds, the
+    // verification does not, and the run exits with the worse.
+    let ran = Listen::start_env(
+        &[
+            "--model",
+            &model,
+            "--format",
+            "json",
+            "--no-timings",
+            "--",
+            &shop,
+            "--orders",
+            "4",
+            "--bad",
+        ],
+        &[("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")],
+    )
+    .wait();
+    assert_eq!(ran.code, 1, "{}", ran.stderr);
+    let live = results(&ran.stdout[ran.stdout.find("{\n").unwrap()..]);
+    let v = trace_verdicts(&live);
+    assert_eq!(v.len(), 4);
+    assert_eq!(v.iter().filter(|x| x.1 == "violated").count(), 1, "{v:?}");
+}
