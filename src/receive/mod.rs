@@ -470,3 +470,68 @@ fn build_report(
 }
 
 mod serve;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shared(max_queued: usize) -> (Shared, std::sync::mpsc::Receiver<Done>) {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let s = Shared {
+            asm: Mutex::new(Assembler::new(Caps {
+                max_spans: 1000,
+                max_traces: 1000,
+                trace_idle: Duration::from_secs(1),
+            })),
+            tx: Mutex::new(Some(tx)),
+            progress: Arc::new(Progress::default()),
+            max_request: 1 << 20,
+            max_queued,
+            last_request: Mutex::new(Instant::now()),
+            counters: Mutex::new(Stats::default()),
+            findings: Mutex::new(Vec::new()),
+            notes: Mutex::new(Vec::new()),
+            other_signals: Mutex::new(Vec::new()),
+        };
+        (s, rx)
+    }
+
+    const ONE_SPAN: &str = r#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"0af7651916cd43dd8448eb211c80319c","spanId":"b7ad6b7169203331","name":"a","kind":"SPAN_KIND_SERVER","status":{"code":"STATUS_CODE_OK"}}]}]}]}"#;
+
+    #[test]
+    fn a_checker_behind_by_more_than_the_cap_gets_retry_later_and_nothing_is_taken() {
+        let (s, _rx) = shared(10);
+        s.progress.queued_spans.store(11, Ordering::Relaxed);
+        let a = s.export_bytes("t", None, Body::Json(ONE_SPAN.as_bytes()));
+        assert!(matches!(a, Answer::Busy(d) if d == Duration::from_secs(1)));
+        assert_eq!(s.asm.lock().unwrap().spans(), 0);
+        assert_eq!(s.counters.lock().unwrap().busy, 1);
+        // Once the checker caught up, the same request is taken.
+        s.progress.queued_spans.store(10, Ordering::Relaxed);
+        let a = s.export_bytes("t", None, Body::Json(ONE_SPAN.as_bytes()));
+        assert!(matches!(a, Answer::Accepted(r) if r.partial_success.is_none()));
+        assert_eq!(s.asm.lock().unwrap().spans(), 1);
+    }
+
+    #[test]
+    fn enum_names_in_otlp_json_are_read_as_their_numbers() {
+        let r = json_request(ONE_SPAN.as_bytes()).unwrap();
+        let span = &r.resource_spans[0].scope_spans[0].spans[0];
+        assert_eq!(span.kind, 2);
+        assert_eq!(span.status.as_ref().unwrap().code, 1);
+        assert!(json_request(br#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"kind":"SPAN_KIND_NOPE"}]}]}]}"#).is_err());
+    }
+
+    #[test]
+    fn a_malformed_request_is_a_finding_and_the_findings_are_capped() {
+        let (s, _rx) = shared(10);
+        for _ in 0..MAX_REQUEST_FINDINGS + 5 {
+            let a = s.export_bytes("OTLP/HTTP", None, Body::Protobuf(b"\xff\xff"));
+            assert!(matches!(a, Answer::Malformed(_)));
+        }
+        let f = s.findings.lock().unwrap();
+        assert_eq!(f.len(), MAX_REQUEST_FINDINGS + 1);
+        assert!(matches!(f[0].verdict, report::Verdict::Error(_)));
+        assert_eq!(s.counters.lock().unwrap().malformed, MAX_REQUEST_FINDINGS + 5);
+    }
+}
