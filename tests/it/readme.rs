@@ -70,6 +70,11 @@ fn scratch() -> PathBuf {
     for shipped in ["specs", "fixtures", "models", "tests", "examples"] {
         std::os::unix::fs::symlink(root.join(shipped), dir.join(shipped)).expect("symlink");
     }
+    // `target/release/examples/…`: the example programs `cargo test --release` built.
+    let bin = Path::new(env!("CARGO_BIN_EXE_cspot"));
+    if let Some(target) = bin.parent().and_then(Path::parent) {
+        std::os::unix::fs::symlink(target, dir.join("target")).expect("symlink");
+    }
     dir
 }
 
