@@ -14,6 +14,10 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 #[derive(Args, Debug)]
+#[command(mut_arg("jobs", |a| a.help(
+    "Not used: traces are checked one at a time as they complete, on one thread beside the \
+     one that receives (accepted so that the options of the checking commands all work)"
+)))]
 #[command(after_long_help = "\
 Examples:
   cspot traces listen --model models/phi/checkout.toml -- cargo test

@@ -48,6 +48,11 @@ pub async fn serve(
     plan: Plan,
     observer: &mut dyn Observer,
 ) -> Result<Served, ReceiveError> {
+    // The handlers are in place before anyone is told where to send: a SIGTERM right after
+    // the `listening:` line must end the run, not kill the process.
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut sigterm = signal(SignalKind::terminate()).map_err(ReceiveError::Runtime)?;
+    let mut sigint = signal(SignalKind::interrupt()).map_err(ReceiveError::Runtime)?;
     let grpc = bind(plan.grpc, "OTLP/gRPC").await?;
     let http = bind(plan.http, "OTLP/HTTP").await?;
     let grpc_addr = grpc.as_ref().and_then(|l| l.local_addr().ok());
@@ -99,8 +104,6 @@ pub async fn serve(
             })?)
         }
     };
-    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .map_err(ReceiveError::Runtime)?;
     let mut ticker = tokio::time::interval(plan.tick);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_status = Instant::now();
@@ -128,7 +131,7 @@ pub async fn serve(
                     observer.diagnostic(&format!("{}\n", status_line(&shared)));
                 }
             }
-            _ = tokio::signal::ctrl_c() => break Ended::Signal("SIGINT"),
+            _ = sigint.recv() => break Ended::Signal("SIGINT"),
             _ = sigterm.recv() => break Ended::Signal("SIGTERM"),
             status = async { child.as_mut().expect("a child").wait().await }, if child.is_some() => {
                 child = None;

@@ -318,6 +318,17 @@ pub const CATALOGUE: &[Rule] = &[
                its trace.",
         help: "Check the code that adds the link and which span context it uses.",
     },
+    // Received live (`traces listen`).
+    Rule {
+        id: "receive.incomplete",
+        name: "ReceivedIncomplete",
+        short: "A trace received live was checked before it was known to be complete.",
+        full: "The receiver's buffer was full (the oldest incomplete trace is checked as it \
+               stands), the run ended before the trace's root span arrived, or spans arrived \
+               after their trace had been checked. A trace that holds so far is inconclusive.",
+        help: "Raise --trace-idle, --max-spans or --max-traces, or make sure the exporter is \
+               flushed before the run ends.",
+    },
     // Φ: conformance of captured traces to a CSP model.
     Rule {
         id: "phi.conformance",
