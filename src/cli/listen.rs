@@ -178,7 +178,7 @@ pub fn run(a: ListenArgs) -> anyhow::Result<Outcome> {
     let ended = match &got.ended {
         Ended::Idle => "no request for --until-idle".to_string(),
         Ended::Count => "--count traces checked".to_string(),
-        Ended::Signal(sig) => format!("{sig}"),
+        Ended::Signal(sig) => sig.to_string(),
         Ended::Command(Some(c)) => format!("the command exited with {c}"),
         Ended::Command(None) => "the command ended; its exit status is unknown".to_string(),
     };

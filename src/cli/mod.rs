@@ -184,7 +184,7 @@ pub enum Outcome {
     /// The subcommand printed what it had to and ends with this code.
     Code(i32),
     /// `outcome`, after a wrapped command that exited with `command`: the exit code is the
-    /// worse of the two (see [`listen::worse`]).
+    /// worse of the two (see `listen::worse`).
     WithCommand { outcome: Box<Outcome>, command: i32 },
 }
 

@@ -455,12 +455,12 @@ fn build_report(
             Some(report::Location::file(save_name.to_string())),
         ));
     }
-    checked.results.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    checked.results.sort_by_key(|a| (a.0, a.1));
     report
         .results
         .extend(checked.results.into_iter().flat_map(|r| r.2));
     if with_model {
-        checked.summaries.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        checked.summaries.sort_by_key(|a| (a.0, a.1));
         let summaries: Vec<_> = checked.summaries.into_iter().map(|s| s.2).collect();
         report
             .results
