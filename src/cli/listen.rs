@@ -14,10 +14,6 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 #[derive(Args, Debug)]
-#[command(mut_arg("jobs", |a| a.help(
-    "Not used: traces are checked one at a time as they complete, on one thread beside the \
-     one that receives (accepted so that the options of the checking commands all work)"
-)))]
 #[command(after_long_help = "\
 Examples:
   cspot traces listen --model models/phi/checkout.toml -- cargo test
@@ -167,6 +163,7 @@ pub fn run(a: ListenArgs) -> anyhow::Result<Outcome> {
         count: a.count.map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
         command: a.command.clone(),
         allow_empty: a.allow_empty,
+        jobs: a.opts.limits().jobs,
         status_every: (!a.opts.quiet)
             .then_some(a.opts.progress_interval.max(Duration::from_secs(1))),
     };

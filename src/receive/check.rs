@@ -57,50 +57,142 @@ pub struct Checked {
     pub save_error: Option<String>,
 }
 
-/// Checks every trace received on `rx` until the channel closes.
+/// Checks every trace received on `rx` until the channel closes, on `jobs` worker threads.
+/// This thread writes each trace's line (so the saved file is in completion order) and reads
+/// it back; the workers check. Results are ordered by the caller, so the number of workers
+/// changes nothing in the report.
 pub fn run(
     rx: Receiver<Done>,
     checking: &Checking,
     mut save: Save,
     progress: &Progress,
+    jobs: usize,
 ) -> Result<Checked, String> {
+    let jobs = jobs.max(1);
     let mut out = Checked::default();
-    let read = ReadOptions::default();
-    let mut line_no: u64 = 0;
-    let mut one = |d: Done, out: &mut Checked, check: &mut dyn FnMut(&Dump) -> Vec<Checkd>| {
-        let spans = d.spans;
-        line_no += 1;
-        let line = to_json_line(&d.pb);
-        if let Some(f) = save.file.as_mut()
-            && let Err(e) = f.write_all(&line)
-            && out.save_error.is_none()
-        {
-            out.save_error = Some(format!("cannot write {}: {e}", save.name));
+    let (work_tx, work_rx) = std::sync::mpsc::sync_channel::<Work>(jobs * 4);
+    let work_rx = std::sync::Mutex::new(work_rx);
+    std::thread::scope(|scope| -> Result<(), String> {
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<Result<Finished, String>>();
+        let mut workers = Vec::new();
+        for _ in 0..jobs {
+            let done_tx = done_tx.clone();
+            let work_rx = &work_rx;
+            workers.push(scope.spawn(move || worker(work_rx, done_tx, checking, progress)));
         }
-        let mut dump = crate::otlp::read(&save.name, &line[..], read);
-        // Positions are lines of the saved dump; with nothing saved there is no line to show.
-        shift_lines(&mut dump, if save.file.is_some() { Some(line_no - 1) } else { None });
-        let mut results = crate::run::traces::read_error_results(&dump.errors);
-        let seq = out.results.len();
-        for c in check(&dump) {
-            results.push(c.result);
-            if let Some(s) = c.summary {
-                out.summaries.push((d.trace, seq, s));
+        drop(done_tx);
+        let read = ReadOptions::default();
+        let mut line_no: u64 = 0;
+        for d in rx {
+            line_no += 1;
+            let dump = match save.file.as_mut() {
+                Some(f) => {
+                    let line = to_json_line(&d.pb);
+                    if let Err(e) = f.write_all(&line)
+                        && out.save_error.is_none()
+                    {
+                        out.save_error = Some(format!("cannot write {}: {e}", save.name));
+                    }
+                    let mut dump = crate::otlp::read(&save.name, &line[..], read);
+                    // Positions are lines of the saved dump.
+                    shift_lines(&mut dump, Some(line_no - 1));
+                    dump
+                }
+                // Nothing saved, no line to point at: the protobuf bytes are read as they are.
+                None => {
+                    let mut dump = crate::otlp::read(&save.name, &d.pb[..], read);
+                    shift_lines(&mut dump, None);
+                    dump
+                }
+            };
+            let work = Work {
+                seq: line_no as usize,
+                trace: d.trace,
+                spans: d.spans,
+                incomplete: d.incomplete,
+                dump,
+            };
+            // Workers take work until the queue closes (a worker that failed drains it).
+            let _ = work_tx.send(work);
+        }
+        drop(work_tx);
+        for got in done_rx {
+            let f = got?;
+            out.spans += f.spans;
+            if f.incomplete {
+                out.incomplete += 1;
             }
+            out.summaries
+                .extend(f.summaries.into_iter().map(|s| (f.trace, f.seq, s)));
+            out.results.push((f.trace, f.seq, f.results));
         }
-        if let Some(why) = &d.incomplete {
-            out.incomplete += 1;
+        for w in workers {
+            w.join().map_err(|_| "a checking thread panicked".to_string())?;
+        }
+        Ok(())
+    })?;
+    if let Some(f) = save.file.as_mut()
+        && let Err(e) = f.flush()
+        && out.save_error.is_none()
+    {
+        out.save_error = Some(format!("cannot write {}: {e}", save.name));
+    }
+    Ok(out)
+}
+
+/// A trace read back, for a worker to check.
+struct Work {
+    seq: usize,
+    trace: TraceKey,
+    spans: usize,
+    incomplete: Option<Incomplete>,
+    dump: Dump,
+}
+
+/// What a worker made of one trace.
+struct Finished {
+    seq: usize,
+    trace: TraceKey,
+    spans: usize,
+    incomplete: bool,
+    results: Vec<CheckResult>,
+    summaries: Vec<TreeSummary>,
+}
+
+/// Takes traces from `work` until it closes; each worker loads its own model (its verifier
+/// keeps memo tables).
+fn worker(
+    work: &std::sync::Mutex<Receiver<Work>>,
+    done: std::sync::mpsc::Sender<Result<Finished, String>>,
+    checking: &Checking,
+    progress: &Progress,
+) {
+    let next = || work.lock().ok().and_then(|r| r.recv().ok());
+    let finish = |w: Work, checked: Vec<Checkd>| {
+        let mut results = crate::run::traces::read_error_results(&w.dump.errors);
+        let mut summaries = Vec::new();
+        for c in checked {
+            results.push(c.result);
+            summaries.extend(c.summary);
+        }
+        if let Some(why) = &w.incomplete {
             for r in &mut results {
-                mark_incomplete(r, why, spans);
+                mark_incomplete(r, why, w.spans);
             }
         }
         if results.iter().any(|r| matches!(r.verdict, Verdict::Violated(_))) {
             progress.violated.fetch_add(1, Ordering::Relaxed);
         }
-        out.spans += spans;
-        out.results.push((d.trace, seq, results));
-        progress.queued_spans.fetch_sub(spans, Ordering::Relaxed);
+        progress.queued_spans.fetch_sub(w.spans, Ordering::Relaxed);
         progress.traces.fetch_add(1, Ordering::Relaxed);
+        Finished {
+            seq: w.seq,
+            trace: w.trace,
+            spans: w.spans,
+            incomplete: w.incomplete.is_some(),
+            results,
+            summaries,
+        }
     };
     match checking {
         Checking::Rules(options) => {
@@ -109,24 +201,33 @@ pub fn run(
                 jobs: 1,
                 ..options.clone()
             };
-            let mut check = |dump: &Dump| -> Vec<Checkd> {
+            while let Some(w) = next() {
                 let report =
-                    crate::run::traces::check_dump(dump, Vec::new(), &options, Instant::now());
-                report
+                    crate::run::traces::check_dump(&w.dump, Vec::new(), &options, Instant::now());
+                let checked = report
                     .results
                     .into_iter()
                     .map(|result| Checkd {
                         result,
                         summary: None,
                     })
-                    .collect()
-            };
-            for d in rx {
-                one(d, &mut out, &mut check);
+                    .collect();
+                if done.send(Ok(finish(w, checked))).is_err() {
+                    return;
+                }
             }
         }
         Checking::Model { src, options } => {
-            let mut model = src.load(&mut Quiet)?;
+            let mut model = match src.load(&mut Quiet) {
+                Ok(m) => m,
+                Err(e) => {
+                    let _ = done.send(Err(e));
+                    // Keep taking work, so that the reading thread never waits on a full
+                    // queue nobody empties; the run ends with this error.
+                    while next().is_some() {}
+                    return;
+                }
+            };
             let mut v = model.verifier();
             let limits = crate::phi::Limits {
                 max_states: options
@@ -138,9 +239,9 @@ pub fn run(
                 max_bytes: options.limits.memory(),
             };
             let timeout = options.limits.timeout;
-            let mut check = |dump: &Dump| -> Vec<Checkd> {
-                let forest = &dump.forest;
-                forest
+            while let Some(w) = next() {
+                let forest = &w.dump.forest;
+                let checked = forest
                     .traces
                     .iter()
                     .map(|t| {
@@ -156,20 +257,13 @@ pub fn run(
                             summary: got.canon,
                         }
                     })
-                    .collect()
-            };
-            for d in rx {
-                one(d, &mut out, &mut check);
+                    .collect();
+                if done.send(Ok(finish(w, checked))).is_err() {
+                    return;
+                }
             }
         }
     }
-    if let Some(f) = save.file.as_mut()
-        && let Err(e) = f.flush()
-        && out.save_error.is_none()
-    {
-        out.save_error = Some(format!("cannot write {}: {e}", save.name));
-    }
-    Ok(out)
 }
 
 /// One checked trace.

@@ -54,6 +54,8 @@ pub struct Options {
     pub status_every: Option<Duration>,
     /// Receiving no span is not an error.
     pub allow_empty: bool,
+    /// Threads that check complete traces (0: one per core). Reports do not depend on it.
+    pub jobs: usize,
 }
 
 /// Why a run could not start.
@@ -355,6 +357,10 @@ pub fn run(options: Options, observer: &mut dyn Observer) -> Result<Received, Re
     let started = Instant::now();
     let with_model = matches!(options.checking, Checking::Model { .. });
     let checking = options.checking;
+    let jobs = match options.jobs {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
     let save = Save {
         name: save_name.clone(),
         file: save_file,
@@ -362,7 +368,7 @@ pub fn run(options: Options, observer: &mut dyn Observer) -> Result<Received, Re
     let checker_progress = progress.clone();
     let checker = std::thread::Builder::new()
         .name("cspot-check".into())
-        .spawn(move || check::run(rx, &checking, save, &checker_progress))
+        .spawn(move || check::run(rx, &checking, save, &checker_progress, jobs))
         .map_err(ReceiveError::Runtime)?;
     let served = runtime.block_on(serve::serve(
         shared.clone(),

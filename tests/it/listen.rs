@@ -1017,3 +1017,62 @@ fn a_wrapped_instrumented_program_is_verified_end_to_end() {
     assert_eq!(v.len(), 4);
     assert_eq!(v.iter().filter(|x| x.1 == "violated").count(), 1, "{v:?}");
 }
+
+#[test]
+fn reports_do_not_depend_on_jobs_and_saving_changes_only_positions() {
+    let model = root("models/phi/checkout.toml");
+    let dir = Scratch::new("jobs");
+    let saved = dir.path("saved.jsonl");
+    let fixtures = [
+        "fixtures/phi/checkout/captured-ok-mixed.json",
+        "fixtures/phi/checkout/captured-bad-charge-after-confirm.json",
+        "fixtures/phi/checkout/captured-bad-retry-4.json",
+    ];
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "--model",
+            model.as_str(),
+            "--trace-idle",
+            "50ms",
+            "--format",
+            "json",
+            "--no-timings",
+        ];
+        args.extend(extra);
+        let l = Listen::start(&args);
+        for f in fixtures {
+            let (code, _, _) = post(l.http, "/v1/traces", &[PROTOBUF], &protobuf(f));
+            assert_eq!(code, 200);
+        }
+        let ran = l.stop();
+        assert_eq!(ran.code, 1, "{}", ran.stderr);
+        results(&ran.stdout)
+    };
+    let one = run(&["--jobs", "1", "--save", &saved]);
+    let three = run(&["--jobs", "3", "--save", &saved]);
+    assert_eq!(one, three);
+    // Without --save the protobuf bytes are checked as received: the same results, with no
+    // line to point at.
+    let unsaved = run(&["--jobs", "2"]);
+    let strip = |r: &[Value]| -> Vec<(String, String, Vec<String>)> {
+        r.iter()
+            .map(|x| {
+                let rules = x["findings"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|f| format!("{} {}", f["rule"], f["message"]))
+                    .collect();
+                (x["id"].to_string(), x["verdict"].to_string(), rules)
+            })
+            .collect()
+    };
+    assert_eq!(strip(&one), strip(&unsaved));
+    assert!(unsaved.iter().all(|r| {
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["location"].is_null() || f["location"]["line"].is_null())
+    }));
+}
