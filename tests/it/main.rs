@@ -10,6 +10,7 @@ mod diag;
 mod explore;
 mod formats;
 mod html;
+mod jobs;
 mod listen;
 mod otlp;
 mod phi;
