@@ -1076,3 +1076,56 @@ fn reports_do_not_depend_on_jobs_and_saving_changes_only_positions() {
             .all(|f| f["location"].is_null() || f["location"]["line"].is_null())
     }));
 }
+
+#[test]
+fn a_grpc_client_that_disconnects_mid_stream_loses_nothing_else() {
+    use opentelemetry_proto::tonic::collector::trace::v1::trace_service_client::TraceServiceClient;
+    let model = root("models/phi/checkout.toml");
+    let l = Listen::start(&[
+        "--model",
+        &model,
+        "--trace-idle",
+        "50ms",
+        "--format",
+        "json",
+        "--no-timings",
+        "--http",
+        "off",
+    ]);
+    // An HTTP/2 connection that sends the preface, a SETTINGS frame and half a HEADERS frame,
+    // then goes away.
+    {
+        let mut s = TcpStream::connect(("127.0.0.1", l.grpc)).unwrap();
+        s.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n").unwrap();
+        s.write_all(&[0, 0, 0, 4, 0, 0, 0, 0, 0]).unwrap();
+        s.write_all(&[0, 0, 40, 1, 4, 0, 0, 0, 1, 0x82, 0x86])
+            .unwrap();
+    }
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let mut c = TraceServiceClient::connect(format!("http://127.0.0.1:{}", l.grpc))
+            .await
+            .unwrap();
+        c.export(request_of(
+            "fixtures/phi/checkout/captured-ok-declined.json",
+        ))
+        .await
+        .unwrap();
+    });
+    // The client's connection goes with its runtime (an idle connection would hold the
+    // graceful shutdown for its grace period).
+    drop(rt);
+    let ran = l.stop();
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    let expected = offline(
+        &root("fixtures/phi/checkout/captured-ok-declined.json"),
+        Some(&model),
+    );
+    assert_eq!(
+        trace_verdicts(&results(&ran.stdout)),
+        trace_verdicts(&expected)
+    );
+}
