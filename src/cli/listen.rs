@@ -80,7 +80,7 @@ pub struct ListenArgs {
     #[command(flatten)]
     pub opts: CheckOpts,
     /// A command to run (after `--`) with its OTLP exporter pointed here; the run ends when
-    /// it exits.
+    /// it exits. Its standard output goes to standard error (stdout is the report's).
     #[arg(last = true, value_name = "COMMAND")]
     pub command: Vec<OsString>,
 }

@@ -90,6 +90,12 @@ pub async fn serve(
         Some((program, args)) => {
             let mut cmd = tokio::process::Command::new(program);
             cmd.args(args);
+            // The command's output goes to stderr, so that stdout holds the report alone
+            // (`--format json | jq` works around `-- cargo test`).
+            use std::os::fd::AsFd;
+            if let Ok(fd) = std::io::stderr().as_fd().try_clone_to_owned() {
+                cmd.stdout(std::process::Stdio::from(fd));
+            }
             for (k, v) in child_env(grpc_addr, http_addr) {
                 cmd.env(k, v);
             }

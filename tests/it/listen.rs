@@ -800,15 +800,17 @@ fn the_wrapped_command_gets_the_endpoint_and_its_exit_code_counts() {
         "the command's failure is worse than holding: {}",
         ran.stderr
     );
+    // The command's output goes to stderr: stdout is the report alone.
+    assert!(!ran.stdout.contains("endpoint="), "{}", ran.stdout);
     assert!(
-        ran.stdout.contains("endpoint=http://127.0.0.1:"),
+        ran.stderr.contains("endpoint=http://127.0.0.1:"),
         "{}",
-        ran.stdout
+        ran.stderr
     );
     assert!(
-        ran.stdout.contains("protocol=http/protobuf"),
+        ran.stderr.contains("protocol=http/protobuf"),
         "{}",
-        ran.stdout
+        ran.stderr
     );
     assert!(
         ran.stdout.contains("ended: the command exited with 7"),
@@ -828,7 +830,7 @@ fn the_wrapped_command_gets_the_endpoint_and_its_exit_code_counts() {
     )
     .wait();
     assert_eq!(ran.code, 0);
-    assert!(ran.stdout.contains("protocol=grpc"), "{}", ran.stdout);
+    assert!(ran.stderr.contains("protocol=grpc"), "{}", ran.stderr);
     // An error of cspot's (nothing received) is worse than the command's failure.
     let ran = Listen::start(&["--", "sh", "-c", "exit 7"]).wait();
     assert_eq!(ran.code, 2);
@@ -984,7 +986,7 @@ fn a_wrapped_instrumented_program_is_verified_end_to_end() {
     ])
     .wait();
     assert_eq!(ran.code, 0, "{}", ran.stderr);
-    let live = results(&ran.stdout[ran.stdout.find("{\n").unwrap()..]);
+    let live = results(&ran.stdout);
     let v = trace_verdicts(&live);
     assert_eq!(v.len(), 6, "{v:?}");
     assert!(v.iter().all(|x| x.1 == "holds"), "{v:?}");
@@ -1012,7 +1014,7 @@ fn a_wrapped_instrumented_program_is_verified_end_to_end() {
     )
     .wait();
     assert_eq!(ran.code, 1, "{}", ran.stderr);
-    let live = results(&ran.stdout[ran.stdout.find("{\n").unwrap()..]);
+    let live = results(&ran.stdout);
     let v = trace_verdicts(&live);
     assert_eq!(v.len(), 4);
     assert_eq!(v.iter().filter(|x| x.1 == "violated").count(), 1, "{v:?}");
