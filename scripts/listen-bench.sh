@@ -11,11 +11,14 @@
 # Then memory per buffered span: the same load into a receiver that completes nothing
 # (--trace-idle 1h), VmRSS after minus before, divided by the spans.
 #
-#   scripts/listen-bench.sh [TRACES] [RUNS]     (defaults 20000 and 3; needs /usr/bin/time)
+#   scripts/listen-bench.sh [TRACES] [RUNS]     (defaults 20000 and 3; needs /usr/bin/time;
+#                                                LIMIT=seconds bounds each process, default 300)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TRACES=${1:-20000}
 RUNS=${2:-3}
+# Every receiver and load generator is bounded in time (seconds) as well as in count.
+LIMIT=${LIMIT:-300}
 DIR=${TMPDIR:-/tmp}/cspot-listen-bench
 mkdir -p "$DIR"
 cargo build --release --quiet --bin cspot --example otlp_load
@@ -30,7 +33,7 @@ if command -v taskset >/dev/null; then PIN0=(taskset -c 0) PIN1=(taskset -c 1); 
 start() {
   rm -f "$DIR/err.txt" "$DIR/time.txt"
   "${PIN0[@]}" /usr/bin/time -o "$DIR/time.txt" -f "%e %U %S %M" \
-    "$BIN" traces listen --grpc 127.0.0.1:0 --http 127.0.0.1:0 --quiet "$@" \
+    timeout "$LIMIT" "$BIN" traces listen --grpc 127.0.0.1:0 --http 127.0.0.1:0 --quiet "$@" \
     > "$DIR/out.txt" 2> "$DIR/err.txt" &
   PID=$!
   for _ in $(seq 200); do grep -q '^listening:' "$DIR/err.txt" 2>/dev/null && break; sleep 0.05; done
@@ -40,9 +43,9 @@ start() {
 
 send() { # transport
   if [ "$1" = grpc ]; then
-    "${PIN1[@]}" "$LOAD" "$DUMP" --grpc "http://127.0.0.1:$PORT_GRPC"
+    "${PIN1[@]}" timeout "$LIMIT" "$LOAD" "$DUMP" --grpc "http://127.0.0.1:$PORT_GRPC"
   else
-    "${PIN1[@]}" "$LOAD" "$DUMP" --http "127.0.0.1:$PORT_HTTP"
+    "${PIN1[@]}" timeout "$LIMIT" "$LOAD" "$DUMP" --http "127.0.0.1:$PORT_HTTP"
   fi
 }
 
@@ -73,7 +76,12 @@ row "HTTP/protobuf, rules" http
 
 # Memory per buffered span.
 start --trace-idle 1h --max-spans 100000000 --max-traces 10000000 --allow-empty
-CHILD=$(pgrep -P "$PID" cspot || echo "$PID")
+# The cspot process under time and timeout.
+CHILD=$PID
+for _ in 1 2 3; do
+  [ "$(cat "/proc/$CHILD/comm")" = cspot ] && break
+  CHILD=$(pgrep -P "$CHILD" | head -1)
+done
 before=$(awk '/VmRSS/ {print $2}' "/proc/$CHILD/status")
 sent=$(send grpc)
 sleep 0.5
