@@ -284,24 +284,30 @@ fn verdicts(results: &[Value]) -> Vec<(String, String)> {
         .collect()
 }
 
-#[test]
-fn http_json_protobuf_and_gzip_give_the_report_verify_gives_on_the_saved_dump() {
-    let dir = Scratch::new("http");
-    let saved = dir.path("saved.jsonl");
-    let model = root("models/phi/checkout.toml");
-    let l = Listen::start(&[
+/// The arguments of a run that verifies against `model`, saves to `saved`, completes traces
+/// after 100 ms and writes a JSON report; then `extra`.
+fn verify_args<'a>(model: &'a str, saved: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
         "--model",
-        &model,
+        model,
         "--save",
-        &saved,
+        saved,
         "--trace-idle",
         "100ms",
         "--format",
         "json",
         "--no-timings",
-        "--grpc",
-        "off",
-    ]);
+    ];
+    args.extend(extra);
+    args
+}
+
+#[test]
+fn http_json_protobuf_and_gzip_give_the_report_verify_gives_on_the_saved_dump() {
+    let dir = Scratch::new("http");
+    let saved = dir.path("saved.jsonl");
+    let model = root("models/phi/checkout.toml");
+    let l = Listen::start(&verify_args(&model, &saved, &["--grpc", "off"]));
     assert_eq!(l.grpc, 0);
     let ok = "fixtures/phi/checkout/captured-ok-mixed.json";
     let bad = "fixtures/phi/checkout/captured-bad-no-validate.json";
@@ -926,17 +932,7 @@ fn the_real_otlp_exporter_over_grpc_and_http_sends_each_phi_system_and_the_repor
         for protocol in ["grpc", "http/protobuf"] {
             let dir = Scratch::new(&format!("exporter-{system}-{}", protocol.replace('/', "-")));
             let saved = dir.path("saved.jsonl");
-            let l = Listen::start(&[
-                "--model",
-                &model,
-                "--save",
-                &saved,
-                "--trace-idle",
-                "100ms",
-                "--format",
-                "json",
-                "--no-timings",
-            ]);
+            let l = Listen::start(&verify_args(&model, &saved, &[]));
             let endpoint = match protocol {
                 "grpc" => format!("http://127.0.0.1:{}", l.grpc),
                 _ => format!("http://127.0.0.1:{}", l.http),
