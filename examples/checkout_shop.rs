@@ -61,19 +61,6 @@ use std::time::Duration;
 /// Charges per order at most (`MaxAttempts` of `specs/checkout.csp`).
 const MAX_ATTEMPTS: usize = 3;
 
-const USAGE: &str = "\
-usage: checkout_shop [--orders N] [--seed S] [--plan PLAN] [--shoppers K] [--bad]
-
-  --orders N    checkouts to run (default 5)
-  --seed S      seed of the outcomes drawn after the first four orders (default 1)
-  --plan PLAN   the orders' charge outcomes, comma-separated, one letter per charge:
-                A authorized, D declined, F failed; e.g. A,D,FFA,FFF (overrides --orders)
-  --shoppers K  checkouts in flight at a time (default 2)
-  --bad         the first order skips order.validated: a trace the model forbids
-
-Export is configured by OTEL_EXPORTER_OTLP_PROTOCOL (grpc | http/protobuf, the default)
-and OTEL_EXPORTER_OTLP_ENDPOINT (default http://localhost:4318, gRPC http://localhost:4317).";
-
 // ------------------------------------------------------------------ plan
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -686,62 +673,39 @@ fn tracer(s: &Service, scope: &'static str) -> SdkTracer {
 
 // ------------------------------------------------------------------ main
 
+/// Runs checkouts through three instrumented services (gateway, orders, payments) and exports
+/// their spans over OTLP.
+///
+/// Export is configured by OTEL_EXPORTER_OTLP_PROTOCOL (grpc | http/protobuf, the default)
+/// and OTEL_EXPORTER_OTLP_ENDPOINT (default http://localhost:4318, gRPC
+/// http://localhost:4317).
+#[derive(clap::Parser)]
+#[command(name = "checkout_shop")]
 struct Args {
+    /// Checkouts to run.
+    #[arg(long, default_value_t = 5)]
     orders: usize,
+    /// Seed of the outcomes drawn after the first four orders.
+    #[arg(long, default_value_t = 1)]
     seed: u64,
-    plan: Option<Vec<Vec<Outcome>>>,
-    shoppers: usize,
+    /// The orders' charge outcomes, comma-separated, one letter per charge: A authorized,
+    /// D declined, F failed; e.g. A,D,FFA,FFF (overrides --orders).
+    #[arg(long, value_parser = |s: &str| parse_plan(s).map(Plan))]
+    plan: Option<Plan>,
+    /// Checkouts in flight at a time.
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..))]
+    shoppers: u64,
+    /// The first order skips order.validated: a trace the model forbids.
+    #[arg(long)]
     bad: bool,
 }
 
-fn parse_args() -> Result<Args, String> {
-    let mut a = Args {
-        orders: 5,
-        seed: 1,
-        plan: None,
-        shoppers: 2,
-        bad: false,
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(arg) = it.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f.to_owned(), Some(v.to_owned())),
-            _ => (arg.clone(), None),
-        };
-        let mut value = || {
-            inline
-                .clone()
-                .or_else(|| it.next())
-                .ok_or_else(|| format!("{flag} needs a value"))
-        };
-        let number = |v: String| {
-            v.parse::<u64>()
-                .map_err(|_| format!("{flag}: '{v}' is not a number"))
-        };
-        match flag.as_str() {
-            "--orders" => a.orders = number(value()?)? as usize,
-            "--seed" => a.seed = number(value()?)?,
-            "--shoppers" => a.shoppers = (number(value()?)? as usize).max(1),
-            "--plan" => a.plan = Some(parse_plan(&value()?)?),
-            "--bad" => a.bad = true,
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                std::process::exit(0);
-            }
-            _ => return Err(format!("unknown argument '{arg}'")),
-        }
-    }
-    Ok(a)
-}
+/// The charge outcomes of each order.
+#[derive(Clone)]
+struct Plan(Vec<Vec<Outcome>>);
 
 fn main() -> ExitCode {
-    let args = match parse_args() {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("checkout_shop: {e}\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
+    let args = <Args as clap::Parser>::parse();
     let protocol = match Protocol::from_env() {
         Ok(p) => p,
         Err(e) => {
@@ -752,6 +716,7 @@ fn main() -> ExitCode {
     let plan = args
         .plan
         .clone()
+        .map(|p| p.0)
         .unwrap_or_else(|| drawn_plan(args.orders, args.seed));
     let orders: Vec<Order> = plan
         .into_iter()
@@ -864,7 +829,7 @@ fn main() -> ExitCode {
     let queue = Mutex::new(orders.iter().collect::<VecDeque<_>>());
     let results = Mutex::new(Vec::new());
     thread::scope(|s| {
-        for i in 0..args.shoppers.min(orders.len().max(1)) {
+        for i in 0..(args.shoppers as usize).min(orders.len().max(1)) {
             let (queue, results, gateway_server) = (&queue, &results, &gateway_server);
             thread::Builder::new()
                 .name(format!("shopper-{i}"))

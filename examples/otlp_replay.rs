@@ -46,15 +46,6 @@ use std::sync::Arc;
 use std::task::{Poll, Wake, Waker};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-const USAGE: &str = "\
-usage: otlp_replay DUMP.json[l]... [--protocol grpc|http/protobuf] [--endpoint URL] [--batch N]
-
-  --protocol P   grpc or http/protobuf (default: OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf)
-  --endpoint U   base URL of the receiver, e.g. http://127.0.0.1:4317 (gRPC) or
-                 http://127.0.0.1:4318 (HTTP; /v1/traces is appended); default: what the
-                 exporter reads from OTEL_EXPORTER_OTLP_ENDPOINT
-  --batch N      spans per export request at most (default 512)";
-
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Protocol {
     Grpc,
@@ -78,74 +69,36 @@ impl Protocol {
     }
 }
 
+/// Replays OTLP/JSON dumps through the OpenTelemetry SDK's OTLP exporter, ids kept.
+#[derive(clap::Parser)]
+#[command(name = "otlp_replay")]
 struct Args {
+    /// OTLP/JSON dumps (one document or JSON Lines).
+    #[arg(required = true, value_name = "DUMP")]
     dumps: Vec<String>,
-    protocol: Protocol,
+    /// grpc or http/protobuf (default: OTEL_EXPORTER_OTLP_PROTOCOL, else http/protobuf).
+    #[arg(long, value_parser = |s: &str| Protocol::parse(s).ok_or("grpc or http/protobuf"))]
+    protocol: Option<Protocol>,
+    /// Base URL of the receiver, e.g. http://127.0.0.1:4317 (gRPC) or http://127.0.0.1:4318
+    /// (HTTP; /v1/traces is appended); default: what the exporter reads from
+    /// OTEL_EXPORTER_OTLP_ENDPOINT.
+    #[arg(long)]
     endpoint: Option<String>,
-    batch: usize,
+    /// Spans per export request at most.
+    #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u64).range(1..))]
+    batch: u64,
 }
 
-fn parse_args() -> Result<Args, String> {
-    let mut dumps = Vec::new();
-    let mut protocol = None;
-    let mut endpoint = None;
-    let mut batch = 512;
-    let mut it = std::env::args().skip(1);
-    while let Some(arg) = it.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f.to_owned(), Some(v.to_owned())),
-            _ => (arg.clone(), None),
-        };
-        let mut value = || {
-            inline
-                .clone()
-                .or_else(|| it.next())
-                .ok_or_else(|| format!("{flag} needs a value"))
-        };
-        match flag.as_str() {
-            "--protocol" => {
-                let v = value()?;
-                protocol = Some(
-                    Protocol::parse(&v)
-                        .ok_or_else(|| format!("--protocol {v}: grpc or http/protobuf"))?,
-                );
-            }
-            "--endpoint" => endpoint = Some(value()?),
-            "--batch" => {
-                let v = value()?;
-                batch = v
-                    .parse::<usize>()
-                    .ok()
-                    .filter(|&n| n > 0)
-                    .ok_or_else(|| format!("--batch {v}: a positive number"))?;
-            }
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                std::process::exit(0);
-            }
-            _ if arg.starts_with('-') && arg != "-" => {
-                return Err(format!("unknown argument '{arg}'"));
-            }
-            _ => dumps.push(arg),
-        }
+/// `--protocol`, else `OTEL_EXPORTER_OTLP_PROTOCOL`, else http/protobuf.
+fn protocol_of(args: &Args) -> Result<Protocol, String> {
+    if let Some(p) = args.protocol {
+        return Ok(p);
     }
-    if dumps.is_empty() {
-        return Err("no dump given".into());
+    match std::env::var("OTEL_EXPORTER_OTLP_PROTOCOL") {
+        Ok(v) if !v.trim().is_empty() => Protocol::parse(&v)
+            .ok_or_else(|| format!("OTEL_EXPORTER_OTLP_PROTOCOL={v}: grpc or http/protobuf")),
+        _ => Ok(Protocol::HttpProtobuf),
     }
-    let protocol = match protocol {
-        Some(p) => p,
-        None => match std::env::var("OTEL_EXPORTER_OTLP_PROTOCOL") {
-            Ok(v) if !v.trim().is_empty() => Protocol::parse(&v)
-                .ok_or_else(|| format!("OTEL_EXPORTER_OTLP_PROTOCOL={v}: grpc or http/protobuf"))?,
-            _ => Protocol::HttpProtobuf,
-        },
-    };
-    Ok(Args {
-        dumps,
-        protocol,
-        endpoint,
-        batch,
-    })
 }
 
 /// The URL the exporter is given: `--endpoint` is a base URL, like
@@ -546,20 +499,21 @@ fn replay(
 }
 
 fn main() -> ExitCode {
-    let args = match parse_args() {
-        Ok(a) => a,
+    let args = <Args as clap::Parser>::parse();
+    let protocol = match protocol_of(&args) {
+        Ok(p) => p,
         Err(e) => {
-            eprintln!("otlp_replay: {e}\n\n{USAGE}");
+            eprintln!("otlp_replay: {e}");
             return ExitCode::from(2);
         }
     };
     let endpoint = args
         .endpoint
         .as_deref()
-        .map(|e| exporter_endpoint(args.protocol, e));
+        .map(|e| exporter_endpoint(protocol, e));
     // The tonic exporter's channel runs its tasks on a Tokio runtime, which must be current
     // when the exporter is built; the HTTP exporter's blocking client needs none.
-    let runtime = match args.protocol {
+    let runtime = match protocol {
         Protocol::Grpc => match tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .thread_name("otlp-grpc")
@@ -576,7 +530,7 @@ fn main() -> ExitCode {
     };
     let _entered = runtime.as_ref().map(|rt| rt.enter());
     let mut exporters = Exporters {
-        protocol: args.protocol,
+        protocol,
         endpoint: endpoint.clone(),
         by_resource: HashMap::new(),
         exporters: Vec::new(),
@@ -585,7 +539,13 @@ fn main() -> ExitCode {
     let mut lossy = Lossy::default();
     let mut unreadable = false;
     for path in &args.dumps {
-        if let Err(e) = replay(path, &mut exporters, args.batch, &mut totals, &mut lossy) {
+        if let Err(e) = replay(
+            path,
+            &mut exporters,
+            args.batch as usize,
+            &mut totals,
+            &mut lossy,
+        ) {
             eprintln!("otlp_replay: {e}");
             unreadable = true;
             if e.starts_with("cannot build") {
@@ -622,7 +582,7 @@ fn main() -> ExitCode {
         totals.traces.len(),
         exporters.exporters.len(),
         totals.requests,
-        args.protocol.name(),
+        protocol.name(),
     );
     if totals.failed > 0 {
         eprintln!(
