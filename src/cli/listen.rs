@@ -131,15 +131,7 @@ pub fn run(a: ListenArgs) -> anyhow::Result<Outcome> {
             }
         }
         None => {
-            let input = super::traces::InputArgs {
-                dumps: Vec::new(),
-                rules: a.rules.clone(),
-                clock_skew: a.clock_skew,
-                allow_empty: true,
-                accept_base64: false,
-                max_message: crate::otlp::DEFAULT_MAX_MESSAGE,
-            };
-            let rules = super::traces::rule_config(&input)?
+            let rules = super::traces::rules_of(a.rules.as_deref(), a.clock_skew)?
                 .ok_or_else(|| anyhow::anyhow!("--rules list: see `cspot traces rules`"))?;
             Checking::Rules(crate::run::traces::Options {
                 rules,

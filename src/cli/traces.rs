@@ -153,7 +153,15 @@ pub fn run(args: TracesArgs) -> anyhow::Result<Outcome> {
 }
 
 pub(super) fn rule_config(input: &InputArgs) -> anyhow::Result<Option<RuleConfig>> {
-    let mut cfg = match input.rules.as_deref() {
+    rules_of(input.rules.as_deref(), input.clock_skew)
+}
+
+/// The rules `--rules` selects (`None` for `--rules list`), with the `--clock-skew` tolerance.
+pub(super) fn rules_of(
+    rules: Option<&str>,
+    clock_skew: std::time::Duration,
+) -> anyhow::Result<Option<RuleConfig>> {
+    let mut cfg = match rules {
         Some("list") => return Ok(None),
         Some(spec) => RuleConfig::parse(spec).map_err(anyhow::Error::msg)?,
         None => RuleConfig::all(),
@@ -163,11 +171,11 @@ pub(super) fn rule_config(input: &InputArgs) -> anyhow::Result<Option<RuleConfig
         anyhow::bail!(
             "--rules `{}` selects no rule, so nothing would be checked; leave --rules out for \
              every rule, or see `cspot traces rules`",
-            input.rules.as_deref().unwrap_or_default()
+            rules.unwrap_or_default()
         );
     }
     // A skew past u64 nanoseconds (585 years) tolerates any clock, as u64::MAX does.
-    cfg.clock_skew_ns = u64::try_from(input.clock_skew.as_nanos()).unwrap_or(u64::MAX);
+    cfg.clock_skew_ns = u64::try_from(clock_skew.as_nanos()).unwrap_or(u64::MAX);
     Ok(Some(cfg))
 }
 

@@ -51,7 +51,6 @@ pub struct Checked {
     /// `(trace, arrival order, results)`.
     pub results: Vec<(TraceKey, usize, Vec<CheckResult>)>,
     pub summaries: Vec<(TraceKey, usize, TreeSummary)>,
-    pub spans: usize,
     pub incomplete: usize,
     /// The first error writing `--save` (the run goes on; the report says so).
     pub save_error: Option<String>,
@@ -118,7 +117,6 @@ pub fn run(
         drop(work_tx);
         for got in done_rx {
             let f = got?;
-            out.spans += f.spans;
             if f.incomplete {
                 out.incomplete += 1;
             }
@@ -153,7 +151,6 @@ struct Work {
 struct Finished {
     seq: usize,
     trace: TraceKey,
-    spans: usize,
     incomplete: bool,
     results: Vec<CheckResult>,
     summaries: Vec<TreeSummary>,
@@ -188,7 +185,6 @@ fn worker(
         Finished {
             seq: w.seq,
             trace: w.trace,
-            spans: w.spans,
             incomplete: w.incomplete.is_some(),
             results,
             summaries,

@@ -160,16 +160,12 @@ pub async fn serve(
                     None
                 }
             };
-            match why {
-                Ended::Signal(_) | Ended::Count | Ended::Idle => {
-                    observer.diagnostic(&format!(
-                        "note: the command was stopped ({}) because the run ended: {why:?}\n",
-                        code.map_or("killed".to_string(), |c| format!("exit {c}"))
-                    ));
-                    Ended::Command(code)
-                }
-                other => other,
-            }
+            // (The child is still there only when the loop ended another way than by it.)
+            observer.diagnostic(&format!(
+                "note: the command was stopped ({}) because the run ended: {why:?}\n",
+                code.map_or("killed".to_string(), |c| format!("exit {c}"))
+            ));
+            Ended::Command(code)
         }
         (None, why) => why,
     };

@@ -136,7 +136,15 @@ pub(crate) fn check_dump(
     };
     // `None`: the time bound passed before the trace's turn came (reading is not
     // interrupted; the bound is looked at before each trace).
-    let findings: Vec<Option<Vec<Finding>>> =
+    let on_this_thread = || {
+        let mut c = rules::Checker::default();
+        forest.traces.iter().map(|t| check(&mut c, t)).collect()
+    };
+    // One job or one trace (the live receiver checks traces one at a time) needs no pool:
+    // building one starts threads.
+    let findings: Vec<Option<Vec<Finding>>> = if options.jobs == 1 || forest.traces.len() <= 1 {
+        on_this_thread()
+    } else {
         match rayon::ThreadPoolBuilder::new().num_threads(options.jobs).build() {
             Ok(pool) => pool.install(|| {
                 forest
@@ -146,11 +154,9 @@ pub(crate) fn check_dump(
                     .collect()
             }),
             // No thread could be started: check on this one (the report does not change).
-            Err(_) => {
-                let mut c = rules::Checker::default();
-                forest.traces.iter().map(|t| check(&mut c, t)).collect()
-            }
-        };
+            Err(_) => on_this_thread(),
+        }
+    };
     let mut report = Report::new("traces check");
     report.results = errors;
     let mut services = Vec::new();
