@@ -63,6 +63,7 @@ pub struct Checked {
 pub fn run(
     rx: Receiver<Done>,
     checking: &Checking,
+    first_model: Option<crate::phi::Model>,
     mut save: Save,
     progress: &Progress,
     jobs: usize,
@@ -71,13 +72,18 @@ pub fn run(
     let mut out = Checked::default();
     let (work_tx, work_rx) = std::sync::mpsc::sync_channel::<Work>(jobs * 4);
     let work_rx = std::sync::Mutex::new(work_rx);
+    let first_model = std::sync::Mutex::new(first_model);
     std::thread::scope(|scope| -> Result<(), String> {
         let (done_tx, done_rx) = std::sync::mpsc::channel::<Result<Finished, String>>();
         let mut workers = Vec::new();
         for _ in 0..jobs {
             let done_tx = done_tx.clone();
             let work_rx = &work_rx;
-            workers.push(scope.spawn(move || worker(work_rx, done_tx, checking, progress)));
+            let first_model = &first_model;
+            workers.push(scope.spawn(move || {
+                let model = first_model.lock().ok().and_then(|mut m| m.take());
+                worker(work_rx, done_tx, checking, model, progress)
+            }));
         }
         drop(done_tx);
         let read = ReadOptions::default();
@@ -156,12 +162,13 @@ struct Finished {
     summaries: Vec<TreeSummary>,
 }
 
-/// Takes traces from `work` until it closes; each worker loads its own model (its verifier
-/// keeps memo tables).
+/// Takes traces from `work` until it closes; each worker has its own model (`loaded`, or one
+/// it loads), whose verifier keeps memo tables.
 fn worker(
     work: &std::sync::Mutex<Receiver<Work>>,
     done: std::sync::mpsc::Sender<Result<Finished, String>>,
     checking: &Checking,
+    loaded: Option<crate::phi::Model>,
     progress: &Progress,
 ) {
     let next = || work.lock().ok().and_then(|r| r.recv().ok());
@@ -214,7 +221,7 @@ fn worker(
             }
         }
         Checking::Model { src, options } => {
-            let mut model = match src.load(&mut Quiet) {
+            let mut model = match loaded.map_or_else(|| src.load(&mut Quiet), Ok) {
                 Ok(m) => m,
                 Err(e) => {
                     let _ = done.send(Err(e));

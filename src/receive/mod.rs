@@ -321,10 +321,12 @@ pub fn run(options: Options, observer: &mut dyn Observer) -> Result<Received, Re
     if options.grpc.is_none() && options.http.is_none() {
         return Err(ReceiveError::NoTransport);
     }
-    if let Checking::Model { src, .. } = &options.checking {
-        // Load once here, so a model that cannot be used stops the run before it starts.
-        src.load(observer).map_err(ReceiveError::Model)?;
-    }
+    // Loaded here, so that a model that cannot be used stops the run before it starts; the
+    // first checking worker takes this copy, the others load their own.
+    let first_model = match &options.checking {
+        Checking::Model { src, .. } => Some(src.load(observer).map_err(ReceiveError::Model)?),
+        Checking::Rules(_) => None,
+    };
     let (save_name, save_file) = match &options.save {
         Some(p) => {
             let f = std::fs::File::create(p).map_err(|source| ReceiveError::Save {
@@ -368,7 +370,7 @@ pub fn run(options: Options, observer: &mut dyn Observer) -> Result<Received, Re
     let checker_progress = progress.clone();
     let checker = std::thread::Builder::new()
         .name("cspot-check".into())
-        .spawn(move || check::run(rx, &checking, save, &checker_progress, jobs))
+        .spawn(move || check::run(rx, &checking, first_model, save, &checker_progress, jobs))
         .map_err(ReceiveError::Runtime)?;
     let served = runtime.block_on(serve::serve(
         shared.clone(),
